@@ -1,0 +1,470 @@
+package io.sluice.persistence.store;
+
+import io.sluice.persistence.store.internal.AppendNotifier;
+import io.sluice.persistence.store.internal.Checkpoint;
+import io.sluice.persistence.store.internal.CommitLog;
+import io.sluice.persistence.store.internal.ConsumeQueue;
+import io.sluice.persistence.store.internal.ConsumeQueues;
+import io.sluice.persistence.store.internal.GroupCommitWriter;
+import io.sluice.persistence.store.internal.LogIndexer;
+import io.sluice.persistence.store.internal.MessageIndex;
+import io.sluice.persistence.store.internal.PositionRemovedException;
+import io.sluice.persistence.store.internal.RecordCodec;
+import io.sluice.persistence.store.internal.Recovery;
+import io.sluice.persistence.store.internal.Retention;
+import io.sluice.persistence.store.internal.Segment;
+import io.sluice.persistence.store.internal.WriteRequest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The storage engine, modelled on RocketMQ's store: one CommitLog of all events, a ConsumeQueue
+ * per persistence id for O(1) lookup by sequence number, an Index for lookup by key, message id
+ * and store time, and a checkpoint that bounds recovery.
+ *
+ * <p>Appends go through one group-commit writer thread; a flusher thread forces the log (async
+ * flush), writes checkpoints and applies retention. Reads run on the caller's thread and verify
+ * each record's CRC.
+ *
+ * <p>Thread-safety: every public method may be called from any thread.
+ */
+public final class MessageStore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MessageStore.class);
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
+
+  private final StoreSettings settings;
+  private final Clock clock;
+  private final CommitLog commitLog;
+  private final ConsumeQueues queues;
+  private final MessageIndex index;
+  private final AppendNotifier notifier = new AppendNotifier();
+  private final GroupCommitWriter writer;
+  private final Retention retention;
+  private final ScheduledExecutorService flusher;
+  private final Recovery.Result recovery;
+  private volatile boolean closed;
+
+  private MessageStore(
+      StoreSettings settings,
+      Clock clock,
+      CommitLog commitLog,
+      ConsumeQueues queues,
+      MessageIndex index,
+      LogIndexer indexer,
+      Recovery.Result recovery) {
+    this.settings = settings;
+    this.clock = clock;
+    this.commitLog = commitLog;
+    this.queues = queues;
+    this.index = index;
+    this.recovery = recovery;
+    this.writer =
+        new GroupCommitWriter(
+            commitLog, queues, indexer, notifier, settings.flushMode(),
+            settings.writeBufferBytes(), settings.maxRecordBytes(), clock);
+    this.retention = new Retention(settings, clock, commitLog, queues, index);
+    this.flusher =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "sluice-commitlog-flusher");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  public static MessageStore open(StoreSettings settings) throws IOException {
+    return open(settings, Clock.systemUTC());
+  }
+
+  /** Opens the store in {@code settings.dir()}, recovering after a crash if needed. */
+  public static MessageStore open(StoreSettings settings, Clock clock) throws IOException {
+    long started = System.nanoTime();
+    Files.createDirectories(settings.dir());
+    Checkpoint checkpoint = Checkpoint.read(settings.checkpointFile());
+    CommitLog commitLog = CommitLog.open(settings.commitLogDir(), settings.segmentSizeBytes());
+    long min = commitLog.minPosition();
+
+    ConsumeQueues queues = loadQueues(settings, checkpoint);
+    boolean rebuildQueues = checkpoint == null || queues.count() == 0;
+    long consumeQueueFrom = rebuildQueues ? min : Math.max(min, checkpoint.position());
+
+    MessageIndex index = loadIndex(settings);
+    LogIndexer indexer =
+        new LogIndexer(queues, index, settings.filterTagPrefix(), settings.keyTagPrefix(),
+            settings.messageIdTagPrefix());
+    Recovery.Result result = new Recovery(commitLog, indexer).run(consumeQueueFrom, index.lastIndexedPosition());
+    for (ConsumeQueue cq : queues.all()) {
+      cq.truncateFrom(result.end());
+      cq.retainFrom(min);
+    }
+    index.truncateFrom(result.end());
+
+    MessageStore store = new MessageStore(settings, clock, commitLog, queues, index, indexer, result);
+    store.checkpoint();
+    store.start();
+    log.info(
+        "Store opened in {}: log [{}, {}), {} persistence ids, recovery verified {} records from {} in {} ms",
+        settings.dir(), min, result.end(), queues.count(), result.records(), result.scannedFrom(),
+        (System.nanoTime() - started) / 1_000_000);
+    return store;
+  }
+
+  private static ConsumeQueues loadQueues(StoreSettings settings, Checkpoint checkpoint) throws IOException {
+    try {
+      ConsumeQueues queues = ConsumeQueues.load(settings.consumeQueueDir(), settings.consumeQueueEntriesPerFile());
+      if (checkpoint == null || queues.count() >= checkpoint.consumeQueueCount()) {
+        return queues;
+      }
+      log.warn("{} ConsumeQueues found, the checkpoint recorded {}: rebuilding all from the CommitLog",
+          queues.count(), checkpoint.consumeQueueCount());
+    } catch (IOException e) {
+      log.warn("ConsumeQueues are damaged ({}): rebuilding all from the CommitLog", e.getMessage());
+    }
+    ConsumeQueues.wipe(settings.consumeQueueDir());
+    return ConsumeQueues.load(settings.consumeQueueDir(), settings.consumeQueueEntriesPerFile());
+  }
+
+  private static MessageIndex loadIndex(StoreSettings settings) throws IOException {
+    try {
+      return MessageIndex.open(settings.indexDir(), settings.indexSlotCount(), settings.indexMaxEntries());
+    } catch (IOException e) {
+      log.warn("Index is damaged ({}): rebuilding it from the CommitLog", e.getMessage());
+      MessageIndex.wipe(settings.indexDir());
+      return MessageIndex.open(settings.indexDir(), settings.indexSlotCount(), settings.indexMaxEntries());
+    }
+  }
+
+  private void start() {
+    writer.start();
+    if (settings.flushMode() == FlushMode.ASYNC) {
+      schedule(this::flush, settings.flushInterval().toMillis());
+    }
+    schedule(this::checkpoint, settings.checkpointInterval().toMillis());
+    schedule(retention::run, settings.retentionCheckInterval().toMillis());
+  }
+
+  private void schedule(IoTask task, long intervalMs) {
+    flusher.scheduleWithFixedDelay(
+        () -> {
+          try {
+            task.run();
+          } catch (IOException | RuntimeException e) {
+            log.error("Store background task failed in {}", settings.dir(), e);
+          }
+        },
+        intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+  }
+
+  @FunctionalInterface
+  private interface IoTask {
+    void run() throws IOException;
+  }
+
+  public StoreSettings settings() {
+    return settings;
+  }
+
+  /** What recovery did when this store was opened. */
+  public Recovery.Result recovery() {
+    return recovery;
+  }
+
+  /**
+   * Appends one atomic write: after a crash either all of its events are readable or none. The
+   * future completes when the batch holding it is written (and forced, with sync flush), or fails
+   * with the reason it was rejected.
+   */
+  public CompletableFuture<Void> append(List<EventRecord> atomicWrite) {
+    return appendAll(List.of(atomicWrite))
+        .thenCompose(
+            results ->
+                results.get(0).isPresent()
+                    ? CompletableFuture.failedFuture(results.get(0).get())
+                    : CompletableFuture.completedFuture(null));
+  }
+
+  /**
+   * Appends several atomic writes in order. The future holds one entry per write: empty when
+   * stored, or the reason it was rejected (nothing of it stored); it fails only if the store
+   * itself failed.
+   */
+  public CompletableFuture<List<Optional<Exception>>> appendAll(List<List<EventRecord>> atomicWrites) {
+    CompletableFuture<List<Optional<Exception>>> done = new CompletableFuture<>();
+    writer.submit(new WriteRequest.Append(atomicWrites, done));
+    return done;
+  }
+
+  /**
+   * Logically deletes events of {@code persistenceId} up to {@code toSequenceNr} (capped at the
+   * highest written); the highest sequence nr is kept. Durable like an append.
+   */
+  public CompletableFuture<Void> deleteTo(String persistenceId, long toSequenceNr) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    writer.submit(new WriteRequest.DeleteTo(persistenceId, toSequenceNr, done));
+    return done;
+  }
+
+  /** Highest sequence nr written for the id, 0 if none; deletions do not lower it. */
+  public long highestSequenceNr(String persistenceId) {
+    ConsumeQueue cq = queues.get(persistenceId);
+    return cq == null ? 0 : cq.highestSequenceNr();
+  }
+
+  /** Lowest sequence nr a read may start from: above deletions and retention. */
+  public long lowestSequenceNr(String persistenceId) {
+    ConsumeQueue cq = queues.get(persistenceId);
+    return cq == null ? 1 : Math.max(cq.deletedTo() + 1, cq.lowestRetainedSequenceNr());
+  }
+
+  /**
+   * Events of {@code persistenceId} with sequence numbers in [from, to], at most {@code max}, in
+   * order; logically deleted events and holes are skipped.
+   *
+   * @throws SequenceOutOfRangeException if retention removed events in the range that were not
+   *     deleted
+   * @throws CorruptedRecordException if a record fails its CRC
+   */
+  public List<StoredRecord> read(String persistenceId, long from, long to, long max) throws IOException {
+    ConsumeQueue cq = queues.get(persistenceId);
+    List<StoredRecord> out = new ArrayList<>();
+    if (cq == null || max <= 0) {
+      return out;
+    }
+    long start = Math.max(from, cq.deletedTo() + 1);
+    long lowest = cq.lowestRetainedSequenceNr();
+    long last = Math.min(to, cq.highestSequenceNr());
+    if (start < lowest && start <= last) {
+      throw new SequenceOutOfRangeException(persistenceId, start, lowest);
+    }
+    RecordCodec codec = new RecordCodec();
+    for (long s = start; s <= last && out.size() < max; s++) {
+      int size = cq.size(s);
+      if (size == ConsumeQueue.HOLE) {
+        continue;
+      }
+      if (size == 0) {
+        throw new SequenceOutOfRangeException(persistenceId, s, cq.lowestRetainedSequenceNr());
+      }
+      StoredRecord record;
+      try {
+        record = readRecord(codec, cq.position(s), size);
+      } catch (PositionRemovedException removed) {
+        throw new SequenceOutOfRangeException(persistenceId, s, cq.lowestRetainedSequenceNr());
+      }
+      if (record.sequenceNr() != s || !record.persistenceId().equals(persistenceId)) {
+        throw new CorruptedRecordException(fileOf(record.position()), record.position(),
+            "ConsumeQueue entry " + persistenceId + "#" + s + " points at " + record);
+      }
+      out.add(record);
+    }
+    return out;
+  }
+
+  /** A future completed once {@code persistenceId} has events above {@code afterSequenceNr}. */
+  public CompletableFuture<Void> awaitAppend(String persistenceId, long afterSequenceNr) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException("store is closed"));
+    }
+    return notifier.await(persistenceId, afterSequenceNr, () -> highestSequenceNr(persistenceId));
+  }
+
+  public Set<String> persistenceIds() {
+    return queues.persistenceIds();
+  }
+
+  /** Records carrying key tag {@code key} (without its prefix) stored in [fromMs, toMs], newest first. */
+  public List<StoredRecord> lookupByKey(String key, long fromMs, long toMs, int max) throws IOException {
+    return lookup(settings.keyTagPrefix() + key, fromMs, toMs, max);
+  }
+
+  /** Records carrying message-id tag {@code messageId} (without its prefix), newest first. */
+  public List<StoredRecord> lookupByMessageId(String messageId, int max) throws IOException {
+    return lookup(settings.messageIdTagPrefix() + messageId, 0, Long.MAX_VALUE, max);
+  }
+
+  /**
+   * Records stored in [fromMs, toMs] that carry a key or message-id tag (only those are in the
+   * Index), in log order.
+   */
+  public List<StoredRecord> lookupByTime(long fromMs, long toMs, int max) throws IOException {
+    List<StoredRecord> out = new ArrayList<>();
+    RecordCodec codec = new RecordCodec();
+    for (long position : index.range(fromMs, toMs, max)) {
+      StoredRecord record = readIndexed(codec, position);
+      if (record != null && record.timestamp() >= fromMs && record.timestamp() <= toMs) {
+        out.add(record);
+      }
+    }
+    return out;
+  }
+
+  private List<StoredRecord> lookup(String tag, long fromMs, long toMs, int max) throws IOException {
+    List<StoredRecord> out = new ArrayList<>();
+    RecordCodec codec = new RecordCodec();
+    for (long position : index.lookup(tag, fromMs, toMs, max)) {
+      StoredRecord record = readIndexed(codec, position);
+      if (record != null && record.tags().contains(tag)) {
+        out.add(record);
+      }
+    }
+    return out;
+  }
+
+  /** The record an Index entry points at, or null if retention removed it. */
+  private StoredRecord readIndexed(RecordCodec codec, long position) throws IOException {
+    if (position < commitLog.minPosition() || position >= commitLog.confirmedPosition()) {
+      return null;
+    }
+    try {
+      ByteBuffer preamble = ByteBuffer.allocate(RecordCodec.PREAMBLE_SIZE);
+      commitLog.read(preamble, position);
+      return readRecord(codec, position, RecordCodec.sizeAt(preamble, 0));
+    } catch (PositionRemovedException removed) {
+      return null;
+    }
+  }
+
+  private StoredRecord readRecord(RecordCodec codec, long position, int size) throws IOException {
+    if (size < RecordCodec.PREAMBLE_SIZE || size > settings.segmentSizeBytes()) {
+      throw new CorruptedRecordException(fileOf(position), position, "implausible record size " + size);
+    }
+    ByteBuffer buf = ByteBuffer.allocate(size);
+    int read = commitLog.read(buf, position);
+    String invalid = codec.verify(buf, 0, read);
+    if (invalid != null) {
+      throw new CorruptedRecordException(fileOf(position), position, invalid);
+    }
+    return RecordCodec.decode(buf, 0, position);
+  }
+
+  private java.nio.file.Path fileOf(long position) {
+    Segment segment = commitLog.segmentAt(position);
+    return segment == null ? settings.commitLogDir() : segment.file();
+  }
+
+  /** Position after the last confirmed byte of the CommitLog. */
+  public long confirmedPosition() {
+    return commitLog.confirmedPosition();
+  }
+
+  /** Lowest position still held (retention moves it up). */
+  public long minPosition() {
+    return commitLog.minPosition();
+  }
+
+  /**
+   * Replication: confirmed CommitLog bytes from {@code position} (a record boundary), whole records
+   * only, within one segment, about {@code maxBytes} (one larger record is returned whole).
+   *
+   * @throws PositionRemovedException if retention removed {@code position}
+   */
+  public RawChunk readRaw(long position, int maxBytes) throws IOException {
+    long confirmed = commitLog.confirmedPosition();
+    if (position >= confirmed) {
+      return new RawChunk(position, EMPTY, position);
+    }
+    Segment segment = commitLog.segmentAt(position);
+    if (segment == null) {
+      throw new PositionRemovedException(position, commitLog.minPosition());
+    }
+    long room = segment.endPosition() - position;
+    if (room < RecordCodec.PREAMBLE_SIZE) {
+      return new RawChunk(position, EMPTY, segment.endPosition());
+    }
+    int want = (int) Math.max(RecordCodec.PREAMBLE_SIZE, Math.min(maxBytes, Math.min(confirmed - position, room)));
+    ByteBuffer buf = ByteBuffer.allocate(want);
+    int read = segment.read(buf, position);
+    int at = 0;
+    while (at + RecordCodec.PREAMBLE_SIZE <= read) {
+      int size = RecordCodec.sizeAt(buf, at);
+      int magic = RecordCodec.magicAt(buf, at);
+      if (magic == RecordCodec.END_MAGIC && size == room - at) {
+        buf.limit(at + RecordCodec.PREAMBLE_SIZE);
+        return new RawChunk(position, buf.asReadOnlyBuffer(), segment.endPosition());
+      }
+      if (magic != RecordCodec.RECORD_MAGIC || size < RecordCodec.PREAMBLE_SIZE) {
+        throw new CorruptedRecordException(segment.file(), position + at, "no record header");
+      }
+      if (at + size > read) {
+        if (at == 0) {
+          return readRaw(position, size);
+        }
+        break;
+      }
+      at += size;
+    }
+    buf.limit(at).position(0);
+    return new RawChunk(position, buf.asReadOnlyBuffer(), position + at);
+  }
+
+  /**
+   * Replication: writes records read from another store's {@link #readRaw} at the same position,
+   * after verifying each; indexes them like appends. The future yields this log's new end, or
+   * fails if the chunk does not continue this log.
+   */
+  public CompletableFuture<Long> appendRaw(long position, ByteBuffer records) {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    writer.submit(new WriteRequest.RawAppend(position, records, done));
+    return done;
+  }
+
+  /** Forces the CommitLog up to the confirmed position (async flush does this periodically). */
+  public void flush() throws IOException {
+    commitLog.force(commitLog.confirmedPosition());
+  }
+
+  /**
+   * Forces ConsumeQueues, Index and CommitLog, then records the position below which recovery need
+   * not look (done periodically).
+   */
+  public synchronized void checkpoint() throws IOException {
+    long position = commitLog.confirmedPosition();
+    for (ConsumeQueue cq : queues.all()) {
+      cq.force();
+    }
+    index.force();
+    commitLog.force(position);
+    new Checkpoint(position, queues.count(), clock.millis()).write(settings.checkpointFile());
+  }
+
+  /** Deletes segments past retention time or above the disk-usage ratio (done periodically). */
+  public void runRetention() throws IOException {
+    retention.run();
+  }
+
+  /** Finishes queued writes, forces everything, writes a checkpoint and closes the files. */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      writer.stop();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    flusher.shutdownNow();
+    try {
+      flusher.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    checkpoint();
+    notifier.failAll(new IllegalStateException("store is closed"));
+    commitLog.close();
+    log.info("Store closed in {} at position {}", settings.dir(), commitLog.confirmedPosition());
+  }
+}

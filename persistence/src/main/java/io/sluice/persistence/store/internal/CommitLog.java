@@ -1,0 +1,257 @@
+package io.sluice.persistence.store.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The append-only log of all events: contiguous fixed-size {@link Segment}s addressed by a
+ * physical position that runs across them.
+ *
+ * <p>Thread-safety: only the writer thread appends, rolls and truncates; retention removes the
+ * oldest segments; any thread reads below {@link #confirmedPosition()}.
+ */
+public final class CommitLog {
+  private static final Logger log = LoggerFactory.getLogger(CommitLog.class);
+
+  private final Path dir;
+  private final long segmentSize;
+  /** Copy-on-write so readers never lock; segments are contiguous, so lookup is arithmetic. */
+  private volatile Segment[] segments;
+
+  private long writePosition;
+  private volatile long confirmedPosition;
+  private volatile long flushedPosition;
+
+  private CommitLog(Path dir, long segmentSize, Segment[] segments) {
+    this.dir = dir;
+    this.segmentSize = segmentSize;
+    this.segments = segments;
+  }
+
+  /** Opens the segments in {@code dir}, creating the first one if the log is empty. */
+  public static CommitLog open(Path dir, long segmentSize) throws IOException {
+    Files.createDirectories(dir);
+    List<Long> bases = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        String name = f.getFileName().toString();
+        if (name.matches("\\d{20}")) {
+          bases.add(Long.parseLong(name));
+        }
+      }
+    }
+    bases.sort(null);
+    List<Segment> opened = new ArrayList<>();
+    for (int i = 0; i < bases.size(); i++) {
+      long base = bases.get(i);
+      if (base % segmentSize != 0) {
+        throw new IOException("segment " + dir.resolve(Segment.fileName(base))
+            + " does not start at a multiple of segment-size " + segmentSize);
+      }
+      if (i > 0 && base != bases.get(i - 1) + segmentSize) {
+        throw new IOException("CommitLog segment missing before " + dir.resolve(Segment.fileName(base)));
+      }
+      opened.add(Segment.open(dir, base, segmentSize));
+    }
+    if (opened.isEmpty()) {
+      opened.add(Segment.open(dir, 0, segmentSize));
+    }
+    CommitLog commitLog = new CommitLog(dir, segmentSize, opened.toArray(new Segment[0]));
+    commitLog.writePosition = commitLog.minPosition();
+    return commitLog;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public long segmentSize() {
+    return segmentSize;
+  }
+
+  public long minPosition() {
+    return segments[0].basePosition();
+  }
+
+  public long writePosition() {
+    return writePosition;
+  }
+
+  /** Everything below this is written (and, with sync flush, forced) and may be read. */
+  public long confirmedPosition() {
+    return confirmedPosition;
+  }
+
+  public void confirm(long position) {
+    confirmedPosition = position;
+  }
+
+  public long flushedPosition() {
+    return flushedPosition;
+  }
+
+  public Segment[] segments() {
+    return segments;
+  }
+
+  /** The segment holding {@code position}, or null if retention removed it or it does not exist. */
+  public Segment segmentAt(long position) {
+    Segment[] current = segments;
+    long index = (position - current[0].basePosition()) / segmentSize;
+    if (position < current[0].basePosition() || index >= current.length) {
+      return null;
+    }
+    return current[(int) index];
+  }
+
+  public Segment activeSegment() {
+    Segment[] current = segments;
+    return current[current.length - 1];
+  }
+
+  public long remainingInSegment() {
+    return activeSegment().endPosition() - writePosition;
+  }
+
+  /** Writer thread: appends {@code src} at the write position; the caller checked it fits. */
+  public void append(ByteBuffer src) throws IOException {
+    int n = src.remaining();
+    activeSegment().write(src, writePosition);
+    writePosition += n;
+  }
+
+  /**
+   * Writer thread: fills the rest of the active segment with an end-of-segment marker and starts
+   * the next segment.
+   */
+  public void roll() throws IOException {
+    Segment active = activeSegment();
+    long remaining = active.endPosition() - writePosition;
+    if (remaining >= RecordCodec.END_FILLER_MIN) {
+      ByteBuffer filler = ByteBuffer.allocate(RecordCodec.END_FILLER_MIN);
+      filler.putInt((int) remaining).putInt(RecordCodec.END_MAGIC).flip();
+      active.write(filler, writePosition);
+    }
+    Segment next = Segment.open(dir, active.endPosition(), segmentSize);
+    Segment[] current = segments;
+    Segment[] grown = Arrays.copyOf(current, current.length + 1);
+    grown[current.length] = next;
+    segments = grown;
+    writePosition = next.basePosition();
+    log.info("CommitLog rolled to segment {}", next.file());
+  }
+
+  /**
+   * Reads from {@code position} until {@code dst} is full or the segment ends.
+   *
+   * @throws PositionRemovedException if retention removed the segment
+   */
+  public int read(ByteBuffer dst, long position) throws IOException {
+    Segment segment = segmentAt(position);
+    if (segment == null) {
+      throw new PositionRemovedException(position, minPosition());
+    }
+    try {
+      return segment.read(dst, position);
+    } catch (ClosedChannelException e) {
+      throw new PositionRemovedException(position, minPosition());
+    }
+  }
+
+  /** Forces every segment holding bytes between the last flush and {@code upTo}. */
+  public synchronized void force(long upTo) throws IOException {
+    long from = flushedPosition;
+    if (upTo <= from) {
+      return;
+    }
+    for (Segment s : segments) {
+      if (s.endPosition() > from && s.basePosition() < upTo) {
+        s.force();
+      }
+    }
+    flushedPosition = upTo;
+  }
+
+  /**
+   * Recovery only: makes {@code position} the end of the log. Bytes after it in its segment are
+   * zeroed up to the first all-zero block, and later segments are deleted.
+   */
+  public void truncate(long position) throws IOException {
+    if (position == activeSegment().endPosition()) {
+      writePosition = position;
+      confirmedPosition = position;
+      return;
+    }
+    Segment target = segmentAt(position);
+    if (target == null) {
+      throw new IOException("cannot truncate CommitLog to " + position + ": no segment holds it");
+    }
+    Segment[] current = segments;
+    int keep = (int) ((target.basePosition() - current[0].basePosition()) / segmentSize) + 1;
+    for (int i = keep; i < current.length; i++) {
+      log.warn("CommitLog: deleting segment {} after the recovered end {}", current[i].file(), position);
+      current[i].closeAndDelete();
+    }
+    segments = Arrays.copyOf(current, keep);
+    zeroDirtyTail(target, position);
+    writePosition = position;
+    confirmedPosition = position;
+    flushedPosition = Math.min(flushedPosition, position);
+  }
+
+  private static void zeroDirtyTail(Segment segment, long from) throws IOException {
+    ByteBuffer block = ByteBuffer.allocate(64 * 1024);
+    ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
+    long at = from;
+    while (at < segment.endPosition()) {
+      block.clear();
+      int n = segment.read(block, at);
+      if (n <= 0 || isZero(block, n)) {
+        break;
+      }
+      zeros.clear().limit(n);
+      segment.write(zeros, at);
+      at += n;
+    }
+    segment.force();
+  }
+
+  private static boolean isZero(ByteBuffer block, int n) {
+    for (int i = 0; i < n; i++) {
+      if (block.get(i) != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Retention: removes the oldest segment. Readers in flight on it see {@link
+   * PositionRemovedException}. Never removes the active segment.
+   */
+  public Segment removeOldest() throws IOException {
+    Segment[] current = segments;
+    if (current.length < 2) {
+      return null;
+    }
+    Segment oldest = current[0];
+    segments = Arrays.copyOfRange(current, 1, current.length);
+    oldest.closeAndDelete();
+    return oldest;
+  }
+
+  public void close() throws IOException {
+    for (Segment s : segments) {
+      s.close();
+    }
+  }
+}

@@ -1,0 +1,271 @@
+package io.sluice.persistence.store.internal;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.stream.Stream;
+
+/**
+ * The index of one persistence id: entry n describes sequence nr n + 1, so a lookup is one
+ * multiplication. Entries live in memory-mapped files of {@code entriesPerFile} entries, named by
+ * the number of their first entry (20 digits). Big-endian layout of a 20-byte entry:
+ *
+ * <pre>
+ * offset  size  field
+ *  0      8     CommitLog position of the record
+ *  8      4     record size in bytes; 0 = never written, -1 = hole (sequence nr never stored)
+ * 12      8     tag hash (0 = no filter tag)
+ * </pre>
+ *
+ * Holes appear when a journal write was rejected and the writer moved on to later sequence
+ * numbers; replay skips them.
+ *
+ * <p>Thread-safety: one writer (the group-commit thread or recovery); readers read entries below
+ * {@link #highestSequenceNr()}, which is published after the entry is written.
+ */
+public final class ConsumeQueue {
+  public static final int ENTRY_SIZE = 20;
+  public static final int HOLE = -1;
+  static final String ID_FILE = "persistence-id";
+  static final String DELETED_TO_FILE = "deleted-to";
+
+  private final String persistenceId;
+  private final Path dir;
+  private final int entriesPerFile;
+  private final ConcurrentSkipListMap<Long, MappedByteBuffer> files = new ConcurrentSkipListMap<>();
+
+  private volatile long highestSequenceNr;
+  /** Lowest sequence nr not removed by retention (1 until retention touches this id). */
+  private volatile long lowestRetainedSequenceNr = 1;
+  private volatile long deletedTo;
+  private long persistedDeletedTo;
+  /** Set by the writer, cleared by the checkpoint before it forces. */
+  private volatile boolean dirty;
+
+  private ConsumeQueue(String persistenceId, Path dir, int entriesPerFile) {
+    this.persistenceId = persistenceId;
+    this.dir = dir;
+    this.entriesPerFile = entriesPerFile;
+  }
+
+  /** Creates the directory of a new persistence id. */
+  public static ConsumeQueue create(String persistenceId, Path dir, int entriesPerFile)
+      throws IOException {
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve(ID_FILE), persistenceId);
+    return new ConsumeQueue(persistenceId, dir, entriesPerFile);
+  }
+
+  /**
+   * Opens an existing directory; the highest entry is found by binary search, since entries are
+   * written densely from the first file on.
+   *
+   * @throws IOException if a file in the middle is missing (the caller rebuilds from the log)
+   */
+  public static ConsumeQueue load(Path dir, int entriesPerFile) throws IOException {
+    String persistenceId = Files.readString(dir.resolve(ID_FILE));
+    ConsumeQueue cq = new ConsumeQueue(persistenceId, dir, entriesPerFile);
+    List<Long> firsts = new ArrayList<>();
+    try (Stream<Path> list = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) list::iterator) {
+        String name = f.getFileName().toString();
+        if (name.matches("\\d{20}")) {
+          firsts.add(Long.parseLong(name));
+        }
+      }
+    }
+    firsts.sort(null);
+    for (int i = 0; i < firsts.size(); i++) {
+      if (i > 0 && firsts.get(i) != firsts.get(i - 1) + entriesPerFile) {
+        throw new IOException("ConsumeQueue file missing in " + dir + " before entry " + firsts.get(i));
+      }
+      cq.files.put(firsts.get(i), cq.map(firsts.get(i)));
+    }
+    if (!firsts.isEmpty()) {
+      long last = firsts.get(firsts.size() - 1);
+      MappedByteBuffer buf = cq.files.get(last);
+      int lo = 0;
+      int hi = entriesPerFile;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (buf.getInt(mid * ENTRY_SIZE + 8) != 0) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      cq.highestSequenceNr = last + lo;
+      cq.lowestRetainedSequenceNr = firsts.get(0) + 1;
+    }
+    Path deletedToFile = dir.resolve(DELETED_TO_FILE);
+    if (Files.exists(deletedToFile)) {
+      cq.deletedTo = Long.parseLong(Files.readString(deletedToFile).trim());
+      cq.persistedDeletedTo = cq.deletedTo;
+    }
+    return cq;
+  }
+
+  public String persistenceId() {
+    return persistenceId;
+  }
+
+  public long highestSequenceNr() {
+    return highestSequenceNr;
+  }
+
+  public long deletedTo() {
+    return deletedTo;
+  }
+
+  public long lowestRetainedSequenceNr() {
+    return lowestRetainedSequenceNr;
+  }
+
+  /**
+   * Writer: records {@code sequenceNr} (which must be above the highest); sequence numbers
+   * skipped in between become holes.
+   */
+  public void put(long sequenceNr, long position, int size, long tagHash, boolean fillGap)
+      throws IOException {
+    long from = highestSequenceNr + 1;
+    if (fillGap) {
+      for (long s = from; s < sequenceNr; s++) {
+        write(s, -1L, HOLE, 0L);
+      }
+    } else if (sequenceNr > from && highestSequenceNr == 0) {
+      lowestRetainedSequenceNr = sequenceNr;
+    }
+    write(sequenceNr, position, size, tagHash);
+    dirty = true;
+    highestSequenceNr = sequenceNr;
+  }
+
+  /** Recovery: rewrites an entry at or below the highest (idempotent redo). */
+  public void redo(long sequenceNr, long position, int size, long tagHash) throws IOException {
+    write(sequenceNr, position, size, tagHash);
+    dirty = true;
+  }
+
+  private void write(long sequenceNr, long position, int size, long tagHash) throws IOException {
+    long entry = sequenceNr - 1;
+    MappedByteBuffer buf = fileFor(entry, true);
+    int at = (int) (entry % entriesPerFile) * ENTRY_SIZE;
+    buf.putLong(at, position);
+    buf.putInt(at + 8, size);
+    buf.putLong(at + 12, tagHash);
+  }
+
+  public long position(long sequenceNr) {
+    MappedByteBuffer buf = fileFor(sequenceNr - 1);
+    return buf == null ? -1 : buf.getLong(offsetOf(sequenceNr));
+  }
+
+  /** Record size, {@link #HOLE}, or 0 when the entry was never written or removed by retention. */
+  public int size(long sequenceNr) {
+    MappedByteBuffer buf = fileFor(sequenceNr - 1);
+    return buf == null ? 0 : buf.getInt(offsetOf(sequenceNr) + 8);
+  }
+
+  public long tagHash(long sequenceNr) {
+    MappedByteBuffer buf = fileFor(sequenceNr - 1);
+    return buf == null ? 0 : buf.getLong(offsetOf(sequenceNr) + 12);
+  }
+
+  private int offsetOf(long sequenceNr) {
+    return (int) ((sequenceNr - 1) % entriesPerFile) * ENTRY_SIZE;
+  }
+
+  /** Writer: a deletion marker moved the logical start up. */
+  public void markDeletedTo(long toSequenceNr) {
+    if (toSequenceNr > deletedTo) {
+      deletedTo = toSequenceNr;
+      dirty = true;
+    }
+  }
+
+  /**
+   * Recovery: forgets entries at or above the CommitLog's recovered end, so nothing points at
+   * truncated bytes.
+   */
+  public void truncateFrom(long commitLogEnd) throws IOException {
+    long s = highestSequenceNr;
+    while (s >= 1 && (size(s) == HOLE || (size(s) > 0 && position(s) >= commitLogEnd))) {
+      write(s, 0L, 0, 0L);
+      s--;
+    }
+    if (s != highestSequenceNr) {
+      highestSequenceNr = s;
+      dirty = true;
+    }
+  }
+
+  /**
+   * Retention: moves the lowest retained sequence nr past entries below {@code minPosition} and
+   * deletes files wholly below it (never the file holding the highest entry).
+   */
+  public void retainFrom(long minPosition) throws IOException {
+    long s = lowestRetainedSequenceNr;
+    while (s <= highestSequenceNr && (size(s) == HOLE || (size(s) > 0 && position(s) < minPosition))) {
+      s++;
+    }
+    lowestRetainedSequenceNr = s;
+    long firstNeeded = Math.min(s - 1, highestSequenceNr - 1) / entriesPerFile * entriesPerFile;
+    for (Long first : new ArrayList<>(files.headMap(firstNeeded).keySet())) {
+      files.remove(first);
+      Files.deleteIfExists(dir.resolve(fileName(first)));
+    }
+  }
+
+  /** Forces dirty mapped files and persists the deletion watermark. */
+  public void force() throws IOException {
+    if (!dirty) {
+      return;
+    }
+    dirty = false;
+    for (MappedByteBuffer buf : files.values()) {
+      buf.force();
+    }
+    long d = deletedTo;
+    if (d != persistedDeletedTo) {
+      Path tmp = dir.resolve(DELETED_TO_FILE + ".tmp");
+      Files.writeString(tmp, Long.toString(d));
+      Files.move(tmp, dir.resolve(DELETED_TO_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      persistedDeletedTo = d;
+    }
+  }
+
+  private MappedByteBuffer fileFor(long entry) {
+    Long first = entry / entriesPerFile * entriesPerFile;
+    return files.get(first);
+  }
+
+  private MappedByteBuffer fileFor(long entry, boolean create) throws IOException {
+    long first = entry / entriesPerFile * entriesPerFile;
+    MappedByteBuffer buf = files.get(first);
+    if (buf == null && create) {
+      buf = map(first);
+      files.put(first, buf);
+    }
+    return buf;
+  }
+
+  private MappedByteBuffer map(long first) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(dir.resolve(fileName(first)).toFile(), "rw")) {
+      long length = (long) entriesPerFile * ENTRY_SIZE;
+      if (raf.length() != length) {
+        raf.setLength(length);
+      }
+      return raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, length);
+    }
+  }
+
+  static String fileName(long firstEntry) {
+    return String.format("%020d", firstEntry);
+  }
+}

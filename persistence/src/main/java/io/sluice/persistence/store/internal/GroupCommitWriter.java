@@ -1,0 +1,432 @@
+package io.sluice.persistence.store.internal;
+
+import io.sluice.persistence.store.EventRecord;
+import io.sluice.persistence.store.FlushMode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The only thread that appends to the CommitLog. It takes every pending request, encodes them into
+ * one buffer, issues one write (and with sync flush one force) for the batch, then updates the
+ * ConsumeQueues and Index, publishes the new end and completes every caller of the batch.
+ *
+ * <p>Thread-safety: {@link #submit} from any thread; everything else runs on the writer thread.
+ */
+public final class GroupCommitWriter implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(GroupCommitWriter.class);
+  private static final int MAX_REQUESTS_PER_BATCH = 4096;
+
+  private final CommitLog commitLog;
+  private final ConsumeQueues queues;
+  private final LogIndexer indexer;
+  private final AppendNotifier notifier;
+  private final FlushMode flushMode;
+  private final int maxRecordBytes;
+  private final Clock clock;
+  private final RecordCodec codec = new RecordCodec();
+  private final BlockingQueue<WriteRequest> inbox = new LinkedBlockingQueue<>();
+  private final List<WriteRequest> batch = new ArrayList<>();
+  private final Thread thread;
+
+  private ByteBuffer buffer;
+  private long lastTimestamp;
+  private volatile Throwable failure;
+  private volatile boolean stopping;
+
+  // Entries to index once the batch is confirmed; parallel arrays so nothing is allocated per event.
+  private int pending;
+  private ConsumeQueue[] pendingQueues = new ConsumeQueue[1024];
+  private EventRecord[] pendingEvents = new EventRecord[1024];
+  private long[] pendingPositions = new long[1024];
+  private int[] pendingSizes = new int[1024];
+  private long[] pendingTagHashes = new long[1024];
+  private int[] eventSizes = new int[256];
+  private final List<ConsumeQueue> pendingDeletions = new ArrayList<>();
+  private final List<long[]> pendingDeletionSeqs = new ArrayList<>();
+  private final List<ByteBuffer> pendingRaw = new ArrayList<>();
+  private final List<Long> pendingRawPositions = new ArrayList<>();
+
+  public GroupCommitWriter(
+      CommitLog commitLog,
+      ConsumeQueues queues,
+      LogIndexer indexer,
+      AppendNotifier notifier,
+      FlushMode flushMode,
+      int writeBufferBytes,
+      int maxRecordBytes,
+      Clock clock) {
+    this.commitLog = commitLog;
+    this.queues = queues;
+    this.indexer = indexer;
+    this.notifier = notifier;
+    this.flushMode = flushMode;
+    this.maxRecordBytes = maxRecordBytes;
+    this.clock = clock;
+    this.buffer = ByteBuffer.allocateDirect(writeBufferBytes);
+    this.thread = new Thread(this, "sluice-commitlog-writer");
+    this.thread.setDaemon(true);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  /** Queues a request; fails it at once if the writer has failed or stopped. */
+  public void submit(WriteRequest request) {
+    Throwable failed = failure;
+    if (failed != null) {
+      request.fail(new IOException("store failed earlier and must be reopened: " + failed, failed));
+      return;
+    }
+    if (stopping) {
+      request.fail(new IllegalStateException("store is closed"));
+      return;
+    }
+    inbox.add(request);
+  }
+
+  /** Stops after the requests already queued are done. */
+  public void stop() throws InterruptedException {
+    stopping = true;
+    thread.interrupt();
+    thread.join();
+  }
+
+  @Override
+  public void run() {
+    while (true) {
+      try {
+        if (stopping && inbox.isEmpty()) {
+          break;
+        }
+        WriteRequest first = stopping ? inbox.poll() : inbox.take();
+        if (first == null) {
+          continue;
+        }
+        batch.add(first);
+        inbox.drainTo(batch, MAX_REQUESTS_PER_BATCH - 1);
+        if (failure != null) {
+          batch.forEach(r -> r.fail(new IOException("store failed earlier: " + failure, failure)));
+        } else {
+          processBatch();
+        }
+      } catch (InterruptedException e) {
+        if (!stopping) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      } catch (Throwable t) {
+        failure = t;
+        log.error("CommitLog writer failed at position {}; failing the batch and every later write",
+            commitLog.writePosition(), t);
+        batch.forEach(r -> r.fail(t));
+      } finally {
+        batch.clear();
+        clearPending();
+      }
+    }
+    inbox.forEach(r -> r.fail(new IllegalStateException("store is closed")));
+  }
+
+  private void processBatch() throws IOException {
+    long timestamp = Math.max(lastTimestamp, clock.millis());
+    lastTimestamp = timestamp;
+    buffer.clear();
+    List<Optional<Exception>[]> results = new ArrayList<>(batch.size());
+    Map<WriteRequest, Exception> rejected = new IdentityHashMap<>();
+    for (WriteRequest request : batch) {
+      if (request instanceof WriteRequest.Append append) {
+        results.add(encodeAppend(append, timestamp));
+      } else if (request instanceof WriteRequest.DeleteTo delete) {
+        encodeDeletion(delete, timestamp);
+        results.add(null);
+      } else if (request instanceof WriteRequest.RawAppend raw) {
+        results.add(null);
+        try {
+          writeRaw(raw);
+        } catch (RawAppendMismatch mismatch) {
+          rejected.put(raw, mismatch);
+        }
+      }
+    }
+    writeBuffer();
+    long end = commitLog.writePosition();
+    if (flushMode == FlushMode.SYNC) {
+      commitLog.force(end);
+    }
+    applyPending();
+    commitLog.confirm(end);
+    for (int i = 0; i < batch.size(); i++) {
+      WriteRequest request = batch.get(i);
+      if (rejected.containsKey(request)) {
+        request.fail(rejected.get(request));
+      } else {
+        complete(request, results.get(i), end);
+      }
+    }
+    if (notifier.hasWaiters()) {
+      for (int i = 0; i < pending; i++) {
+        notifier.signal(pendingQueues[i].persistenceId());
+      }
+      pendingDeletions.forEach(cq -> notifier.signal(cq.persistenceId()));
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private Optional<Exception>[] encodeAppend(WriteRequest.Append append, long timestamp)
+      throws IOException {
+    List<List<EventRecord>> writes = append.writes();
+    Optional<Exception>[] results = new Optional[writes.size()];
+    for (int w = 0; w < writes.size(); w++) {
+      List<EventRecord> events = writes.get(w);
+      Exception rejection = validate(events);
+      results[w] = Optional.ofNullable(rejection);
+      if (rejection == null && !events.isEmpty()) {
+        encodeWrite(events, timestamp);
+      }
+    }
+    return results;
+  }
+
+  /** Why an atomic write cannot be stored, or null; computes the encoded sizes as it goes. */
+  private Exception validate(List<EventRecord> events) throws IOException {
+    if (eventSizes.length < events.size()) {
+      eventSizes = new int[Math.max(events.size(), eventSizes.length * 2)];
+    }
+    long total = 0;
+    for (int i = 0; i < events.size(); i++) {
+      EventRecord e = events.get(i);
+      int size;
+      try {
+        size = RecordCodec.encodedSize(e);
+      } catch (IllegalArgumentException tooLong) {
+        return tooLong;
+      }
+      if (size > maxRecordBytes) {
+        return new IllegalArgumentException(
+            "event " + e.persistenceId() + "#" + e.sequenceNr() + " encodes to " + size
+                + " bytes, above max-record-size " + maxRecordBytes);
+      }
+      ConsumeQueue cq = queues.get(e.persistenceId());
+      long highest = Math.max(cq == null ? 0 : cq.highestSequenceNr(), reservedBefore(e, events, i));
+      if (e.sequenceNr() <= highest) {
+        return new IllegalArgumentException(
+            "sequence nr " + e.sequenceNr() + " of '" + e.persistenceId()
+                + "' is not above the highest already written, " + highest);
+      }
+      eventSizes[i] = size;
+      total += size;
+    }
+    if (total > commitLog.segmentSize() - RecordCodec.END_FILLER_MIN) {
+      return new IllegalArgumentException(
+          "atomic write of " + total + " bytes does not fit in one segment of " + commitLog.segmentSize());
+    }
+    return null;
+  }
+
+  /** Highest sequence nr of the same id already accepted in this batch or this write. */
+  private long reservedBefore(EventRecord e, List<EventRecord> events, int index) {
+    long highest = 0;
+    for (int i = pending - 1; i >= 0; i--) {
+      if (pendingEvents[i].persistenceId().equals(e.persistenceId())) {
+        highest = pendingEvents[i].sequenceNr();
+        break;
+      }
+    }
+    for (int i = index - 1; i >= 0; i--) {
+      if (events.get(i).persistenceId().equals(e.persistenceId())) {
+        return Math.max(highest, events.get(i).sequenceNr());
+      }
+    }
+    return highest;
+  }
+
+  private void encodeWrite(List<EventRecord> events, long timestamp) throws IOException {
+    long total = 0;
+    for (int i = 0; i < events.size(); i++) {
+      total += eventSizes[i];
+    }
+    if (total > commitLog.activeSegment().endPosition() - nextPosition()) {
+      writeBuffer();
+      commitLog.roll();
+    }
+    for (int i = 0; i < events.size(); i++) {
+      EventRecord e = events.get(i);
+      int size = eventSizes[i];
+      ensureRoom(size);
+      long position = nextPosition();
+      long tagHash = indexer.tagHashOf(e.tags());
+      codec.encode(buffer, e, size, i == events.size() - 1, timestamp, tagHash);
+      addPending(queues.getOrCreate(e.persistenceId()), e, position, size, tagHash);
+    }
+  }
+
+  private void encodeDeletion(WriteRequest.DeleteTo delete, long timestamp) throws IOException {
+    ConsumeQueue cq = queues.get(delete.persistenceId());
+    if (cq == null) {
+      return;
+    }
+    long upTo = Math.min(delete.toSequenceNr(), cq.highestSequenceNr());
+    int size = RecordCodec.deletionMarkerSize(delete.persistenceId());
+    if (size > commitLog.activeSegment().endPosition() - nextPosition()) {
+      writeBuffer();
+      commitLog.roll();
+    }
+    ensureRoom(size);
+    codec.encodeDeletionMarker(buffer, delete.persistenceId(), upTo, size, timestamp);
+    pendingDeletions.add(cq);
+    pendingDeletionSeqs.add(new long[] {upTo});
+  }
+
+  /**
+   * Verifies replicated records, then writes them verbatim at the same position. Nothing is
+   * written if any check fails.
+   */
+  private void writeRaw(WriteRequest.RawAppend raw) throws IOException {
+    writeBuffer();
+    ByteBuffer bytes = raw.bytes().duplicate();
+    long position = raw.position();
+    long write = commitLog.writePosition();
+    boolean skipsTinyTail =
+        position == commitLog.activeSegment().endPosition()
+            && position - write < RecordCodec.END_FILLER_MIN;
+    if (position != write && !skipsTinyTail) {
+      throw new RawAppendMismatch(
+          "replicated chunk starts at " + position + " but this log ends at " + write);
+    }
+    int recordsEnd = verifyRaw(bytes, skipsTinyTail ? commitLog.segmentSize() : commitLog.activeSegment().endPosition() - write);
+    if (skipsTinyTail) {
+      commitLog.roll();
+    }
+    ByteBuffer records = bytes.duplicate();
+    records.limit(recordsEnd);
+    long base = commitLog.writePosition() - bytes.position();
+    commitLog.append(records.duplicate());
+    pendingRaw.add(records);
+    pendingRawPositions.add(base);
+    if (recordsEnd < bytes.limit()) {
+      commitLog.roll();
+    }
+  }
+
+  /** Checks every record and returns where they end (an end-of-segment marker may follow). */
+  private int verifyRaw(ByteBuffer bytes, long roomInSegment) throws RawAppendMismatch {
+    int at = bytes.position();
+    while (at < bytes.limit()) {
+      int available = bytes.limit() - at;
+      if (available >= RecordCodec.PREAMBLE_SIZE
+          && RecordCodec.magicAt(bytes, at) == RecordCodec.END_MAGIC) {
+        if (available != RecordCodec.PREAMBLE_SIZE) {
+          throw new RawAppendMismatch("end-of-segment marker is not the last bytes of the chunk");
+        }
+        return at;
+      }
+      String invalid = codec.verify(bytes, at, available);
+      if (invalid != null) {
+        throw new RawAppendMismatch("replicated record at chunk offset " + (at - bytes.position()) + ": " + invalid);
+      }
+      at += RecordCodec.sizeAt(bytes, at);
+      if (at - bytes.position() > roomInSegment) {
+        throw new RawAppendMismatch("replicated records cross the end of the segment");
+      }
+    }
+    return at;
+  }
+
+  private void applyPending() throws IOException {
+    for (int i = 0; i < pending; i++) {
+      indexer.indexAppended(
+          pendingQueues[i], pendingEvents[i], pendingPositions[i], pendingSizes[i], pendingTagHashes[i], lastTimestamp);
+    }
+    for (int i = 0; i < pendingDeletions.size(); i++) {
+      pendingDeletions.get(i).markDeletedTo(pendingDeletionSeqs.get(i)[0]);
+    }
+    boolean logStartsAtZero = commitLog.minPosition() == 0;
+    for (int i = 0; i < pendingRaw.size(); i++) {
+      applyRaw(pendingRaw.get(i), pendingRawPositions.get(i), logStartsAtZero);
+    }
+  }
+
+  /** Indexes each record of a raw chunk; {@code base} is the log position of buffer index 0. */
+  private void applyRaw(ByteBuffer records, long base, boolean logStartsAtZero) throws IOException {
+    for (int at = records.position(); at < records.limit(); at += RecordCodec.sizeAt(records, at)) {
+      indexer.indexVerified(records, at, base + at, true, true, logStartsAtZero);
+    }
+  }
+
+  private void complete(WriteRequest request, Optional<Exception>[] results, long end) {
+    if (request instanceof WriteRequest.Append append) {
+      append.done().complete(Arrays.asList(results));
+    } else if (request instanceof WriteRequest.DeleteTo delete) {
+      delete.done().complete(null);
+    } else if (request instanceof WriteRequest.RawAppend raw) {
+      raw.done().complete(end);
+    }
+  }
+
+  private long nextPosition() {
+    return commitLog.writePosition() + buffer.position();
+  }
+
+  private void ensureRoom(int size) throws IOException {
+    if (size > buffer.remaining()) {
+      writeBuffer();
+      if (size > buffer.capacity()) {
+        buffer = ByteBuffer.allocateDirect(size);
+      }
+    }
+  }
+
+  private void writeBuffer() throws IOException {
+    if (buffer.position() > 0) {
+      buffer.flip();
+      commitLog.append(buffer);
+      buffer.clear();
+    }
+  }
+
+  private void addPending(ConsumeQueue cq, EventRecord e, long position, int size, long tagHash) {
+    if (pending == pendingEvents.length) {
+      int n = pending * 2;
+      pendingQueues = Arrays.copyOf(pendingQueues, n);
+      pendingEvents = Arrays.copyOf(pendingEvents, n);
+      pendingPositions = Arrays.copyOf(pendingPositions, n);
+      pendingSizes = Arrays.copyOf(pendingSizes, n);
+      pendingTagHashes = Arrays.copyOf(pendingTagHashes, n);
+    }
+    pendingQueues[pending] = cq;
+    pendingEvents[pending] = e;
+    pendingPositions[pending] = position;
+    pendingSizes[pending] = size;
+    pendingTagHashes[pending] = tagHash;
+    pending++;
+  }
+
+  private void clearPending() {
+    Arrays.fill(pendingEvents, 0, pending, null);
+    Arrays.fill(pendingQueues, 0, pending, null);
+    pending = 0;
+    pendingDeletions.clear();
+    pendingDeletionSeqs.clear();
+    pendingRaw.clear();
+    pendingRawPositions.clear();
+  }
+
+  /** A replicated chunk that does not continue this log: the replica must resynchronize. */
+  public static final class RawAppendMismatch extends IOException {
+    RawAppendMismatch(String message) {
+      super(message);
+    }
+  }
+}

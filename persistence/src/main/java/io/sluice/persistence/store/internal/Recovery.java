@@ -1,0 +1,134 @@
+package io.sluice.persistence.store.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings the CommitLog, ConsumeQueues and Index back to one consistent end after a crash. It
+ * scans from the checkpoint, verifies every record's CRC and redoes its ConsumeQueue and Index
+ * entries. It stops at the end of the log, at the first record that fails a check (a torn or
+ * corrupted tail), or at an atomic write that lacks its last record; the log is truncated to the
+ * end of the last complete atomic write and entries pointing past it are dropped. Records below
+ * the checkpoint are trusted here and verified whenever they are read.
+ *
+ * <p>Runs single-threaded, before the writer starts.
+ */
+public final class Recovery {
+  private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+  private static final int WINDOW_BYTES = 4 * 1024 * 1024;
+
+  private final CommitLog commitLog;
+  private final LogIndexer indexer;
+  private final RecordCodec codec = new RecordCodec();
+  private ByteBuffer window = ByteBuffer.allocateDirect(WINDOW_BYTES);
+  private Segment windowSegment;
+  private long windowStart;
+  private int windowLength;
+
+  public Recovery(CommitLog commitLog, LogIndexer indexer) {
+    this.commitLog = commitLog;
+    this.indexer = indexer;
+  }
+
+  /**
+   * What recovery did.
+   *
+   * @param scannedFrom where the scan started
+   * @param end the recovered end of the log
+   * @param discardedBytes bytes scanned past {@code end} and truncated
+   * @param records records verified and indexed
+   */
+  public record Result(long scannedFrom, long end, long discardedBytes, long records) {}
+
+  /**
+   * Redoes ConsumeQueue entries of records at or after {@code consumeQueueFrom} and Index entries
+   * of records after {@code lastIndexedPosition}.
+   */
+  public Result run(long consumeQueueFrom, long lastIndexedPosition) throws IOException {
+    long from = Math.max(commitLog.minPosition(), Math.min(consumeQueueFrom, lastIndexedPosition + 1));
+    boolean logStartsAtZero = commitLog.minPosition() == 0;
+    long position = from;
+    long end = from;
+    long records = 0;
+    String stopReason = null;
+    while (true) {
+      Segment segment = commitLog.segmentAt(position);
+      if (segment == null) {
+        break;
+      }
+      boolean last = segment == commitLog.activeSegment();
+      long room = segment.endPosition() - position;
+      int at = room < RecordCodec.PREAMBLE_SIZE ? -1 : view(segment, position, RecordCodec.PREAMBLE_SIZE);
+      int size = at < 0 ? 0 : RecordCodec.sizeAt(window, at);
+      int magic = at < 0 ? 0 : RecordCodec.magicAt(window, at);
+      boolean blank = size == 0 && magic == 0;
+      boolean endMarker = magic == RecordCodec.END_MAGIC && size == room;
+      if (blank || endMarker) {
+        if (position != end) {
+          stopReason = "atomic write starting at " + end + " has no last record";
+          break;
+        }
+        if (last) {
+          break;
+        }
+        if (blank && room >= RecordCodec.PREAMBLE_SIZE) {
+          log.warn("CommitLog segment {} has no end marker at {}; continuing with the next segment",
+              segment.file(), position);
+        }
+        position = segment.endPosition();
+        end = position;
+        continue;
+      }
+      if (magic != RecordCodec.RECORD_MAGIC || size < RecordCodec.PREAMBLE_SIZE || size > room) {
+        stopReason = "no valid record header in " + segment.file() + " at log position " + position;
+        break;
+      }
+      at = view(segment, position, size);
+      String invalid = codec.verify(window, at, size);
+      if (invalid != null) {
+        stopReason = "record in " + segment.file() + " at log position " + position + ": " + invalid;
+        break;
+      }
+      indexer.indexVerified(
+          window, at, position, position >= consumeQueueFrom, position > lastIndexedPosition, logStartsAtZero);
+      records++;
+      position += size;
+      if ((RecordCodec.flagsAt(window, at) & RecordCodec.FLAG_LAST_IN_WRITE) != 0) {
+        end = position;
+      }
+    }
+    if (stopReason == null && position != end) {
+      stopReason = "atomic write starting at " + end + " has no last record";
+    }
+    if (stopReason != null) {
+      log.warn("Recovery truncates the CommitLog at {}, discarding {} bytes: {}", end, position - end, stopReason);
+    }
+    commitLog.truncate(end);
+    return new Result(from, end, position - end, records);
+  }
+
+  /**
+   * Makes bytes [position, position + length) of {@code segment} available in the window and
+   * returns their index there.
+   */
+  private int view(Segment segment, long position, int length) throws IOException {
+    boolean inWindow =
+        segment == windowSegment && position >= windowStart && position + length <= windowStart + windowLength;
+    if (!inWindow) {
+      if (length > window.capacity()) {
+        window = ByteBuffer.allocateDirect(length);
+      }
+      window.clear();
+      window.limit((int) Math.min(window.capacity(), segment.endPosition() - position));
+      windowLength = segment.read(window, position);
+      windowSegment = segment;
+      windowStart = position;
+      if (windowLength < length) {
+        throw new IOException("short read of " + segment.file() + " at " + position);
+      }
+    }
+    return (int) (position - windowStart);
+  }
+}

@@ -1,0 +1,68 @@
+package io.sluice.persistence.store.internal;
+
+import io.sluice.persistence.store.StoreSettings;
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deletes whole CommitLog segments, oldest first, while the oldest was last written before the
+ * retention time or the disk is fuller than the configured ratio; then moves every ConsumeQueue's
+ * lowest retained sequence nr up and drops Index files that only point below the new start. The
+ * active segment is never deleted.
+ *
+ * <p>Thread-safety: runs on the flusher thread (or a test); concurrent with the writer and reads.
+ */
+public final class Retention {
+  private static final Logger log = LoggerFactory.getLogger(Retention.class);
+
+  private final StoreSettings settings;
+  private final Clock clock;
+  private final CommitLog commitLog;
+  private final ConsumeQueues queues;
+  private final MessageIndex index;
+
+  public Retention(StoreSettings settings, Clock clock, CommitLog commitLog, ConsumeQueues queues, MessageIndex index) {
+    this.settings = settings;
+    this.clock = clock;
+    this.commitLog = commitLog;
+    this.queues = queues;
+    this.index = index;
+  }
+
+  public synchronized void run() throws IOException {
+    long expiredBefore = clock.millis() - settings.retentionTime().toMillis();
+    boolean removed = false;
+    while (commitLog.segments().length > 1) {
+      Segment oldest = commitLog.segments()[0];
+      long lastWrite = Files.getLastModifiedTime(oldest.file()).toMillis();
+      double usage = diskUsage();
+      String reason =
+          lastWrite < expiredBefore ? "older than " + settings.retentionTime()
+              : usage > settings.diskUsageRatio() ? String.format("disk %.0f%% full", usage * 100)
+              : null;
+      if (reason == null) {
+        break;
+      }
+      commitLog.removeOldest();
+      removed = true;
+      log.info("Retention deleted CommitLog segment {} ({})", oldest.file(), reason);
+    }
+    if (removed) {
+      long min = commitLog.minPosition();
+      for (ConsumeQueue cq : queues.all()) {
+        cq.retainFrom(min);
+      }
+      index.retainFrom(min);
+    }
+  }
+
+  private double diskUsage() throws IOException {
+    FileStore store = Files.getFileStore(settings.commitLogDir());
+    long total = store.getTotalSpace();
+    return total == 0 ? 0 : 1.0 - (double) store.getUsableSpace() / total;
+  }
+}

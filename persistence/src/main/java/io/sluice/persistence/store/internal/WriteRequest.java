@@ -1,0 +1,43 @@
+package io.sluice.persistence.store.internal;
+
+import io.sluice.persistence.store.EventRecord;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/** Work for the group-commit writer; each completes its future once its batch is confirmed. */
+public sealed interface WriteRequest {
+
+  void fail(Throwable cause);
+
+  /**
+   * Atomic writes to append; the future gets one entry per write: empty if stored, else why it
+   * was rejected (nothing of a rejected write is stored).
+   */
+  record Append(List<List<EventRecord>> writes, CompletableFuture<List<Optional<Exception>>> done)
+      implements WriteRequest {
+    @Override
+    public void fail(Throwable cause) {
+      done.completeExceptionally(cause);
+    }
+  }
+
+  /** Logical deletion of a persistence id's events up to a sequence nr, as a log record. */
+  record DeleteTo(String persistenceId, long toSequenceNr, CompletableFuture<Void> done)
+      implements WriteRequest {
+    @Override
+    public void fail(Throwable cause) {
+      done.completeExceptionally(cause);
+    }
+  }
+
+  /** Verbatim records from another store, to be written at the same position; yields the end. */
+  record RawAppend(long position, ByteBuffer bytes, CompletableFuture<Long> done)
+      implements WriteRequest {
+    @Override
+    public void fail(Throwable cause) {
+      done.completeExceptionally(cause);
+    }
+  }
+}
