@@ -16,6 +16,7 @@ public final class EventRecord {
   private final List<String> tags;
   private final int serializerId;
   private final String manifest;
+  private final String adapterManifest;
   private final byte[] payload;
 
   public EventRecord(
@@ -25,6 +26,7 @@ public final class EventRecord {
       List<String> tags,
       int serializerId,
       String manifest,
+      String adapterManifest,
       byte[] payload) {
     this.persistenceId = Objects.requireNonNull(persistenceId, "persistenceId");
     if (sequenceNr < 1) {
@@ -35,6 +37,7 @@ public final class EventRecord {
     this.tags = List.copyOf(tags);
     this.serializerId = serializerId;
     this.manifest = manifest == null ? "" : manifest;
+    this.adapterManifest = adapterManifest == null ? "" : adapterManifest;
     this.payload = Objects.requireNonNull(payload, "payload");
   }
 
@@ -58,8 +61,14 @@ public final class EventRecord {
     return serializerId;
   }
 
+  /** The serializer's manifest. */
   public String manifest() {
     return manifest;
+  }
+
+  /** Pekko's event adapter manifest ({@code PersistentRepr.manifest}), empty if none. */
+  public String adapterManifest() {
+    return adapterManifest;
   }
 
   /** The serialized event; owned by the store once appended, never modify it. */

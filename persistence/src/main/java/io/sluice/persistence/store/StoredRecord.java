@@ -17,6 +17,7 @@ public final class StoredRecord {
   private final List<String> tags;
   private final int serializerId;
   private final String manifest;
+  private final String adapterManifest;
   private final byte[] payload;
 
   public StoredRecord(
@@ -28,6 +29,7 @@ public final class StoredRecord {
       List<String> tags,
       int serializerId,
       String manifest,
+      String adapterManifest,
       byte[] payload) {
     this.position = position;
     this.persistenceId = persistenceId;
@@ -37,6 +39,7 @@ public final class StoredRecord {
     this.tags = List.copyOf(tags);
     this.serializerId = serializerId;
     this.manifest = manifest;
+    this.adapterManifest = adapterManifest;
     this.payload = payload;
   }
 
@@ -70,8 +73,14 @@ public final class StoredRecord {
     return serializerId;
   }
 
+  /** The serializer's manifest. */
   public String manifest() {
     return manifest;
+  }
+
+  /** Pekko's event adapter manifest, empty if none. */
+  public String adapterManifest() {
+    return adapterManifest;
   }
 
   public byte[] payload() {

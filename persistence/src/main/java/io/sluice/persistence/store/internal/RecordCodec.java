@@ -23,7 +23,8 @@ import java.util.zip.CRC32C;
  * 37      4     serializer id
  * 41      2+n   persistence id, UTF-8, length-prefixed
  *  .      2+n   writer uuid, UTF-8, length-prefixed
- *  .      2+n   manifest, UTF-8, length-prefixed
+ *  .      2+n   serializer manifest, UTF-8, length-prefixed
+ *  .      2+n   event adapter manifest (Pekko's PersistentRepr.manifest), UTF-8, length-prefixed
  *  .      2     tag count, then per tag 2+n UTF-8 length-prefixed
  *  .      4+n   payload, length-prefixed
  * </pre>
@@ -61,6 +62,7 @@ public final class RecordCodec {
     size += 2 + utf8Length(e.persistenceId());
     size += 2 + utf8Length(e.writerUuid());
     size += 2 + utf8Length(e.manifest());
+    size += 2 + utf8Length(e.adapterManifest());
     size += 2;
     List<String> tags = e.tags();
     for (int i = 0; i < tags.size(); i++) {
@@ -71,7 +73,7 @@ public final class RecordCodec {
 
   /** Encoded size of a deletion marker for {@code persistenceId}. */
   public static int deletionMarkerSize(String persistenceId) {
-    return VARIABLE_OFFSET + 2 + utf8Length(persistenceId) + 2 + 2 + 2 + 4;
+    return VARIABLE_OFFSET + 2 + utf8Length(persistenceId) + 2 + 2 + 2 + 2 + 4;
   }
 
   /**
@@ -87,6 +89,7 @@ public final class RecordCodec {
     putString(buf, e.persistenceId());
     putString(buf, e.writerUuid());
     putString(buf, e.manifest());
+    putString(buf, e.adapterManifest());
     List<String> tags = e.tags();
     buf.putShort((short) tags.size());
     for (int i = 0; i < tags.size(); i++) {
@@ -104,7 +107,7 @@ public final class RecordCodec {
     buf.put((byte) (FLAG_LAST_IN_WRITE | FLAG_DELETION_MARKER));
     buf.putLong(toSequenceNr).putLong(timestamp).putLong(0L).putInt(0);
     putString(buf, persistenceId);
-    buf.putShort((short) 0).putShort((short) 0).putShort((short) 0).putInt(0);
+    buf.putShort((short) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0).putInt(0);
     finish(buf, start, size);
   }
 
@@ -184,6 +187,8 @@ public final class RecordCodec {
     p += 2 + (buf.getShort(p) & 0xFFFF);
     String manifest = getString(buf, p);
     p += 2 + (buf.getShort(p) & 0xFFFF);
+    String adapterManifest = getString(buf, p);
+    p += 2 + (buf.getShort(p) & 0xFFFF);
     int tagCount = buf.getShort(p) & 0xFFFF;
     p += 2;
     List<String> tags = new ArrayList<>(tagCount);
@@ -202,13 +207,14 @@ public final class RecordCodec {
         tags,
         buf.getInt(at + SERIALIZER_OFFSET),
         manifest,
+        adapterManifest,
         payload);
   }
 
   /** Tags of the (verified) record at {@code at}, without decoding the payload. */
   public static List<String> tagsAt(ByteBuffer buf, int at) {
     int p = at + VARIABLE_OFFSET;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
       p += 2 + (buf.getShort(p) & 0xFFFF);
     }
     int tagCount = buf.getShort(p) & 0xFFFF;
