@@ -41,6 +41,8 @@ public final class ConsumeQueue {
   private final ConcurrentSkipListMap<Long, MappedByteBuffer> files = new ConcurrentSkipListMap<>();
 
   private volatile long highestSequenceNr;
+  /** Writer thread only: highest sequence nr accepted into a batch not yet indexed. */
+  private long reservedSequenceNr;
   /** Lowest sequence nr not removed by retention (1 until retention touches this id). */
   private volatile long lowestRetainedSequenceNr = 1;
   private volatile long deletedTo;
@@ -117,6 +119,16 @@ public final class ConsumeQueue {
 
   public long highestSequenceNr() {
     return highestSequenceNr;
+  }
+
+  /** Writer thread: the highest sequence nr written or accepted into the current batch. */
+  public long reservedSequenceNr() {
+    return Math.max(reservedSequenceNr, highestSequenceNr);
+  }
+
+  /** Writer thread: accepts {@code sequenceNr} into the current batch. */
+  public void reserve(long sequenceNr) {
+    reservedSequenceNr = sequenceNr;
   }
 
   public long deletedTo() {

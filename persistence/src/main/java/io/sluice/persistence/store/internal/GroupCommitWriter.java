@@ -219,7 +219,7 @@ public final class GroupCommitWriter implements Runnable {
                 + " bytes, above max-record-size " + maxRecordBytes);
       }
       ConsumeQueue cq = queues.get(e.persistenceId());
-      long highest = Math.max(cq == null ? 0 : cq.highestSequenceNr(), reservedBefore(e, events, i));
+      long highest = Math.max(cq == null ? 0 : cq.reservedSequenceNr(), earlierInWrite(events, i));
       if (e.sequenceNr() <= highest) {
         return new IllegalArgumentException(
             "sequence nr " + e.sequenceNr() + " of '" + e.persistenceId()
@@ -235,21 +235,15 @@ public final class GroupCommitWriter implements Runnable {
     return null;
   }
 
-  /** Highest sequence nr of the same id already accepted in this batch or this write. */
-  private long reservedBefore(EventRecord e, List<EventRecord> events, int index) {
-    long highest = 0;
-    for (int i = pending - 1; i >= 0; i--) {
-      if (pendingEvents[i].persistenceId().equals(e.persistenceId())) {
-        highest = pendingEvents[i].sequenceNr();
-        break;
-      }
-    }
+  /** Sequence nr of the closest earlier event of the same id in this atomic write, 0 if none. */
+  private static long earlierInWrite(List<EventRecord> events, int index) {
+    String persistenceId = events.get(index).persistenceId();
     for (int i = index - 1; i >= 0; i--) {
-      if (events.get(i).persistenceId().equals(e.persistenceId())) {
-        return Math.max(highest, events.get(i).sequenceNr());
+      if (events.get(i).persistenceId().equals(persistenceId)) {
+        return events.get(i).sequenceNr();
       }
     }
-    return highest;
+    return 0;
   }
 
   private void encodeWrite(List<EventRecord> events, long timestamp) throws IOException {
@@ -268,7 +262,9 @@ public final class GroupCommitWriter implements Runnable {
       long position = nextPosition();
       long tagHash = indexer.tagHashOf(e.tags());
       codec.encode(buffer, e, size, i == events.size() - 1, timestamp, tagHash);
-      addPending(queues.getOrCreate(e.persistenceId()), e, position, size, tagHash);
+      ConsumeQueue cq = queues.getOrCreate(e.persistenceId());
+      cq.reserve(e.sequenceNr());
+      addPending(cq, e, position, size, tagHash);
     }
   }
 
