@@ -85,6 +85,8 @@ public final class SluiceReadJournal
     if (next > to) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
+    // Read before the batch: an event appended during the read must not be mistaken for a hole.
+    long highest = store.highestSequenceNr(persistenceId);
     return CompletableFuture.supplyAsync(() -> read(persistenceId, next, to), blockingIo)
         .thenCompose(
             batch -> {
@@ -92,7 +94,6 @@ public final class SluiceReadJournal
                 long after = batch.get(batch.size() - 1).sequenceNr() + 1;
                 return CompletableFuture.completedFuture(Optional.of(Pair.create(after, batch)));
               }
-              long highest = store.highestSequenceNr(persistenceId);
               if (highest >= next) {
                 // Only deleted events or holes were left up to the highest: skip past them.
                 long after = Math.min(to, highest) + 1;

@@ -100,11 +100,15 @@ public final class MessageStore implements AutoCloseable {
     boolean rebuildQueues = checkpoint == null || queues.count() == 0;
     long consumeQueueFrom = rebuildQueues ? min : Math.max(min, checkpoint.position());
 
+    // A missing index directory means lost files; an empty one means nothing was tagged.
+    boolean indexMissing = !Files.isDirectory(settings.indexDir());
     MessageIndex index = loadIndex(settings);
+    long indexFrom = indexMissing ? min : consumeQueueFrom;
     LogIndexer indexer =
         new LogIndexer(queues, index, settings.filterTagPrefix(), settings.keyTagPrefix(),
             settings.messageIdTagPrefix());
-    Recovery.Result result = new Recovery(commitLog, indexer).run(consumeQueueFrom, index.lastIndexedPosition());
+    Recovery.Result result =
+        new Recovery(commitLog, indexer).run(consumeQueueFrom, indexFrom, index.lastIndexedPosition());
     for (ConsumeQueue cq : queues.all()) {
       cq.truncateFrom(result.end());
       cq.retainFrom(min);
@@ -243,19 +247,16 @@ public final class MessageStore implements AutoCloseable {
       return out;
     }
     long start = Math.max(from, cq.deletedTo() + 1);
-    long lowest = cq.lowestRetainedSequenceNr();
     long last = Math.min(to, cq.highestSequenceNr());
-    if (start < lowest && start <= last) {
-      throw new SequenceOutOfRangeException(persistenceId, start, lowest);
-    }
     RecordCodec codec = new RecordCodec();
     for (long s = start; s <= last && out.size() < max; s++) {
       int size = cq.size(s);
       if (size == ConsumeQueue.HOLE) {
         continue;
       }
-      if (size == 0) {
-        throw new SequenceOutOfRangeException(persistenceId, s, cq.lowestRetainedSequenceNr());
+      // Never written below the highest, or pointing below the log's start: retention took it.
+      if (size == 0 || cq.position(s) < commitLog.minPosition()) {
+        throw new SequenceOutOfRangeException(persistenceId, s, lowestSequenceNr(persistenceId));
       }
       StoredRecord record;
       try {
@@ -391,7 +392,7 @@ public final class MessageStore implements AutoCloseable {
       int size = RecordCodec.sizeAt(buf, at);
       int magic = RecordCodec.magicAt(buf, at);
       if (magic == RecordCodec.END_MAGIC && size == room - at) {
-        buf.limit(at + RecordCodec.PREAMBLE_SIZE);
+        buf.limit(at + RecordCodec.PREAMBLE_SIZE).position(0);
         return new RawChunk(position, buf.asReadOnlyBuffer(), segment.endPosition());
       }
       if (magic != RecordCodec.RECORD_MAGIC || size < RecordCodec.PREAMBLE_SIZE) {
@@ -456,7 +457,8 @@ public final class MessageStore implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    flusher.shutdownNow();
+    // shutdown, not shutdownNow: interrupting a running force would close the segment's channel.
+    flusher.shutdown();
     try {
       flusher.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -183,13 +183,14 @@ public final class CommitLog {
 
   /**
    * Recovery only: makes {@code position} the end of the log. Bytes after it in its segment are
-   * zeroed up to the first all-zero block, and later segments are deleted.
+   * zeroed up to the first all-zero block, and later segments are deleted. Returns how many
+   * non-zero bytes were discarded.
    */
-  public void truncate(long position) throws IOException {
+  public long truncate(long position) throws IOException {
     if (position == activeSegment().endPosition()) {
       writePosition = position;
       confirmedPosition = position;
-      return;
+      return 0;
     }
     Segment target = segmentAt(position);
     if (target == null) {
@@ -197,41 +198,51 @@ public final class CommitLog {
     }
     Segment[] current = segments;
     int keep = (int) ((target.basePosition() - current[0].basePosition()) / segmentSize) + 1;
+    long discarded = 0;
     for (int i = keep; i < current.length; i++) {
       log.warn("CommitLog: deleting segment {} after the recovered end {}", current[i].file(), position);
+      discarded += current[i].size();
       current[i].closeAndDelete();
     }
     segments = Arrays.copyOf(current, keep);
-    zeroDirtyTail(target, position);
+    discarded += zeroDirtyTail(target, position);
     writePosition = position;
     confirmedPosition = position;
     flushedPosition = Math.min(flushedPosition, position);
+    return discarded;
   }
 
-  private static void zeroDirtyTail(Segment segment, long from) throws IOException {
+  /** Zeroes from {@code from} through the last non-zero byte before an all-zero block. */
+  private static long zeroDirtyTail(Segment segment, long from) throws IOException {
     ByteBuffer block = ByteBuffer.allocate(64 * 1024);
-    ByteBuffer zeros = ByteBuffer.allocate(64 * 1024);
     long at = from;
+    long dirtyEnd = from;
     while (at < segment.endPosition()) {
       block.clear();
       int n = segment.read(block, at);
-      if (n <= 0 || isZero(block, n)) {
+      int lastNonZero = lastNonZero(block, n);
+      if (lastNonZero < 0) {
         break;
       }
-      zeros.clear().limit(n);
-      segment.write(zeros, at);
+      dirtyEnd = at + lastNonZero + 1;
       at += n;
     }
+    ByteBuffer zeros = ByteBuffer.allocate(block.capacity());
+    for (long p = from; p < dirtyEnd; p += zeros.capacity()) {
+      zeros.clear().limit((int) Math.min(zeros.capacity(), dirtyEnd - p));
+      segment.write(zeros, p);
+    }
     segment.force();
+    return dirtyEnd - from;
   }
 
-  private static boolean isZero(ByteBuffer block, int n) {
-    for (int i = 0; i < n; i++) {
+  private static int lastNonZero(ByteBuffer block, int n) {
+    for (int i = n - 1; i >= 0; i--) {
       if (block.get(i) != 0) {
-        return false;
+        return i;
       }
     }
-    return true;
+    return -1;
   }
 
   /**

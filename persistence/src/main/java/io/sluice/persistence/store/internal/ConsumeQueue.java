@@ -6,6 +6,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -33,7 +34,8 @@ public final class ConsumeQueue {
   public static final int ENTRY_SIZE = 20;
   public static final int HOLE = -1;
   static final String ID_FILE = "persistence-id";
-  static final String DELETED_TO_FILE = "deleted-to";
+  /** Highest sequence nr and deletion watermark as of the last force: "highest deletedTo". */
+  static final String META_FILE = "meta";
 
   private final String persistenceId;
   private final Path dir;
@@ -47,6 +49,7 @@ public final class ConsumeQueue {
   private volatile long lowestRetainedSequenceNr = 1;
   private volatile long deletedTo;
   private long persistedDeletedTo;
+  private long persistedHighest;
   /** Set by the writer, cleared by the checkpoint before it forces. */
   private volatile boolean dirty;
 
@@ -105,9 +108,16 @@ public final class ConsumeQueue {
       cq.highestSequenceNr = last + lo;
       cq.lowestRetainedSequenceNr = firsts.get(0) + 1;
     }
-    Path deletedToFile = dir.resolve(DELETED_TO_FILE);
-    if (Files.exists(deletedToFile)) {
-      cq.deletedTo = Long.parseLong(Files.readString(deletedToFile).trim());
+    Path meta = dir.resolve(META_FILE);
+    if (Files.exists(meta)) {
+      String[] fields = Files.readString(meta).trim().split(" ");
+      long forcedHighest = Long.parseLong(fields[0]);
+      if (cq.highestSequenceNr < forcedHighest) {
+        throw new IOException("ConsumeQueue of '" + persistenceId + "' in " + dir + " ends at "
+            + cq.highestSequenceNr + " but held " + forcedHighest + " when last forced");
+      }
+      cq.persistedHighest = forcedHighest;
+      cq.deletedTo = Long.parseLong(fields[1]);
       cq.persistedDeletedTo = cq.deletedTo;
     }
     return cq;
@@ -223,7 +233,8 @@ public final class ConsumeQueue {
    */
   public void retainFrom(long minPosition) throws IOException {
     long s = lowestRetainedSequenceNr;
-    while (s <= highestSequenceNr && (size(s) == HOLE || (size(s) > 0 && position(s) < minPosition))) {
+    // Holes, never-written entries (history lost before a rebuild) and removed records all go.
+    while (s <= highestSequenceNr && (size(s) <= 0 || position(s) < minPosition)) {
       s++;
     }
     lowestRetainedSequenceNr = s;
@@ -244,11 +255,13 @@ public final class ConsumeQueue {
       buf.force();
     }
     long d = deletedTo;
-    if (d != persistedDeletedTo) {
-      Path tmp = dir.resolve(DELETED_TO_FILE + ".tmp");
-      Files.writeString(tmp, Long.toString(d));
-      Files.move(tmp, dir.resolve(DELETED_TO_FILE), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    long h = highestSequenceNr;
+    if (d != persistedDeletedTo || h != persistedHighest) {
+      Path tmp = dir.resolve(META_FILE + ".tmp");
+      Files.writeString(tmp, h + " " + d);
+      Files.move(tmp, dir.resolve(META_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       persistedDeletedTo = d;
+      persistedHighest = h;
     }
   }
 

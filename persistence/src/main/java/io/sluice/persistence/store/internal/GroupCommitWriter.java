@@ -12,7 +12,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +41,13 @@ public final class GroupCommitWriter implements Runnable {
   private final BlockingQueue<WriteRequest> inbox = new LinkedBlockingQueue<>();
   private final List<WriteRequest> batch = new ArrayList<>();
   private final Thread thread;
+  private final ExecutorService completer =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "sluice-commitlog-completer");
+            t.setDaemon(true);
+            return t;
+          });
 
   private ByteBuffer buffer;
   private long lastTimestamp;
@@ -99,8 +109,13 @@ public final class GroupCommitWriter implements Runnable {
   /** Stops after the requests already queued are done. */
   public void stop() throws InterruptedException {
     stopping = true;
-    thread.interrupt();
     thread.join();
+    // A request that raced with stopping after the writer's last look.
+    for (WriteRequest late; (late = inbox.poll()) != null; ) {
+      late.fail(new IllegalStateException("store is closed"));
+    }
+    completer.shutdown();
+    completer.awaitTermination(30, TimeUnit.SECONDS);
   }
 
   @Override
@@ -110,7 +125,8 @@ public final class GroupCommitWriter implements Runnable {
         if (stopping && inbox.isEmpty()) {
           break;
         }
-        WriteRequest first = stopping ? inbox.poll() : inbox.take();
+        // Polls rather than being interrupted: an interrupt during a write would close the channel.
+        WriteRequest first = inbox.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {
           continue;
         }
@@ -122,10 +138,8 @@ public final class GroupCommitWriter implements Runnable {
           processBatch();
         }
       } catch (InterruptedException e) {
-        if (!stopping) {
-          Thread.currentThread().interrupt();
-          break;
-        }
+        Thread.currentThread().interrupt();
+        break;
       } catch (Throwable t) {
         failure = t;
         log.error("CommitLog writer failed at position {}; failing the batch and every later write",
@@ -167,14 +181,19 @@ public final class GroupCommitWriter implements Runnable {
     }
     applyPending();
     commitLog.confirm(end);
-    for (int i = 0; i < batch.size(); i++) {
-      WriteRequest request = batch.get(i);
-      if (rejected.containsKey(request)) {
-        request.fail(rejected.get(request));
-      } else {
-        complete(request, results.get(i), end);
-      }
-    }
+    // Waking the callers costs a futex wake each: another thread does it while this one writes on.
+    List<WriteRequest> confirmed = List.copyOf(batch);
+    completer.execute(
+        () -> {
+          for (int i = 0; i < confirmed.size(); i++) {
+            WriteRequest request = confirmed.get(i);
+            if (rejected.containsKey(request)) {
+              request.fail(rejected.get(request));
+            } else {
+              complete(request, results.get(i), end);
+            }
+          }
+        });
     if (notifier.hasWaiters()) {
       for (int i = 0; i < pending; i++) {
         notifier.signal(pendingQueues[i].persistenceId());

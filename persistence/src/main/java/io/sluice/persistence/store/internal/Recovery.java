@@ -37,17 +37,18 @@ public final class Recovery {
    *
    * @param scannedFrom where the scan started
    * @param end the recovered end of the log
-   * @param discardedBytes bytes scanned past {@code end} and truncated
+   * @param discardedBytes bytes after {@code end} that were truncated (zeroed or in deleted segments)
    * @param records records verified and indexed
    */
   public record Result(long scannedFrom, long end, long discardedBytes, long records) {}
 
   /**
-   * Redoes ConsumeQueue entries of records at or after {@code consumeQueueFrom} and Index entries
-   * of records after {@code lastIndexedPosition}.
+   * Redoes ConsumeQueue entries of records at or after {@code consumeQueueFrom}, and Index entries
+   * of records at or after {@code indexFrom} that lie after {@code lastIndexedPosition} (the start
+   * of the last record the Index holds, so no entry is added twice).
    */
-  public Result run(long consumeQueueFrom, long lastIndexedPosition) throws IOException {
-    long from = Math.max(commitLog.minPosition(), Math.min(consumeQueueFrom, lastIndexedPosition + 1));
+  public Result run(long consumeQueueFrom, long indexFrom, long lastIndexedPosition) throws IOException {
+    long from = Math.max(commitLog.minPosition(), Math.min(consumeQueueFrom, indexFrom));
     boolean logStartsAtZero = commitLog.minPosition() == 0;
     long position = from;
     long end = from;
@@ -74,8 +75,10 @@ public final class Recovery {
           break;
         }
         if (blank && room >= RecordCodec.PREAMBLE_SIZE) {
-          log.warn("CommitLog segment {} has no end marker at {}; continuing with the next segment",
-              segment.file(), position);
+          // Bytes lost before a later segment (an OS crash wrote out of order): the log must stay
+          // a prefix, so it ends here and later segments go.
+          stopReason = "segment " + segment.file() + " has no end marker at " + position;
+          break;
         }
         position = segment.endPosition();
         end = position;
@@ -92,7 +95,12 @@ public final class Recovery {
         break;
       }
       indexer.indexVerified(
-          window, at, position, position >= consumeQueueFrom, position > lastIndexedPosition, logStartsAtZero);
+          window,
+          at,
+          position,
+          position >= consumeQueueFrom,
+          position >= indexFrom && position > lastIndexedPosition,
+          logStartsAtZero);
       records++;
       position += size;
       if ((RecordCodec.flagsAt(window, at) & RecordCodec.FLAG_LAST_IN_WRITE) != 0) {
@@ -102,11 +110,11 @@ public final class Recovery {
     if (stopReason == null && position != end) {
       stopReason = "atomic write starting at " + end + " has no last record";
     }
+    long discarded = Math.max(position - end, commitLog.truncate(end));
     if (stopReason != null) {
-      log.warn("Recovery truncates the CommitLog at {}, discarding {} bytes: {}", end, position - end, stopReason);
+      log.warn("Recovery truncated the CommitLog at {}, discarding {} bytes: {}", end, discarded, stopReason);
     }
-    commitLog.truncate(end);
-    return new Result(from, end, position - end, records);
+    return new Result(from, end, discarded, records);
   }
 
   /**
