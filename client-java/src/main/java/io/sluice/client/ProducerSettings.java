@@ -1,0 +1,118 @@
+package io.sluice.client;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Tuning of a {@link Producer}'s pipelined path ({@link Producer#sendAsync}).
+ *
+ * @param batchSizeBytes a batch is sent once it holds this many bytes (encoded messages); default
+ *     256 KiB. A message larger than this travels alone.
+ * @param linger how long the first message of a batch waits for more; default 1 ms. Zero sends
+ *     every message on its own.
+ * @param maxInFlightBytes bytes handed to {@code sendAsync} and not yet acknowledged by the broker;
+ *     default 16 MiB. A single message larger than this is rejected.
+ * @param maxBlock how long {@code sendAsync} blocks when the in-flight bytes are exhausted; default
+ *     zero: fail at once with {@link BrokerBusyException}
+ */
+public record ProducerSettings(
+    int batchSizeBytes, Duration linger, long maxInFlightBytes, Duration maxBlock) {
+
+  /** Settings with every default. */
+  public static final ProducerSettings DEFAULTS = builder().build();
+
+  /**
+   * Validates the components.
+   *
+   * @param batchSizeBytes positive
+   * @param linger not negative
+   * @param maxInFlightBytes at least {@code batchSizeBytes}, at most {@link Integer#MAX_VALUE}
+   * @param maxBlock not negative
+   */
+  public ProducerSettings {
+    Objects.requireNonNull(linger, "linger");
+    Objects.requireNonNull(maxBlock, "maxBlock");
+    if (batchSizeBytes <= 0) {
+      throw new IllegalArgumentException("batchSizeBytes must be positive: " + batchSizeBytes);
+    }
+    if (linger.isNegative() || maxBlock.isNegative()) {
+      throw new IllegalArgumentException("linger and maxBlock must not be negative");
+    }
+    if (maxInFlightBytes < batchSizeBytes || maxInFlightBytes > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "maxInFlightBytes must be in [batchSizeBytes, 2^31-1]: " + maxInFlightBytes);
+    }
+  }
+
+  /**
+   * Starts from the defaults.
+   *
+   * @return a builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builds {@link ProducerSettings}. */
+  public static final class Builder {
+    private int batchSizeBytes = 256 * 1024;
+    private Duration linger = Duration.ofMillis(1);
+    private long maxInFlightBytes = 16L * 1024 * 1024;
+    private Duration maxBlock = Duration.ZERO;
+
+    private Builder() {}
+
+    /**
+     * Sets the batch size.
+     *
+     * @param batchSizeBytes bytes per batch
+     * @return this builder
+     */
+    public Builder batchSizeBytes(int batchSizeBytes) {
+      this.batchSizeBytes = batchSizeBytes;
+      return this;
+    }
+
+    /**
+     * Sets the linger.
+     *
+     * @param linger the wait for a batch to fill
+     * @return this builder
+     */
+    public Builder linger(Duration linger) {
+      this.linger = linger;
+      return this;
+    }
+
+    /**
+     * Sets the bound on unacknowledged bytes.
+     *
+     * @param maxInFlightBytes the bound
+     * @return this builder
+     */
+    public Builder maxInFlightBytes(long maxInFlightBytes) {
+      this.maxInFlightBytes = maxInFlightBytes;
+      return this;
+    }
+
+    /**
+     * Makes {@code sendAsync} block up to this long when the buffer is full.
+     *
+     * @param maxBlock zero to fail fast
+     * @return this builder
+     */
+    public Builder maxBlock(Duration maxBlock) {
+      this.maxBlock = maxBlock;
+      return this;
+    }
+
+    /**
+     * Builds the settings.
+     *
+     * @return the settings
+     */
+    public ProducerSettings build() {
+      return new ProducerSettings(batchSizeBytes, linger, maxInFlightBytes, maxBlock);
+    }
+  }
+}

@@ -1,0 +1,173 @@
+package io.sluice.client;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What a {@link PushConsumer} consumes and how.
+ *
+ * @param group the consumer group
+ * @param topic the topic
+ * @param filter a tag expression: {@code "*"} (default), {@code "TagA"} or {@code "TagA || TagB"}
+ * @param consumptionThreads listener threads; default 4
+ * @param maxCachedMessages the credit window: most messages delivered and not yet finished plus
+ *     credit not yet used by the broker; default 64
+ * @param invisibleDuration how long a delivered message stays invisible before the broker
+ *     redelivers it unless acked or renewed; default 30 s, allowed 1 s .. 12 h
+ * @param shutdownTimeout how long {@link PushConsumer#close()} waits for running listeners; default
+ *     30 s
+ * @param clientId identifies this consumer instance to the broker; default a random UUID
+ */
+public record PushConsumerSettings(
+    String group,
+    String topic,
+    String filter,
+    int consumptionThreads,
+    int maxCachedMessages,
+    Duration invisibleDuration,
+    Duration shutdownTimeout,
+    String clientId) {
+
+  /**
+   * Validates the components.
+   *
+   * @param group not empty
+   * @param topic not empty
+   * @param filter not null
+   * @param consumptionThreads positive
+   * @param maxCachedMessages positive
+   * @param invisibleDuration 1 s .. 12 h
+   * @param shutdownTimeout not negative
+   * @param clientId not null
+   */
+  public PushConsumerSettings {
+    SimpleConsumerSettings.requireName(group, "group");
+    SimpleConsumerSettings.requireName(topic, "topic");
+    Objects.requireNonNull(filter, "filter");
+    Objects.requireNonNull(clientId, "clientId");
+    if (consumptionThreads <= 0 || maxCachedMessages <= 0) {
+      throw new IllegalArgumentException(
+          "consumptionThreads and maxCachedMessages must be positive");
+    }
+    if (invisibleDuration.compareTo(Duration.ofSeconds(1)) < 0
+        || invisibleDuration.compareTo(Duration.ofHours(12)) > 0) {
+      throw new IllegalArgumentException(
+          "invisibleDuration must be in [1 s, 12 h]: " + invisibleDuration);
+    }
+    if (shutdownTimeout.isNegative()) {
+      throw new IllegalArgumentException("shutdownTimeout must not be negative");
+    }
+  }
+
+  /**
+   * Starts from the defaults.
+   *
+   * @param group the consumer group
+   * @param topic the topic
+   * @return a builder
+   */
+  public static Builder builder(String group, String topic) {
+    return new Builder(group, topic);
+  }
+
+  /** Builds {@link PushConsumerSettings}. */
+  public static final class Builder {
+    private final String group;
+    private final String topic;
+    private String filter = "*";
+    private int consumptionThreads = 4;
+    private int maxCachedMessages = 64;
+    private Duration invisibleDuration = Duration.ofSeconds(30);
+    private Duration shutdownTimeout = Duration.ofSeconds(30);
+    private String clientId = UUID.randomUUID().toString();
+
+    private Builder(String group, String topic) {
+      this.group = group;
+      this.topic = topic;
+    }
+
+    /**
+     * Sets the tag filter.
+     *
+     * @param filter a tag expression
+     * @return this builder
+     */
+    public Builder filter(String filter) {
+      this.filter = filter;
+      return this;
+    }
+
+    /**
+     * Sets the number of listener threads.
+     *
+     * @param consumptionThreads the thread count
+     * @return this builder
+     */
+    public Builder consumptionThreads(int consumptionThreads) {
+      this.consumptionThreads = consumptionThreads;
+      return this;
+    }
+
+    /**
+     * Sets the credit window.
+     *
+     * @param maxCachedMessages the window in messages
+     * @return this builder
+     */
+    public Builder maxCachedMessages(int maxCachedMessages) {
+      this.maxCachedMessages = maxCachedMessages;
+      return this;
+    }
+
+    /**
+     * Sets the invisible duration of deliveries.
+     *
+     * @param invisibleDuration 1 s .. 12 h
+     * @return this builder
+     */
+    public Builder invisibleDuration(Duration invisibleDuration) {
+      this.invisibleDuration = invisibleDuration;
+      return this;
+    }
+
+    /**
+     * Sets how long close waits for running listeners.
+     *
+     * @param shutdownTimeout the bound
+     * @return this builder
+     */
+    public Builder shutdownTimeout(Duration shutdownTimeout) {
+      this.shutdownTimeout = shutdownTimeout;
+      return this;
+    }
+
+    /**
+     * Sets the client id.
+     *
+     * @param clientId the id
+     * @return this builder
+     */
+    public Builder clientId(String clientId) {
+      this.clientId = clientId;
+      return this;
+    }
+
+    /**
+     * Builds the settings.
+     *
+     * @return the settings
+     */
+    public PushConsumerSettings build() {
+      return new PushConsumerSettings(
+          group,
+          topic,
+          filter,
+          consumptionThreads,
+          maxCachedMessages,
+          invisibleDuration,
+          shutdownTimeout,
+          clientId);
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package io.sluice.client;
+
+/**
+ * Machine-readable reason of a failure, as the broker reports it in the {@code sluice-reason}
+ * trailer of a failed call or in the per-item status of a batch response. Mirrors the protocol's
+ * {@code sluice.v1.Reason}; a reason this client version does not know arrives as {@link
+ * #UNSPECIFIED}.
+ */
+public enum Reason {
+  /** No reason was given (or the client does not know the one given); look at the status code. */
+  UNSPECIFIED,
+  /** The topic does not exist. */
+  TOPIC_NOT_FOUND,
+  /** The topic exists already (create). */
+  TOPIC_EXISTS,
+  /** The body is larger than the broker's (or the client's buffer's) maximum. */
+  MESSAGE_TOO_LARGE,
+  /** The body is empty. */
+  MESSAGE_BODY_EMPTY,
+  /** A topic, group, tag, key or property name is empty, too long or has illegal characters. */
+  INVALID_NAME,
+  /** A receipt handle is unknown, malformed, or its delivery expired, was acked or redelivered. */
+  INVALID_RECEIPT,
+  /** An invisible duration outside the allowed range (1 s .. 12 h). */
+  INVALID_INVISIBLE_DURATION,
+  /** A filter expression that does not parse. */
+  INVALID_FILTER,
+  /** The broker (or the client's send buffer) is overloaded; retry later. */
+  BROKER_BUSY,
+  /** The consumer group is not known to the broker. */
+  GROUP_NOT_FOUND,
+  /** Any other invalid argument (counts, bounds). */
+  INVALID_ARGUMENT,
+  /** The broker failed to store or read. */
+  STORAGE_ERROR,
+  /** The message type of the topic does not allow this operation. */
+  MESSAGE_TYPE_MISMATCH
+}

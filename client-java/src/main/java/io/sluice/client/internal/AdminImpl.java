@@ -1,0 +1,92 @@
+package io.sluice.client.internal;
+
+import io.sluice.client.Admin;
+import io.sluice.client.ConsumerGroupInfo;
+import io.sluice.client.MessageType;
+import io.sluice.client.TopicInfo;
+import io.sluice.protocol.v1.CreateTopicRequest;
+import io.sluice.protocol.v1.DeleteTopicRequest;
+import io.sluice.protocol.v1.DescribeConsumerGroupRequest;
+import io.sluice.protocol.v1.DescribeTopicRequest;
+import io.sluice.protocol.v1.ListTopicsRequest;
+import io.sluice.protocol.v1.Topic;
+import io.sluice.protocol.v1.UpdateTopicRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/** The {@link Admin} API: each method is one retried unary call. Thread-safe. */
+public final class AdminImpl implements Admin {
+  private final ClientContext context;
+
+  /**
+   * Creates the admin API of a client.
+   *
+   * @param context the client
+   */
+  public AdminImpl(ClientContext context) {
+    this.context = context;
+  }
+
+  @Override
+  public TopicInfo createTopic(String name, int queueCount, MessageType messageType) {
+    return createTopic(new TopicInfo(name, queueCount, messageType, 0));
+  }
+
+  @Override
+  public TopicInfo createTopic(TopicInfo topic) {
+    CreateTopicRequest req =
+        CreateTopicRequest.newBuilder().setTopic(Protos.toProto(topic)).build();
+    return Protos.topicFromProto(call(ep -> ep.admin().createTopic(req)));
+  }
+
+  @Override
+  public TopicInfo updateTopic(TopicInfo topic) {
+    UpdateTopicRequest req =
+        UpdateTopicRequest.newBuilder().setTopic(Protos.toProto(topic)).build();
+    return Protos.topicFromProto(call(ep -> ep.admin().updateTopic(req)));
+  }
+
+  @Override
+  public void deleteTopic(String name) {
+    DeleteTopicRequest req = DeleteTopicRequest.newBuilder().setName(required(name)).build();
+    call(ep -> ep.admin().deleteTopic(req));
+  }
+
+  @Override
+  public TopicInfo describeTopic(String name) {
+    DescribeTopicRequest req = DescribeTopicRequest.newBuilder().setName(required(name)).build();
+    return Protos.topicFromProto(call(ep -> ep.admin().describeTopic(req)));
+  }
+
+  @Override
+  public List<TopicInfo> listTopics() {
+    ListTopicsRequest req = ListTopicsRequest.getDefaultInstance();
+    List<TopicInfo> out = new ArrayList<>();
+    for (Topic t : call(ep -> ep.admin().listTopics(req)).getTopicsList()) {
+      out.add(Protos.topicFromProto(t));
+    }
+    return List.copyOf(out);
+  }
+
+  @Override
+  public ConsumerGroupInfo describeConsumerGroup(String group, String topic) {
+    DescribeConsumerGroupRequest req =
+        DescribeConsumerGroupRequest.newBuilder()
+            .setGroup(required(group))
+            .setTopic(required(topic))
+            .build();
+    return Protos.groupFromProto(call(ep -> ep.admin().describeConsumerGroup(req)));
+  }
+
+  private <T> T call(
+      java.util.function.Function<EndpointPool.Endpoint, java.util.concurrent.CompletionStage<T>>
+          op) {
+    context.ensureOpen();
+    return Blocking.await(context.retrier().call(op));
+  }
+
+  private static String required(String value) {
+    return Objects.requireNonNull(value, "name");
+  }
+}

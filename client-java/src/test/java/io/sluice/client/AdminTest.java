@@ -1,0 +1,133 @@
+package io.sluice.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorSystem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The admin API, endpoint failover, and a client that owns its actor system, against the in-test
+ * {@link FakeBroker}.
+ */
+class AdminTest {
+  static ActorSystem system;
+  static FakeBroker broker;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    system = FakeBroker.serverSystem("admin-test");
+    broker = FakeBroker.start(system);
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    broker.stop();
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void createsDescribesUpdatesListsAndDeletesTopics() {
+    // no actorSystem(...): the client creates and terminates its own
+    try (SluiceClient client = SluiceClient.builder().endpoints(broker.endpoint()).build()) {
+      Admin admin = client.admin();
+      TopicInfo created = admin.createTopic("orders-admin", 4, MessageType.FIFO);
+      assertEquals(new TopicInfo("orders-admin", 4, MessageType.FIFO, 72), created);
+      assertEquals(created, admin.describeTopic("orders-admin"));
+
+      TopicInfo updated = admin.updateTopic(new TopicInfo("orders-admin", 6, MessageType.FIFO, 24));
+      assertEquals(6, updated.queueCount());
+      assertEquals(24, updated.retentionHours());
+      assertTrue(admin.listTopics().contains(updated));
+
+      ConsumerGroupInfo group = admin.describeConsumerGroup("g1", "orders-admin");
+      assertEquals(6, group.queues().size());
+      assertEquals(18, group.totalLag());
+
+      admin.deleteTopic("orders-admin");
+      assertThrows(TopicNotFoundException.class, () -> admin.describeTopic("orders-admin"));
+    }
+  }
+
+  @Test
+  void rejectionsMapToTypedExceptions() {
+    try (SluiceClient client =
+        SluiceClient.builder().endpoints(broker.endpoint()).actorSystem(system).build()) {
+      Admin admin = client.admin();
+      admin.createTopic("orders-dup", 0, MessageType.NORMAL);
+      TopicExistsException exists =
+          assertThrows(
+              TopicExistsException.class,
+              () -> admin.createTopic("orders-dup", 0, MessageType.NORMAL));
+      assertEquals(Status.Code.ALREADY_EXISTS, exists.statusCode());
+
+      InvalidArgumentException badName =
+          assertThrows(
+              InvalidArgumentException.class,
+              () -> admin.createTopic("bad name!", 1, MessageType.NORMAL));
+      assertEquals(Reason.INVALID_NAME, badName.reason());
+
+      TopicNotFoundException missing =
+          assertThrows(TopicNotFoundException.class, () -> admin.deleteTopic("never-created"));
+      assertEquals(Reason.TOPIC_NOT_FOUND, missing.reason());
+
+      SluiceException unknownGroup =
+          assertThrows(
+              SluiceException.class, () -> admin.describeConsumerGroup("unknown", "orders-dup"));
+      assertEquals(Reason.GROUP_NOT_FOUND, unknownGroup.reason());
+      assertEquals(SluiceException.class, unknownGroup.getClass());
+    }
+  }
+
+  @Test
+  void failsOverToTheNextEndpointWhenTheFirstIsUnavailable() throws Exception {
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    try (SluiceClient client =
+        SluiceClient.builder()
+            .endpoints("127.0.0.1:" + deadPort, broker.endpoint())
+            .actorSystem(system)
+            .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+            .build()) {
+      broker.topics.putIfAbsent(
+          "orders-failover",
+          io.sluice.protocol.v1.Topic.newBuilder()
+              .setName("orders-failover")
+              .setQueueCount(1)
+              .build());
+      List<TopicInfo> topics = client.admin().listTopics();
+      assertTrue(topics.stream().anyMatch(t -> t.name().equals("orders-failover")));
+      // the switch sticks: the next call goes straight to the live endpoint
+      assertEquals("orders-failover", client.admin().describeTopic("orders-failover").name());
+    }
+  }
+
+  @Test
+  void unreachableBrokerEndsInBrokerUnavailable() throws Exception {
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      deadPort = s.getLocalPort();
+    }
+    try (SluiceClient client =
+        SluiceClient.builder()
+            .endpoints("127.0.0.1:" + deadPort)
+            .actorSystem(system)
+            .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(5))
+            .build()) {
+      BrokerUnavailableException e =
+          assertThrows(BrokerUnavailableException.class, () -> client.admin().listTopics());
+      assertEquals(Status.Code.UNAVAILABLE, e.statusCode());
+    }
+  }
+}

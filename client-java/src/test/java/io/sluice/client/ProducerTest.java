@@ -1,0 +1,307 @@
+package io.sluice.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorSystem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The producer against the in-test {@link FakeBroker}. */
+class ProducerTest {
+  static ActorSystem system;
+  static FakeBroker broker;
+  SluiceClient client;
+
+  @BeforeAll
+  static void startBroker() throws Exception {
+    system = FakeBroker.serverSystem("producer-test");
+    broker = FakeBroker.start(system);
+  }
+
+  @AfterAll
+  static void stopBroker() throws Exception {
+    broker.stop();
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @BeforeEach
+  void connect() {
+    client =
+        SluiceClient.builder()
+            .endpoints(broker.endpoint())
+            .actorSystem(system)
+            .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
+            .build();
+  }
+
+  @AfterEach
+  void disconnect() {
+    client.close();
+  }
+
+  static Message message(String topic, int i) {
+    return Message.builder()
+        .topic(topic)
+        .tag("TagA")
+        .keys("order-" + i)
+        .body(("payload-" + i).getBytes(StandardCharsets.UTF_8))
+        .build();
+  }
+
+  static <T> T join(CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  static Throwable failureOf(CompletionStage<?> stage) {
+    CompletionException e =
+        assertThrows(CompletionException.class, () -> stage.toCompletableFuture().join());
+    return e.getCause();
+  }
+
+  @Test
+  void pipelinedSendsGetEveryReceiptInOrderOverOneStreamInFarFewerFrames() throws Exception {
+    String topic = "orders-pipelined";
+    int count = 10_000;
+    ProducerSettings settings =
+        ProducerSettings.builder().batchSizeBytes(16 * 1024).linger(Duration.ofMillis(200)).build();
+    int streamsBefore = broker.produceStreams.get();
+    List<Message> messages = new ArrayList<>(count);
+    List<CompletableFuture<SendReceipt>> futures = new ArrayList<>(count);
+    List<Integer> completionOrder = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (Producer producer = client.newProducer(settings)) {
+      for (int i = 0; i < count; i++) {
+        Message m = message(topic, i);
+        messages.add(m);
+        int index = i;
+        CompletableFuture<SendReceipt> f = producer.sendAsync(m).toCompletableFuture();
+        f.thenRun(() -> completionOrder.add(index));
+        futures.add(f);
+      }
+      CompletableFuture.allOf(futures.toArray(new CompletableFuture<?>[0]))
+          .get(60, TimeUnit.SECONDS);
+    }
+    for (int i = 0; i < count; i++) {
+      SendReceipt r = futures.get(i).get();
+      assertEquals(messages.get(i).messageId(), r.messageId());
+      assertEquals(topic, r.topic());
+      assertEquals(i, r.offset(), "the broker stored them in send order");
+    }
+    for (int i = 0; i < count; i++) {
+      assertEquals(i, completionOrder.get(i), "receipts complete in send order");
+    }
+    assertEquals(1, broker.produceStreams.get() - streamsBefore, "one Produce stream");
+    int frames = broker.framesFor(topic);
+    assertTrue(frames <= count / 50, "expected batching, got " + frames + " frames");
+  }
+
+  @Test
+  void fullBufferFailsFastWithBrokerBusy() throws Exception {
+    ProducerSettings settings =
+        ProducerSettings.builder()
+            .batchSizeBytes(1024)
+            .maxInFlightBytes(4 * 1024)
+            .linger(Duration.ZERO)
+            .build();
+    byte[] body = new byte[900];
+    List<CompletionStage<SendReceipt>> accepted = new ArrayList<>();
+    Producer producer = client.newProducer(settings);
+    for (int i = 0; i < 4; i++) {
+      accepted.add(producer.sendAsync(Message.builder().topic("stall").body(body).build()));
+    }
+    CompletionStage<SendReceipt> rejected =
+        producer.sendAsync(Message.builder().topic("stall").body(body).build());
+    Throwable busy = failureOf(rejected);
+    assertInstanceOf(BrokerBusyException.class, busy);
+    assertEquals(Reason.BROKER_BUSY, ((SluiceException) busy).reason());
+
+    producer.close();
+    for (CompletionStage<SendReceipt> s : accepted) {
+      assertInstanceOf(BrokerUnavailableException.class, failureOf(s), "unanswered at close");
+    }
+  }
+
+  @Test
+  void blockingBufferGivesUpAfterMaxBlock() {
+    ProducerSettings settings =
+        ProducerSettings.builder()
+            .batchSizeBytes(1024)
+            .maxInFlightBytes(1024)
+            .linger(Duration.ZERO)
+            .maxBlock(Duration.ofMillis(50))
+            .build();
+    byte[] body = new byte[900];
+    try (Producer producer = client.newProducer(settings)) {
+      producer.sendAsync(Message.builder().topic("stall").body(body).build());
+      Throwable t =
+          failureOf(producer.sendAsync(Message.builder().topic("stall").body(body).build()));
+      assertInstanceOf(BrokerBusyException.class, t);
+    }
+  }
+
+  @Test
+  void streamFailureFailsPendingSendsAndTheNextSendOpensANewStream() throws Exception {
+    int streamsBefore = broker.produceStreams.get();
+    try (Producer producer = client.newProducer()) {
+      join(producer.sendAsync(message("orders-recover", 0)));
+      Throwable t = failureOf(producer.sendAsync(message("explode", 1)));
+      assertInstanceOf(BrokerUnavailableException.class, t);
+      assertEquals(Status.Code.UNAVAILABLE, ((SluiceException) t).statusCode());
+      assertEquals(Reason.STORAGE_ERROR, ((SluiceException) t).reason(), "trailer read on streams");
+
+      SendReceipt r = join(producer.sendAsync(message("orders-recover", 2)));
+      assertEquals(1, r.offset());
+    }
+    assertEquals(2, broker.produceStreams.get() - streamsBefore);
+  }
+
+  @Test
+  void asyncSendMapsPerMessageStatusToTypedExceptions() throws Exception {
+    try (Producer producer = client.newProducer()) {
+      CompletionStage<SendReceipt> missing = producer.sendAsync(message("missing", 0));
+      CompletionStage<SendReceipt> large =
+          producer.sendAsync(
+              Message.builder()
+                  .topic("orders-large")
+                  .body(new byte[FakeBroker.MAX_BODY_BYTES + 1])
+                  .build());
+      CompletionStage<SendReceipt> fine = producer.sendAsync(message("orders-large", 1));
+      Throwable t = failureOf(missing);
+      assertInstanceOf(TopicNotFoundException.class, t);
+      assertEquals(Status.Code.NOT_FOUND, ((SluiceException) t).statusCode());
+      assertInstanceOf(MessageTooLargeException.class, failureOf(large));
+      assertEquals(0, join(fine).offset(), "one rejection does not fail its batch neighbours");
+    }
+  }
+
+  @Test
+  void syncSendRetriesBrokerBusyKeepingTheMessageId() {
+    Message m = message("busy", 0);
+    try (Producer producer = client.newProducer()) {
+      SendReceipt r = producer.send(m);
+      assertEquals(m.messageId(), r.messageId());
+    }
+    assertEquals(
+        3, broker.sendAttemptsById.get(m.messageId()).get(), "two busy answers, one success");
+  }
+
+  @Test
+  void syncSendGivesUpAfterMaxAttempts() {
+    try (SluiceClient once =
+            SluiceClient.builder()
+                .endpoints(broker.endpoint())
+                .actorSystem(system)
+                .maxAttempts(2)
+                .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(5))
+                .build();
+        Producer producer = once.newProducer()) {
+      Message m = message("busy", 0);
+      BrokerBusyException e = assertThrows(BrokerBusyException.class, () -> producer.send(m));
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.statusCode());
+      assertEquals(2, broker.sendAttemptsById.get(m.messageId()).get());
+    }
+  }
+
+  @Test
+  void syncSendMapsTheReasonTrailerOfAFailedCall() {
+    try (Producer producer = client.newProducer()) {
+      TopicNotFoundException e =
+          assertThrows(
+              TopicNotFoundException.class, () -> producer.send(message("missing-rpc", 0)));
+      assertEquals(Reason.TOPIC_NOT_FOUND, e.reason());
+      assertEquals(Status.Code.NOT_FOUND, e.statusCode());
+    }
+  }
+
+  @Test
+  void batchSendThrowsTheFirstRejectionAndStoresTheRest() {
+    List<Message> batch =
+        List.of(
+            message("orders-batch", 0),
+            Message.builder()
+                .topic("orders-batch")
+                .body(new byte[FakeBroker.MAX_BODY_BYTES + 1])
+                .build(),
+            message("orders-batch", 2));
+    try (Producer producer = client.newProducer()) {
+      assertThrows(MessageTooLargeException.class, () -> producer.send(batch));
+    }
+    assertEquals(2, broker.offsets.get("orders-batch").get());
+  }
+
+  @Test
+  void batchSendResendsOnlyTheMessagesRejectedAsBusy() {
+    List<Message> batch =
+        List.of(message("item-busy", 0), message("item-busy", 1), message("item-busy", 2));
+    List<SendReceipt> receipts;
+    try (Producer producer = client.newProducer()) {
+      receipts = producer.send(batch);
+    }
+    assertEquals(3, receipts.size());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(batch.get(i).messageId(), receipts.get(i).messageId());
+    }
+    assertEquals(1, broker.sendAttemptsById.get(batch.get(0).messageId()).get());
+    assertEquals(2, broker.sendAttemptsById.get(batch.get(1).messageId()).get());
+    assertEquals(1, broker.sendAttemptsById.get(batch.get(2).messageId()).get());
+  }
+
+  @Test
+  void syncSendFailsWithTheRequestTimeoutAndIsNotRetried() {
+    try (SluiceClient impatient =
+            SluiceClient.builder()
+                .endpoints(broker.endpoint())
+                .actorSystem(system)
+                .requestTimeout(Duration.ofMillis(300))
+                .build();
+        Producer producer = impatient.newProducer()) {
+      Message m = message("hang", 0);
+      BrokerUnavailableException e =
+          assertThrows(BrokerUnavailableException.class, () -> producer.send(m));
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, e.statusCode());
+      assertEquals(1, broker.sendAttemptsById.get(m.messageId()).get());
+    }
+  }
+
+  @Test
+  void pipelinedSendWithoutReceiptFailsAfterTheRequestTimeout() throws Exception {
+    int streamsBefore = broker.produceStreams.get();
+    try (SluiceClient impatient =
+            SluiceClient.builder()
+                .endpoints(broker.endpoint())
+                .actorSystem(system)
+                .requestTimeout(Duration.ofMillis(300))
+                .build();
+        Producer producer = impatient.newProducer()) {
+      Throwable t = failureOf(producer.sendAsync(message("stall", 0)));
+      assertInstanceOf(BrokerUnavailableException.class, t);
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, ((SluiceException) t).statusCode());
+      assertEquals(0, join(producer.sendAsync(message("orders-after-stall", 1))).offset());
+    }
+    assertEquals(2, broker.produceStreams.get() - streamsBefore, "the stuck stream was replaced");
+  }
+
+  @Test
+  void sendAfterCloseIsRejected() {
+    Producer producer = client.newProducer();
+    producer.close();
+    assertInstanceOf(
+        IllegalStateException.class, failureOf(producer.sendAsync(message("orders", 0))));
+    assertThrows(IllegalStateException.class, () -> producer.send(message("orders", 0)));
+  }
+}
