@@ -1,0 +1,463 @@
+package io.sluice.actors.consume;
+
+import io.sluice.actors.CborSerializable;
+import io.sluice.actors.queue.Queue;
+import io.sluice.protocol.v1.Message;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.javadsl.EventsByPersistenceIdQuery;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
+import org.apache.pekko.stream.typed.javadsl.ActorSink;
+
+/**
+ * One consumer group's consumption of one queue (RocketMQ 5 "pop" / SQS style). Messages stream in
+ * from the queue's journal (a live, backpressured query) into a small read-ahead buffer; a {@link
+ * Pull} hands them out, each becoming invisible to the group until acked, nacked or its invisible
+ * time passes, after which it is redelivered with its attempt count incremented.
+ *
+ * <p>Persisted state is only what survives a restart: the ack watermark (every offset below it is
+ * acked) and the acked offsets above it, written in batches every few milliseconds. In-flight
+ * bookkeeping lives in memory: after a restart, whatever was unacked is delivered again.
+ */
+public final class GroupQueue
+    extends EventSourcedBehaviorWithEnforcedReplies<GroupQueue.Command, GroupQueue.Event, GroupQueue.State> {
+
+  public sealed interface Command {}
+
+  /**
+   * Hands out up to {@code max} messages matching {@code tagExpression}, invisible for {@code
+   * invisibleMs}; replies at once, possibly with none.
+   */
+  public record Pull(int max, long invisibleMs, String tagExpression, ActorRef<Pulled> replyTo)
+      implements Command {}
+
+  /** Replies {@link Available} once a message can be pulled, or never if none comes before the deadline. */
+  public record AwaitMessages(long deadlineMs, ActorRef<Available> replyTo) implements Command, CborSerializable {}
+
+  public record Ack(long offset, long nonce, ActorRef<StatusReply<Done>> replyTo) implements Command, CborSerializable {}
+
+  /** Makes the delivery visible again after {@code delayMs}, as the next attempt. */
+  public record Nack(long offset, long nonce, long delayMs, ActorRef<StatusReply<Done>> replyTo)
+      implements Command, CborSerializable {}
+
+  public record ChangeInvisible(long offset, long nonce, long invisibleMs, ActorRef<StatusReply<Renewed>> replyTo)
+      implements Command, CborSerializable {}
+
+  public record Describe(ActorRef<Progress> replyTo) implements Command, CborSerializable {}
+
+  private record Arrived(Message message, ActorRef<StreamAck> ackTo) implements Command {}
+
+  private record StreamStarted(ActorRef<StreamAck> ackTo) implements Command {}
+
+  private record StreamEnded(Throwable failure) implements Command {}
+
+  private enum Tick implements Command {
+    INSTANCE
+  }
+
+  private enum FlushAcks implements Command {
+    INSTANCE
+  }
+
+  private enum RestartStream implements Command {
+    INSTANCE
+  }
+
+  enum StreamAck {
+    INSTANCE
+  }
+
+  /** A message handed out: {@code nonce} identifies this delivery for ack, nack and renew. */
+  public record Delivered(Message message, long nonce, int attempt, long invisibleUntilMs) {}
+
+  public record Pulled(List<Delivered> deliveries) {}
+
+  public enum Available implements CborSerializable {
+    INSTANCE
+  }
+
+  public record Renewed(long nonce, long invisibleUntilMs) implements CborSerializable {}
+
+  public record Progress(long ackWatermark, long readCursor, int inFlight) implements CborSerializable {}
+
+  public sealed interface Event extends CborSerializable {}
+
+  public record AcksCommitted(List<Long> offsets) implements Event {}
+
+  /**
+   * @param watermark every offset below is acked
+   * @param ackedAbove acked offsets at or above the watermark, ascending
+   */
+  public record State(long watermark, List<Long> ackedAbove) implements CborSerializable {
+    public State {
+      ackedAbove = List.copyOf(ackedAbove);
+    }
+
+    boolean isAcked(long offset) {
+      return offset < watermark || java.util.Collections.binarySearch(ackedAbove, offset) >= 0;
+    }
+
+    State withAcks(List<Long> offsets) {
+      TreeSet<Long> acked = new TreeSet<>(ackedAbove);
+      for (long o : offsets) {
+        if (o >= watermark) {
+          acked.add(o);
+        }
+      }
+      long w = watermark;
+      while (!acked.isEmpty() && acked.first() == w) {
+        acked.pollFirst();
+        w++;
+      }
+      return new State(w, new ArrayList<>(acked));
+    }
+  }
+
+  private static final int BUFFER_CAPACITY = 256;
+  private static final int MAX_IN_FLIGHT = 4096;
+  private static final Duration TICK = Duration.ofMillis(100);
+  private static final Duration ACK_FLUSH_DELAY = Duration.ofMillis(2);
+  private static final Duration STREAM_RESTART_DELAY = Duration.ofSeconds(1);
+
+  public static Behavior<Command> create(String group, String queueEntityId, String readJournalPluginId) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> new GroupQueue(ctx, timers, group, queueEntityId, readJournalPluginId)));
+  }
+
+  /** A delivery waiting for its ack, or (when expired or nacked) for redelivery. */
+  private static final class InFlight {
+    final Message message;
+    long nonce;
+    int attempt;
+    long deadlineMs;
+
+    InFlight(Message message, int attempt) {
+      this.message = message;
+      this.attempt = attempt;
+    }
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final String queueEntityId;
+  private final String readJournalPluginId;
+  private final SecureRandom random = new SecureRandom();
+  private final ArrayDeque<Message> buffer = new ArrayDeque<>();
+  private final Map<Long, InFlight> inFlight = new HashMap<>();
+  private final ArrayDeque<InFlight> ready = new ArrayDeque<>();
+  private final List<AwaitMessages> waiters = new ArrayList<>();
+  private final List<Long> pendingAcks = new ArrayList<>();
+  private final List<ActorRef<StatusReply<Done>>> pendingAckReplies = new ArrayList<>();
+  private ActorRef<StreamAck> streamAck;
+  private UniqueKillSwitch killSwitch;
+  private long nextStreamOffset;
+  private String lastExpression = "*";
+  private TagFilter lastFilter = TagFilter.ALL;
+
+  private GroupQueue(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      String group,
+      String queueEntityId,
+      String readJournalPluginId) {
+    super(PersistenceId.of("group", group + "|" + queueEntityId, "|"));
+    this.context = context;
+    this.timers = timers;
+    this.queueEntityId = queueEntityId;
+    this.readJournalPluginId = readJournalPluginId;
+  }
+
+  @Override
+  public State emptyState() {
+    return new State(0, List.of());
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    return RetentionCriteria.snapshotEvery(1_000, 1);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> {
+          timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+          startStream(state.watermark());
+        })
+        .onSignal(PostStop.instance(), state -> stopStream())
+        .build();
+  }
+
+  @Override
+  public CommandHandlerWithReply<Command, Event, State> commandHandler() {
+    return newCommandHandlerWithReplyBuilder()
+        .forAnyState()
+        .onCommand(Pull.class, this::onPull)
+        .onCommand(AwaitMessages.class, this::onAwait)
+        .onCommand(Ack.class, this::onAck)
+        .onCommand(Nack.class, this::onNack)
+        .onCommand(ChangeInvisible.class, this::onChangeInvisible)
+        .onCommand(Describe.class, (state, cmd) -> Effect().reply(cmd.replyTo(), progress(state)))
+        .onCommand(Arrived.class, this::onArrived)
+        .onCommand(StreamStarted.class, this::onStreamStarted)
+        .onCommand(StreamEnded.class, this::onStreamEnded)
+        .onCommand(RestartStream.class, state -> {
+          startStream(nextStreamOffset);
+          return Effect().noReply();
+        })
+        .onCommand(Tick.class, (state, tick) -> onTick())
+        .onCommand(FlushAcks.class, (state, flush) -> onFlushAcks())
+        .build();
+  }
+
+  private ReplyEffect<Event, State> onPull(State state, Pull cmd) {
+    long now = System.currentTimeMillis();
+    expire(now);
+    TagFilter filter = filterFor(cmd.tagExpression());
+    List<Delivered> out = new ArrayList<>();
+    while (out.size() < cmd.max() && !ready.isEmpty()) {
+      InFlight redelivery = ready.poll();
+      if (!state.isAcked(redelivery.message.getOffset())) {
+        out.add(deliver(redelivery, now, cmd.invisibleMs()));
+      }
+    }
+    while (out.size() < cmd.max() && !buffer.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
+      Message m = buffer.poll();
+      if (state.isAcked(m.getOffset()) || inFlight.containsKey(m.getOffset())) {
+        continue;
+      }
+      if (!filter.matches(m.getTag())) {
+        // Filtered out for this group: settled as if acked, so the watermark can pass it.
+        queueAck(m.getOffset(), null);
+        continue;
+      }
+      out.add(deliver(new InFlight(m, 1), now, cmd.invisibleMs()));
+    }
+    requestMoreIfRoom();
+    return Effect().reply(cmd.replyTo(), new Pulled(out));
+  }
+
+  private Delivered deliver(InFlight entry, long now, long invisibleMs) {
+    entry.nonce = random.nextLong() & Long.MAX_VALUE;
+    entry.deadlineMs = now + invisibleMs;
+    inFlight.put(entry.message.getOffset(), entry);
+    return new Delivered(entry.message, entry.nonce, entry.attempt, entry.deadlineMs);
+  }
+
+  private ReplyEffect<Event, State> onAwait(State state, AwaitMessages cmd) {
+    if (hasDeliverable()) {
+      return Effect().reply(cmd.replyTo(), Available.INSTANCE);
+    }
+    waiters.add(cmd);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onAck(State state, Ack cmd) {
+    InFlight entry = inFlight.get(cmd.offset());
+    if (entry == null || entry.nonce != cmd.nonce()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
+    }
+    inFlight.remove(cmd.offset());
+    queueAck(cmd.offset(), cmd.replyTo());
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onNack(State state, Nack cmd) {
+    InFlight entry = inFlight.get(cmd.offset());
+    if (entry == null || entry.nonce != cmd.nonce()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
+    }
+    // The old handle stops working now; the message returns after the delay as the next attempt.
+    entry.nonce = 0;
+    entry.deadlineMs = System.currentTimeMillis() + Math.max(0, cmd.delayMs());
+    return Effect().reply(cmd.replyTo(), StatusReply.ack());
+  }
+
+  private ReplyEffect<Event, State> onChangeInvisible(State state, ChangeInvisible cmd) {
+    InFlight entry = inFlight.get(cmd.offset());
+    if (entry == null || entry.nonce != cmd.nonce()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
+    }
+    entry.nonce = random.nextLong() & Long.MAX_VALUE;
+    entry.deadlineMs = System.currentTimeMillis() + cmd.invisibleMs();
+    return Effect().reply(cmd.replyTo(), StatusReply.success(new Renewed(entry.nonce, entry.deadlineMs)));
+  }
+
+  private String invalidReceipt(long offset) {
+    return "receipt for offset " + offset + " of " + queueEntityId
+        + " is not current: it was acked, expired or redelivered";
+  }
+
+  private ReplyEffect<Event, State> onArrived(State state, Arrived cmd) {
+    Message m = cmd.message();
+    nextStreamOffset = m.getOffset() + 1;
+    if (!state.isAcked(m.getOffset())) {
+      buffer.add(m);
+    }
+    streamAck = cmd.ackTo();
+    requestMoreIfRoom();
+    notifyWaiters();
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onStreamStarted(State state, StreamStarted cmd) {
+    streamAck = cmd.ackTo();
+    requestMoreIfRoom();
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onStreamEnded(State state, StreamEnded cmd) {
+    context.getLog().warn("Message stream of {} ended ({}); restarting from offset {}",
+        queueEntityId, cmd.failure() == null ? "completed" : cmd.failure().toString(), nextStreamOffset);
+    streamAck = null;
+    timers.startSingleTimer(RestartStream.INSTANCE, STREAM_RESTART_DELAY);
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onTick() {
+    expire(System.currentTimeMillis());
+    long now = System.currentTimeMillis();
+    waiters.removeIf(w -> w.deadlineMs() < now);
+    notifyWaiters();
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onFlushAcks() {
+    if (pendingAcks.isEmpty()) {
+      return Effect().noReply();
+    }
+    List<Long> offsets = List.copyOf(pendingAcks);
+    List<ActorRef<StatusReply<Done>>> replies = List.copyOf(pendingAckReplies);
+    pendingAcks.clear();
+    pendingAckReplies.clear();
+    return Effect()
+        .persist(new AcksCommitted(offsets))
+        .thenRun(s -> replies.forEach(r -> r.tell(StatusReply.ack())))
+        .thenNoReply();
+  }
+
+  /** Acks are persisted in batches: one event per flush, not per ack. */
+  private void queueAck(long offset, ActorRef<StatusReply<Done>> replyTo) {
+    pendingAcks.add(offset);
+    if (replyTo != null) {
+      pendingAckReplies.add(replyTo);
+    }
+    if (!timers.isTimerActive(FlushAcks.INSTANCE)) {
+      timers.startSingleTimer(FlushAcks.INSTANCE, ACK_FLUSH_DELAY);
+    }
+  }
+
+  /** Moves deliveries whose invisible time (or nack delay) passed to the redelivery queue. */
+  private void expire(long now) {
+    Iterator<InFlight> it = inFlight.values().iterator();
+    while (it.hasNext()) {
+      InFlight entry = it.next();
+      if (entry.deadlineMs <= now) {
+        it.remove();
+        entry.attempt++;
+        entry.nonce = 0;
+        ready.add(entry);
+      }
+    }
+  }
+
+  private boolean hasDeliverable() {
+    return !ready.isEmpty() || (!buffer.isEmpty() && inFlight.size() < MAX_IN_FLIGHT);
+  }
+
+  private void notifyWaiters() {
+    if (!waiters.isEmpty() && hasDeliverable()) {
+      waiters.forEach(w -> w.replyTo().tell(Available.INSTANCE));
+      waiters.clear();
+    }
+  }
+
+  private void requestMoreIfRoom() {
+    if (streamAck != null && buffer.size() < BUFFER_CAPACITY) {
+      ActorRef<StreamAck> ack = streamAck;
+      streamAck = null;
+      ack.tell(StreamAck.INSTANCE);
+    }
+  }
+
+  private TagFilter filterFor(String expression) {
+    if (!expression.equals(lastExpression)) {
+      lastFilter = TagFilter.parse(expression);
+      lastExpression = expression;
+    }
+    return lastFilter;
+  }
+
+  private Progress progress(State state) {
+    long readCursor = buffer.isEmpty() ? nextStreamOffset : buffer.peek().getOffset();
+    return new Progress(state.watermark(), Math.max(readCursor, state.watermark()), inFlight.size() + ready.size());
+  }
+
+  private void startStream(long fromOffset) {
+    stopStream();
+    nextStreamOffset = fromOffset;
+    EventsByPersistenceIdQuery journal =
+        PersistenceQuery.get(Adapter.toClassic(context.getSystem()))
+            .getReadJournalFor(EventsByPersistenceIdQuery.class, readJournalPluginId);
+    killSwitch =
+        journal
+            .eventsByPersistenceId(Queue.persistenceIdOf(queueEntityId).id(), fromOffset + 1, Long.MAX_VALUE)
+            .map(envelope -> ((Queue.MessageStored) envelope.event()).message())
+            .viaMat(KillSwitches.single(), Keep.right())
+            .toMat(
+                ActorSink.<Message, Command, StreamAck>actorRefWithBackpressure(
+                    context.getSelf(),
+                    (ackTo, message) -> new Arrived(message, ackTo),
+                    StreamStarted::new,
+                    StreamAck.INSTANCE,
+                    new StreamEnded(null),
+                    StreamEnded::new),
+                Keep.left())
+            .run(context.getSystem());
+  }
+
+  private void stopStream() {
+    if (killSwitch != null) {
+      killSwitch.shutdown();
+      killSwitch = null;
+    }
+    streamAck = null;
+  }
+
+  @Override
+  public EventHandler<State, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(AcksCommitted.class, (state, e) -> state.withAcks(e.offsets()))
+        .build();
+  }
+}
