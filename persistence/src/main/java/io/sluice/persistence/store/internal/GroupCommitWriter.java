@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -41,13 +39,6 @@ public final class GroupCommitWriter implements Runnable {
   private final BlockingQueue<WriteRequest> inbox = new LinkedBlockingQueue<>();
   private final List<WriteRequest> batch = new ArrayList<>();
   private final Thread thread;
-  private final ExecutorService completer =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "sluice-commitlog-completer");
-            t.setDaemon(true);
-            return t;
-          });
 
   private ByteBuffer buffer;
   private long lastTimestamp;
@@ -114,8 +105,6 @@ public final class GroupCommitWriter implements Runnable {
     for (WriteRequest late; (late = inbox.poll()) != null; ) {
       late.fail(new IllegalStateException("store is closed"));
     }
-    completer.shutdown();
-    completer.awaitTermination(30, TimeUnit.SECONDS);
   }
 
   @Override
@@ -181,19 +170,14 @@ public final class GroupCommitWriter implements Runnable {
     }
     applyPending();
     commitLog.confirm(end);
-    // Waking the callers costs a futex wake each: another thread does it while this one writes on.
-    List<WriteRequest> confirmed = List.copyOf(batch);
-    completer.execute(
-        () -> {
-          for (int i = 0; i < confirmed.size(); i++) {
-            WriteRequest request = confirmed.get(i);
-            if (rejected.containsKey(request)) {
-              request.fail(rejected.get(request));
-            } else {
-              complete(request, results.get(i), end);
-            }
-          }
-        });
+    for (int i = 0; i < batch.size(); i++) {
+      WriteRequest request = batch.get(i);
+      if (rejected.containsKey(request)) {
+        request.fail(rejected.get(request));
+      } else {
+        complete(request, results.get(i), end);
+      }
+    }
     if (notifier.hasWaiters()) {
       for (int i = 0; i < pending; i++) {
         notifier.signal(pendingQueues[i].persistenceId());
