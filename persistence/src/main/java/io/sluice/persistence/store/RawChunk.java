@@ -9,8 +9,4 @@ import java.nio.ByteBuffer;
  * @param bytes the records, read-only; empty when nothing new is confirmed yet
  * @param nextPosition where the next read continues (the next segment's base after a segment end)
  */
-public record RawChunk(long position, ByteBuffer bytes, long nextPosition) {
-  public boolean isEmpty() {
-    return !bytes.hasRemaining() && nextPosition == position;
-  }
-}
+public record RawChunk(long position, ByteBuffer bytes, long nextPosition) {}

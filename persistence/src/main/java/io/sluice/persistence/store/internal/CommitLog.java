@@ -70,10 +70,6 @@ public final class CommitLog {
     return commitLog;
   }
 
-  public Path dir() {
-    return dir;
-  }
-
   public long segmentSize() {
     return segmentSize;
   }
@@ -95,10 +91,6 @@ public final class CommitLog {
     confirmedPosition = position;
   }
 
-  public long flushedPosition() {
-    return flushedPosition;
-  }
-
   public Segment[] segments() {
     return segments;
   }
@@ -116,10 +108,6 @@ public final class CommitLog {
   public Segment activeSegment() {
     Segment[] current = segments;
     return current[current.length - 1];
-  }
-
-  public long remainingInSegment() {
-    return activeSegment().endPosition() - writePosition;
   }
 
   /** Writer thread: appends {@code src} at the write position; the caller checked it fits. */

@@ -64,10 +64,6 @@ public final class Segment {
     return size;
   }
 
-  public boolean contains(long position) {
-    return position >= basePosition && position < basePosition + size;
-  }
-
   /** Writes all of {@code src} at log position {@code position}. */
   public void write(ByteBuffer src, long position) throws IOException {
     long at = position - basePosition;
