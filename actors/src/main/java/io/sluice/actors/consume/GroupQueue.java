@@ -174,7 +174,8 @@ public final class GroupQueue
   private final ArrayDeque<Message> buffer = new ArrayDeque<>();
   private final Map<Long, InFlight> inFlight = new HashMap<>();
   private final ArrayDeque<InFlight> ready = new ArrayDeque<>();
-  private final List<AwaitMessages> waiters = new ArrayList<>();
+  /** Long-poll waiters by reply address, so a consumer that asks again replaces its old wait. */
+  private final Map<ActorRef<Available>, Long> waiters = new HashMap<>();
   private final List<Long> pendingAcks = new ArrayList<>();
   private final List<ActorRef<StatusReply<Done>>> pendingAckReplies = new ArrayList<>();
   private ActorRef<StreamAck> streamAck;
@@ -277,13 +278,23 @@ public final class GroupQueue
     if (hasDeliverable()) {
       return Effect().reply(cmd.replyTo(), Available.INSTANCE);
     }
-    waiters.add(cmd);
+    waiters.put(cmd.replyTo(), cmd.deadlineMs());
     return Effect().noReply();
   }
 
+  /** The in-flight entry a receipt names, if the receipt is still current (not expired, not replaced). */
+  private InFlight current(long offset, long nonce) {
+    InFlight entry = inFlight.get(offset);
+    if (entry == null || entry.nonce == 0 || entry.nonce != nonce
+        || entry.deadlineMs <= System.currentTimeMillis()) {
+      return null;
+    }
+    return entry;
+  }
+
   private ReplyEffect<Event, State> onAck(State state, Ack cmd) {
-    InFlight entry = inFlight.get(cmd.offset());
-    if (entry == null || entry.nonce != cmd.nonce()) {
+    InFlight entry = current(cmd.offset(), cmd.nonce());
+    if (entry == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
     }
     inFlight.remove(cmd.offset());
@@ -292,8 +303,8 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onNack(State state, Nack cmd) {
-    InFlight entry = inFlight.get(cmd.offset());
-    if (entry == null || entry.nonce != cmd.nonce()) {
+    InFlight entry = current(cmd.offset(), cmd.nonce());
+    if (entry == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
     }
     // The old handle stops working now; the message returns after the delay as the next attempt.
@@ -303,8 +314,8 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onChangeInvisible(State state, ChangeInvisible cmd) {
-    InFlight entry = inFlight.get(cmd.offset());
-    if (entry == null || entry.nonce != cmd.nonce()) {
+    InFlight entry = current(cmd.offset(), cmd.nonce());
+    if (entry == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
     }
     entry.nonce = random.nextLong() & Long.MAX_VALUE;
@@ -346,7 +357,7 @@ public final class GroupQueue
   private ReplyEffect<Event, State> onTick() {
     expire(System.currentTimeMillis());
     long now = System.currentTimeMillis();
-    waiters.removeIf(w -> w.deadlineMs() < now);
+    waiters.values().removeIf(deadline -> deadline < now);
     notifyWaiters();
     return Effect().noReply();
   }
@@ -396,7 +407,7 @@ public final class GroupQueue
 
   private void notifyWaiters() {
     if (!waiters.isEmpty() && hasDeliverable()) {
-      waiters.forEach(w -> w.replyTo().tell(Available.INSTANCE));
+      waiters.keySet().forEach(w -> w.tell(Available.INSTANCE));
       waiters.clear();
     }
   }

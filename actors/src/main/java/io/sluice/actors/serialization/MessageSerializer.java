@@ -1,0 +1,48 @@
+package io.sluice.actors.serialization;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.sluice.actors.queue.Queue;
+import io.sluice.protocol.v1.Message;
+import java.io.NotSerializableException;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Serializes the broker's message-carrying types as the protocol's protobuf {@link Message}, so a
+ * stored message is the same bytes a client sent plus the broker fields: no second model.
+ */
+public final class MessageSerializer extends SerializerWithStringManifest {
+  private static final String MESSAGE_STORED = "MS";
+
+  @Override
+  public int identifier() {
+    return 7_301;
+  }
+
+  @Override
+  public String manifest(Object o) {
+    if (o instanceof Queue.MessageStored) {
+      return MESSAGE_STORED;
+    }
+    throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
+  }
+
+  @Override
+  public byte[] toBinary(Object o) {
+    if (o instanceof Queue.MessageStored stored) {
+      return stored.message().toByteArray();
+    }
+    throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
+  }
+
+  @Override
+  public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+    if (!MESSAGE_STORED.equals(manifest)) {
+      throw new NotSerializableException("unknown manifest '" + manifest + "'");
+    }
+    try {
+      return new Queue.MessageStored(Message.parseFrom(bytes));
+    } catch (InvalidProtocolBufferException e) {
+      throw new NotSerializableException("corrupt stored message: " + e.getMessage());
+    }
+  }
+}

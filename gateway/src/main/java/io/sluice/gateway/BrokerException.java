@@ -1,0 +1,73 @@
+package io.sluice.gateway;
+
+import io.grpc.Status;
+import io.sluice.protocol.v1.ItemStatus;
+import io.sluice.protocol.v1.Reason;
+import org.apache.pekko.grpc.GrpcServiceException;
+import org.apache.pekko.grpc.javadsl.MetadataBuilder;
+
+/**
+ * A request the broker refuses, with the gRPC status and the machine-readable {@link Reason} the
+ * client maps to a typed exception. Becomes a failed call (status plus the {@code sluice-reason}
+ * trailer) or, inside a batch, an {@link ItemStatus}.
+ */
+public final class BrokerException extends RuntimeException {
+  /** The trailer that carries {@link #reason()} as the enum constant's name. */
+  public static final String REASON_TRAILER = "sluice-reason";
+
+  private final Status.Code code;
+  private final Reason reason;
+
+  public BrokerException(Status.Code code, Reason reason, String message) {
+    super(message, null, false, false);
+    this.code = code;
+    this.reason = reason;
+  }
+
+  public static BrokerException invalid(Reason reason, String message) {
+    return new BrokerException(Status.Code.INVALID_ARGUMENT, reason, message);
+  }
+
+  public static BrokerException busy(String message) {
+    return new BrokerException(Status.Code.RESOURCE_EXHAUSTED, Reason.BROKER_BUSY, message);
+  }
+
+  public static BrokerException topicNotFound(String topic) {
+    return new BrokerException(Status.Code.NOT_FOUND, Reason.TOPIC_NOT_FOUND, "topic '" + topic + "' does not exist");
+  }
+
+  public Status.Code code() {
+    return code;
+  }
+
+  public Reason reason() {
+    return reason;
+  }
+
+  public ItemStatus toItemStatus() {
+    return ItemStatus.newBuilder().setCode(code.value()).setReason(reason).setMessage(getMessage()).build();
+  }
+
+  public GrpcServiceException toGrpc() {
+    return new GrpcServiceException(
+        Status.fromCode(code).withDescription(getMessage()),
+        new MetadataBuilder().addText(REASON_TRAILER, reason.name()).build());
+  }
+
+  /** {@code failure} as the broker answers it: a {@link BrokerException} as is, anything else as unavailable. */
+  public static BrokerException of(Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof java.util.concurrent.CompletionException
+            || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof BrokerException broker) {
+      return broker;
+    }
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return new BrokerException(Status.Code.UNAVAILABLE, Reason.BROKER_BUSY, "broker did not answer in time: " + cause.getMessage());
+    }
+    return new BrokerException(Status.Code.INTERNAL, Reason.STORAGE_ERROR, String.valueOf(cause));
+  }
+}

@@ -1,0 +1,167 @@
+package io.sluice.gateway;
+
+import com.typesafe.config.Config;
+import io.sluice.actors.queue.Queue;
+import io.sluice.actors.topic.TopicCatalog;
+import io.sluice.actors.topic.TopicCatalogFeed;
+import io.sluice.actors.topic.TopicRegistry;
+import io.sluice.actors.topic.Topics;
+import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.gateway.consume.ReceivePath;
+import io.sluice.gateway.grpc.AdminServiceImpl;
+import io.sluice.gateway.grpc.MessagingServiceImpl;
+import io.sluice.gateway.health.BrokerReadiness;
+import io.sluice.gateway.produce.InFlightBudget;
+import io.sluice.gateway.produce.MessageValidator;
+import io.sluice.gateway.produce.ProducePath;
+import io.sluice.gateway.produce.QueueAppenders;
+import io.sluice.gateway.produce.QueueSelector;
+import io.sluice.protocol.v1.AdminService;
+import io.sluice.protocol.v1.AdminServiceHandlerFactory;
+import io.sluice.protocol.v1.MessagingService;
+import io.sluice.protocol.v1.MessagingServiceHandlerFactory;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.grpc.javadsl.ServiceHandler;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Sluice node: actor system, cluster membership, topic registry and catalog, queue
+ * sharding, the gRPC services and management HTTP. Without configured seed nodes it joins itself
+ * and runs as a single-node broker.
+ */
+public final class BrokerNode {
+  private static final Logger log = LoggerFactory.getLogger(BrokerNode.class);
+  static final String READ_JOURNAL = "sluice.persistence.query";
+  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
+  private final ActorSystem<Void> system;
+  private final ServerBinding grpcBinding;
+  private final int managementPort;
+
+  private BrokerNode(ActorSystem<Void> system, ServerBinding grpcBinding, int managementPort) {
+    this.system = system;
+    this.grpcBinding = grpcBinding;
+    this.managementPort = managementPort;
+  }
+
+  /** Starts a node and waits until it serves clients; on failure the actor system is terminated. */
+  public static BrokerNode start(Config config) throws Exception {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sluice", config);
+    try {
+      return startOn(system);
+    } catch (Exception | Error e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  private static BrokerNode startOn(ActorSystem<Void> system) throws Exception {
+    GatewaySettings settings = GatewaySettings.from(system.settings().config());
+    Cluster cluster = Cluster.get(system);
+    if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      cluster.manager().tell(Join.create(cluster.selfMember().address()));
+    }
+
+    ActorRef<TopicRegistry.Command> registry = TopicRegistry.init(system);
+    TopicCatalog catalog = new TopicCatalog();
+    system.systemActorOf(TopicCatalogFeed.create(catalog, registry, Duration.ofSeconds(1)), "topic-catalog-feed", Props.empty());
+    Queue.init(system, READ_JOURNAL);
+
+    GroupQueues groups = new GroupQueues(system, settings.askTimeout());
+    ProducePath producePath = new ProducePath(
+        new MessageValidator(catalog, settings.maxMessageSize()),
+        new QueueSelector(),
+        new QueueAppenders(system, settings.askTimeout(), settings.maxAppendBatch()),
+        new InFlightBudget(settings.maxInFlightBytes()),
+        settings);
+    CompletableFuture<String> advertised = new CompletableFuture<>();
+    MessagingServiceImpl messaging = new MessagingServiceImpl(
+        system, catalog, producePath, new ReceivePath(catalog, groups), groups, settings, advertised::join);
+    AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups, settings.askTimeout());
+
+    catalog.offer(loadTopics(system, registry, settings.askTimeout()));
+
+    @SuppressWarnings("unchecked")
+    ServerBinding binding = Http.get(system)
+        .newServerAt(settings.grpcInterface(), settings.grpcPort())
+        .bind(ServiceHandler.concatOrNotFound(
+            MessagingServiceHandlerFactory.partial(messaging, MessagingService.name, system),
+            AdminServiceHandlerFactory.partial(admin, AdminService.name, system)))
+        .toCompletableFuture()
+        .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    advertised.complete(settings.grpcInterface() + ":" + binding.localAddress().getPort());
+    int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
+        .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).getPort();
+
+    addShutdownTasks(system, binding, settings.shutdownDeadline());
+    BrokerReadiness.get(system).set(true);
+    log.info("Sluice node ready: gRPC on {}, management on port {}, {} topics",
+        binding.localAddress(), managementPort, catalog.snapshot().byName().size());
+    return new BrokerNode(system, binding, managementPort);
+  }
+
+  /** The registry is a cluster singleton: it answers once the node is up; ask until it does. */
+  private static Topics loadTopics(ActorSystem<?> system, ActorRef<TopicRegistry.Command> registry, Duration askTimeout)
+      throws Exception {
+    long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+    while (true) {
+      try {
+        CompletionStage<Topics> topics =
+            AskPattern.ask(registry, TopicRegistry.GetTopics::new, Duration.ofSeconds(2), system.scheduler());
+        return topics.toCompletableFuture().get(askTimeout.toMillis() + 2_000, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("topic registry did not answer within " + STARTUP_TIMEOUT, e);
+        }
+        log.info("Waiting for the topic registry ({})", e.getCause().toString());
+      }
+    }
+  }
+
+  /** Graceful shutdown: not ready, stop accepting, let in-flight calls finish, then leave the cluster. */
+  private static void addShutdownTasks(ActorSystem<?> system, ServerBinding binding, Duration deadline) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "sluice-not-ready", () -> {
+      BrokerReadiness.get(system).set(false);
+      return CompletableFuture.completedFuture(Done.getInstance());
+    });
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceUnbind(), "sluice-grpc-unbind",
+        () -> binding.unbind().thenApply(unbound -> Done.getInstance()));
+    shutdown.addTask(CoordinatedShutdown.PhaseServiceRequestsDone(), "sluice-grpc-drain",
+        () -> binding.terminate(deadline).thenApply(terminated -> Done.getInstance()));
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public int grpcPort() {
+    return grpcBinding.localAddress().getPort();
+  }
+
+  public int managementPort() {
+    return managementPort;
+  }
+
+  /** Runs graceful shutdown and waits for the actor system to terminate. */
+  public void stop() throws Exception {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}

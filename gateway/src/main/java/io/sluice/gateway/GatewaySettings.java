@@ -1,0 +1,59 @@
+package io.sluice.gateway;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * The node's {@code sluice.gateway} settings (documented in {@code reference.conf} and the README).
+ *
+ * @param grpcInterface address the gRPC server binds
+ * @param grpcPort gRPC port; 0 picks a free one
+ * @param maxMessageSize largest accepted message body
+ * @param maxRequestSize largest accepted sum of bodies in one produce request
+ * @param maxInFlightBytes node-wide bytes accepted but not yet stored; beyond it: BROKER_BUSY
+ * @param producePipelining produce requests of one stream being stored at once
+ * @param maxAppendBatch most messages one queue append carries
+ * @param askTimeout how long the gateway waits for a queue or the topic registry
+ * @param defaultInvisibleDuration invisible time when a subscriber leaves it 0
+ * @param maxCredit most unanswered deliveries a consume stream may grant
+ * @param shutdownDeadline how long graceful shutdown waits for in-flight requests
+ */
+public record GatewaySettings(
+    String grpcInterface,
+    int grpcPort,
+    long maxMessageSize,
+    long maxRequestSize,
+    long maxInFlightBytes,
+    int producePipelining,
+    int maxAppendBatch,
+    Duration askTimeout,
+    Duration defaultInvisibleDuration,
+    int maxCredit,
+    Duration shutdownDeadline) {
+
+  public static final Duration MIN_INVISIBLE = Duration.ofSeconds(1);
+  public static final Duration MAX_INVISIBLE = Duration.ofHours(12);
+  public static final Duration MAX_RECEIVE_WAIT = Duration.ofSeconds(30);
+  public static final int MAX_RECEIVE_MESSAGES = 1024;
+
+  public static GatewaySettings from(Config root) {
+    Config c = root.getConfig("sluice.gateway");
+    GatewaySettings s = new GatewaySettings(
+        c.getString("grpc.interface"),
+        c.getInt("grpc.port"),
+        c.getBytes("max-message-size"),
+        c.getBytes("max-request-size"),
+        c.getBytes("max-in-flight-bytes"),
+        c.getInt("produce-pipelining"),
+        c.getInt("max-append-batch"),
+        c.getDuration("ask-timeout"),
+        c.getDuration("default-invisible-duration"),
+        c.getInt("max-credit"),
+        c.getDuration("shutdown-deadline"));
+    if (s.maxRequestSize < s.maxMessageSize || s.maxInFlightBytes < s.maxRequestSize) {
+      throw new IllegalArgumentException(
+          "sluice.gateway: need max-message-size <= max-request-size <= max-in-flight-bytes");
+    }
+    return s;
+  }
+}

@@ -1,0 +1,317 @@
+package io.sluice.gateway.consume;
+
+import io.sluice.actors.consume.GroupQueue;
+import io.sluice.actors.topic.TopicCatalog;
+import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.GatewaySettings;
+import io.sluice.protocol.v1.ConsumeRequest;
+import io.sluice.protocol.v1.ConsumeResponse;
+import io.sluice.protocol.v1.ItemStatus;
+import io.sluice.protocol.v1.ReceiptResult;
+import io.sluice.protocol.v1.Reason;
+import io.sluice.protocol.v1.Subscribed;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.QueueOfferResult;
+
+/**
+ * One {@code Consume} stream. The client subscribes, then grants credit; the session pulls the
+ * topic's queues in turn for at most the credit, and when no queue has anything it asks every queue
+ * to say when a message arrives (no polling). Acks, nacks and renewals are answered with one {@link
+ * ReceiptResult} each. Commands from the client are taken one at a time (stream backpressure) and
+ * at most {@link #MAX_PENDING_RECEIPTS} receipt operations run at once.
+ */
+public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Command> {
+
+  public sealed interface Command {}
+
+  /** Acknowledges a client command so the input stream sends the next. */
+  public enum StreamAck {
+    INSTANCE
+  }
+
+  public record StreamStarted(ActorRef<StreamAck> ackTo) implements Command {}
+
+  public record FromClient(ConsumeRequest request, ActorRef<StreamAck> ackTo) implements Command {}
+
+  public enum ClientCompleted implements Command {
+    INSTANCE
+  }
+
+  public record ClientFailed(Throwable failure) implements Command {}
+
+  /** The response stream ended (client cancelled or the connection closed). */
+  public enum OutputClosed implements Command {
+    INSTANCE
+  }
+
+  private record PullDone(GroupQueue.Pulled pulled, Throwable failure) implements Command {}
+
+  private enum Woken implements Command {
+    INSTANCE
+  }
+
+  private enum WaitExpired implements Command {
+    INSTANCE
+  }
+
+  private record ReceiptDone(ReceiptResult result) implements Command {}
+
+  static final int MAX_PENDING_RECEIPTS = 1024;
+  private static final int MAX_PULL = 256;
+  private static final Duration WAIT_WINDOW = Duration.ofSeconds(30);
+
+  public record Dependencies(TopicCatalog catalog, GroupQueues groups, GatewaySettings settings) {}
+
+  public static Behavior<Command> create(BoundedSourceQueue<ConsumeResponse> out, Dependencies deps) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new ConsumeSession(ctx, timers, out, deps)));
+  }
+
+  private final TimerScheduler<Command> timers;
+  private final BoundedSourceQueue<ConsumeResponse> out;
+  private final Dependencies deps;
+  private final ActorRef<GroupQueue.Available> wakeUp;
+  private Subscription subscription;
+  private int credit;
+  private int nextQueue;
+  private int emptyPulls;
+  private boolean pulling;
+  private boolean waiting;
+  private int pendingReceipts;
+  private ActorRef<StreamAck> heldAck;
+  /** The response stream is finished; the session stops after the current message. */
+  private boolean closed;
+
+  private ConsumeSession(ActorContext<Command> context, TimerScheduler<Command> timers,
+      BoundedSourceQueue<ConsumeResponse> out, Dependencies deps) {
+    super(context);
+    this.timers = timers;
+    this.out = out;
+    this.deps = deps;
+    this.wakeUp = context.messageAdapter(GroupQueue.Available.class, available -> Woken.INSTANCE);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(StreamStarted.class, started -> {
+          started.ackTo().tell(StreamAck.INSTANCE);
+          return this;
+        })
+        .onMessage(FromClient.class, this::onClient)
+        .onMessage(PullDone.class, this::onPulled)
+        .onMessageEquals(Woken.INSTANCE, this::onWoken)
+        .onMessageEquals(WaitExpired.INSTANCE, this::onWoken)
+        .onMessage(ReceiptDone.class, this::onReceiptDone)
+        .onMessageEquals(ClientCompleted.INSTANCE, () -> {
+          out.complete();
+          return Behaviors.stopped();
+        })
+        .onMessage(ClientFailed.class, failed -> {
+          getContext().getLog().debug("consume stream input failed: {}", failed.failure().toString());
+          out.fail(failed.failure());
+          return Behaviors.stopped();
+        })
+        .onMessageEquals(OutputClosed.INSTANCE, Behaviors::stopped)
+        .build();
+  }
+
+  private Behavior<Command> onClient(FromClient command) {
+    try {
+      handle(command.request());
+    } catch (BrokerException e) {
+      out.fail(e.toGrpc());
+      return Behaviors.stopped();
+    }
+    if (pendingReceipts < MAX_PENDING_RECEIPTS) {
+      command.ackTo().tell(StreamAck.INSTANCE);
+    } else {
+      heldAck = command.ackTo();
+    }
+    return next();
+  }
+
+  private void handle(ConsumeRequest request) {
+    switch (request.getCommandCase()) {
+      case SUBSCRIBE -> subscribe(request);
+      case CREDIT -> grant(request.getCredit().getMessages());
+      case ACK -> request.getAck().getReceiptHandlesList().forEach(
+          handle -> settle(handle, r -> deps.groups().ack(subscribed().group(), subscribed().topic().name(), r)
+              .thenApply(done -> ok(handle))));
+      case NACK -> {
+        String handle = request.getNack().getReceiptHandle();
+        long delay = request.getNack().getDelayMs();
+        settle(handle, r -> {
+          if (delay < 0) {
+            throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "nack delay " + delay + " ms is negative");
+          }
+          return deps.groups().nack(subscribed().group(), subscribed().topic().name(), r, delay)
+              .thenApply(done -> ok(handle));
+        });
+      }
+      case RENEW -> {
+        String handle = request.getRenew().getReceiptHandle();
+        long invisibleMs = request.getRenew().getInvisibleDurationMs();
+        settle(handle, r -> {
+          Subscription.checkInvisible(invisibleMs);
+          return deps.groups().changeInvisible(subscribed().group(), subscribed().topic().name(), r, invisibleMs)
+              .thenApply(renewed -> ok(handle).toBuilder()
+                  .setNewReceiptHandle(new ReceiptHandle(r.queueId(), r.offset(), renewed.nonce()).encode())
+                  .build());
+        });
+      }
+      default -> throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "empty consume command");
+    }
+  }
+
+  private void subscribe(ConsumeRequest request) {
+    if (subscription != null) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "this stream is already subscribed");
+    }
+    var s = request.getSubscribe();
+    long invisibleMs = s.getInvisibleDurationMs() == 0
+        ? deps.settings().defaultInvisibleDuration().toMillis() : s.getInvisibleDurationMs();
+    subscription = Subscription.check(deps.catalog(), s.getGroup(), s.getTopic(), s.getFilter(), invisibleMs);
+    Subscribed.Builder subscribed = Subscribed.newBuilder();
+    for (int q = 0; q < subscription.topic().queueCount(); q++) {
+      subscribed.addQueueIds(q);
+    }
+    emit(ConsumeResponse.newBuilder().setSubscribed(subscribed).build());
+  }
+
+  private Subscription subscribed() {
+    if (subscription == null) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "subscribe before granting credit or acking");
+    }
+    return subscription;
+  }
+
+  private void grant(int messages) {
+    subscribed();
+    if (messages <= 0 || (long) credit + messages > deps.settings().maxCredit()) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "credit of " + messages + " is invalid: outstanding credit "
+          + credit + " plus the grant must stay within 1 .. " + deps.settings().maxCredit());
+    }
+    credit += messages;
+    pullIfDue();
+  }
+
+  private interface ReceiptCall {
+    CompletionStage<ReceiptResult> apply(ReceiptHandle handle);
+  }
+
+  /** Runs one receipt operation; its result (or refusal) goes back as a {@link ReceiptResult}. */
+  private void settle(String handle, ReceiptCall call) {
+    subscribed();
+    pendingReceipts++;
+    CompletionStage<ReceiptResult> result;
+    try {
+      result = call.apply(ReceiptHandle.decode(handle, subscription.topic()));
+    } catch (BrokerException e) {
+      result = java.util.concurrent.CompletableFuture.completedFuture(refused(handle, e));
+    }
+    getContext().pipeToSelf(result, (r, failure) ->
+        new ReceiptDone(failure == null ? r : refused(handle, BrokerException.of(failure))));
+  }
+
+  private Behavior<Command> onReceiptDone(ReceiptDone done) {
+    pendingReceipts--;
+    emit(ConsumeResponse.newBuilder().setReceiptResult(done.result()).build());
+    if (heldAck != null && pendingReceipts < MAX_PENDING_RECEIPTS) {
+      heldAck.tell(StreamAck.INSTANCE);
+      heldAck = null;
+    }
+    return next();
+  }
+
+  private static ReceiptResult ok(String handle) {
+    return ReceiptResult.newBuilder().setReceiptHandle(handle).setStatus(ItemStatus.getDefaultInstance()).build();
+  }
+
+  private static ReceiptResult refused(String handle, BrokerException e) {
+    return ReceiptResult.newBuilder().setReceiptHandle(handle).setStatus(e.toItemStatus()).build();
+  }
+
+  /** Pulls the next queue when there is credit, no pull running and no reason to wait. */
+  private void pullIfDue() {
+    if (credit == 0 || pulling || waiting) {
+      return;
+    }
+    pulling = true;
+    int queueId = nextQueue;
+    nextQueue = (nextQueue + 1) % subscription.topic().queueCount();
+    getContext().pipeToSelf(
+        deps.groups().pull(subscription.group(), subscription.topic().name(), queueId,
+            Math.min(credit, MAX_PULL), subscription.invisibleMs(), subscription.tagExpression()),
+        PullDone::new);
+  }
+
+  private Behavior<Command> onPulled(PullDone done) {
+    pulling = false;
+    int delivered = 0;
+    if (done.failure() != null) {
+      getContext().getLog().warn("pull for group {} on topic {} failed: {}",
+          subscription.group(), subscription.topic().name(), done.failure().toString());
+    } else {
+      for (GroupQueue.Delivered d : done.pulled().deliveries()) {
+        emit(ConsumeResponse.newBuilder().setDelivery(GroupQueues.toDelivery(d)).build());
+        delivered++;
+      }
+    }
+    credit -= delivered;
+    emptyPulls = delivered > 0 ? 0 : emptyPulls + 1;
+    if (emptyPulls >= subscription.topic().queueCount()) {
+      awaitMessages();
+    } else {
+      pullIfDue();
+    }
+    return next();
+  }
+
+  /** Every queue came back empty: ask each to report the next message instead of polling. */
+  private void awaitMessages() {
+    waiting = true;
+    long deadline = System.currentTimeMillis() + WAIT_WINDOW.toMillis();
+    for (int q = 0; q < subscription.topic().queueCount(); q++) {
+      deps.groups().await(subscription.group(), subscription.topic().name(), q, deadline, wakeUp);
+    }
+    timers.startSingleTimer(WaitExpired.INSTANCE, WAIT_WINDOW.minusSeconds(1));
+  }
+
+  private Behavior<Command> onWoken() {
+    if (waiting) {
+      waiting = false;
+      emptyPulls = 0;
+      timers.cancel(WaitExpired.INSTANCE);
+      pullIfDue();
+    }
+    return this;
+  }
+
+  /** Sends {@code response}; a client that stopped reading its stream gets the stream failed as busy. */
+  private void emit(ConsumeResponse response) {
+    if (closed) {
+      return;
+    }
+    QueueOfferResult result = out.offer(response);
+    if (result == QueueOfferResult.dropped()) {
+      out.fail(BrokerException.busy(
+          "consumer is not reading its stream: " + out.size() + " responses are waiting").toGrpc());
+      closed = true;
+    } else if (!result.isEnqueued()) {
+      closed = true;
+    }
+  }
+
+  private Behavior<Command> next() {
+    return closed ? Behaviors.stopped() : this;
+  }
+}

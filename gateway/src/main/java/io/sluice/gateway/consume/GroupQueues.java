@@ -1,0 +1,109 @@
+package io.sluice.gateway.consume;
+
+import io.sluice.actors.consume.GroupQueue;
+import io.sluice.actors.queue.Queue;
+import io.sluice.gateway.BrokerException;
+import io.sluice.protocol.v1.Delivery;
+import io.sluice.protocol.v1.Reason;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.pattern.StatusReply;
+
+/**
+ * The gateway's calls to consumer-group state ({@link GroupQueue}, hosted by each queue entity).
+ *
+ * <p>Thread-safety: any thread.
+ */
+public final class GroupQueues {
+  private final ClusterSharding sharding;
+  private final Duration askTimeout;
+
+  public GroupQueues(ActorSystem<?> system, Duration askTimeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.askTimeout = askTimeout;
+  }
+
+  public static String queueEntityId(String topic, int queueId) {
+    return topic + "/" + queueId;
+  }
+
+  private EntityRef<Queue.Command> queue(String topic, int queueId) {
+    return sharding.entityRefFor(Queue.ENTITY_KEY, queueEntityId(topic, queueId));
+  }
+
+  public CompletionStage<GroupQueue.Pulled> pull(
+      String group, String topic, int queueId, int max, long invisibleMs, String tagExpression) {
+    return queue(topic, queueId).ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Pull(max, invisibleMs, tagExpression, replyTo)),
+        askTimeout);
+  }
+
+  /** Asks the queue to tell {@code replyTo} once it has a message for the group (until {@code deadlineMs}). */
+  public void await(String group, String topic, int queueId, long deadlineMs, ActorRef<GroupQueue.Available> replyTo) {
+    queue(topic, queueId).tell(new Queue.ForGroup(group, new GroupQueue.AwaitMessages(deadlineMs, replyTo)));
+  }
+
+  /** Completes once the queue has a message for the group; fails (timeout) if none comes before {@code deadlineMs}. */
+  public CompletionStage<GroupQueue.Available> whenAvailable(String group, String topic, int queueId, long deadlineMs) {
+    Duration left = Duration.ofMillis(Math.max(1, deadlineMs - System.currentTimeMillis()));
+    return queue(topic, queueId).ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.AwaitMessages(deadlineMs, replyTo)), left);
+  }
+
+  public CompletionStage<Done> ack(String group, String topic, ReceiptHandle handle) {
+    return receiptCall(queue(topic, handle.queueId()).askWithStatus(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Ack(handle.offset(), handle.nonce(), replyTo)),
+        askTimeout));
+  }
+
+  public CompletionStage<Done> nack(String group, String topic, ReceiptHandle handle, long delayMs) {
+    return receiptCall(queue(topic, handle.queueId()).askWithStatus(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Nack(handle.offset(), handle.nonce(), delayMs, replyTo)),
+        askTimeout));
+  }
+
+  public CompletionStage<GroupQueue.Renewed> changeInvisible(
+      String group, String topic, ReceiptHandle handle, long invisibleMs) {
+    return receiptCall(queue(topic, handle.queueId()).askWithStatus(
+        replyTo -> new Queue.ForGroup(group,
+            new GroupQueue.ChangeInvisible(handle.offset(), handle.nonce(), invisibleMs, replyTo)),
+        askTimeout));
+  }
+
+  public CompletionStage<GroupQueue.Progress> describe(String group, String topic, int queueId) {
+    return queue(topic, queueId).ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Describe(replyTo)), askTimeout);
+  }
+
+  public CompletionStage<Queue.EndOffset> endOffset(String topic, int queueId) {
+    return queue(topic, queueId).ask(Queue.GetEndOffset::new, askTimeout);
+  }
+
+  /** A refused receipt comes back as a status error: the caller sees INVALID_RECEIPT with its text. */
+  private static <T> CompletionStage<T> receiptCall(CompletionStage<T> call) {
+    return call.exceptionally(failure -> {
+      Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+          ? failure.getCause() : failure;
+      if (cause instanceof StatusReply.ErrorMessage refused) {
+        throw BrokerException.invalid(Reason.INVALID_RECEIPT, refused.getMessage());
+      }
+      throw BrokerException.of(cause);
+    });
+  }
+
+  /** The wire form of a delivery, with a receipt handle naming it. */
+  public static Delivery toDelivery(GroupQueue.Delivered delivered) {
+    return Delivery.newBuilder()
+        .setMessage(delivered.message())
+        .setReceiptHandle(new ReceiptHandle(
+            delivered.message().getQueueId(), delivered.message().getOffset(), delivered.nonce()).encode())
+        .setAttempt(delivered.attempt())
+        .setInvisibleUntilMs(delivered.invisibleUntilMs())
+        .build();
+  }
+}

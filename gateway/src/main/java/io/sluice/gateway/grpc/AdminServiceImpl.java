@@ -1,0 +1,168 @@
+package io.sluice.gateway.grpc;
+
+import io.grpc.Status;
+import io.sluice.actors.topic.TopicCatalog;
+import io.sluice.actors.topic.TopicConfig;
+import io.sluice.actors.topic.TopicRegistry;
+import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.Names;
+import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.protocol.v1.AdminService;
+import io.sluice.protocol.v1.ConsumerGroup;
+import io.sluice.protocol.v1.CreateTopicRequest;
+import io.sluice.protocol.v1.DeleteTopicRequest;
+import io.sluice.protocol.v1.DeleteTopicResponse;
+import io.sluice.protocol.v1.DescribeConsumerGroupRequest;
+import io.sluice.protocol.v1.DescribeTopicRequest;
+import io.sluice.protocol.v1.ListTopicsRequest;
+import io.sluice.protocol.v1.ListTopicsResponse;
+import io.sluice.protocol.v1.MessageType;
+import io.sluice.protocol.v1.QueueProgress;
+import io.sluice.protocol.v1.Reason;
+import io.sluice.protocol.v1.Topic;
+import io.sluice.protocol.v1.UpdateTopicRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+
+/**
+ * The {@code sluice.v1.AdminService}. Topic changes go through the {@link TopicRegistry}; reads
+ * come from this node's {@link TopicCatalog}, which a change made here updates before replying.
+ */
+public final class AdminServiceImpl implements AdminService {
+  private final ActorSystem<?> system;
+  private final ActorRef<TopicRegistry.Command> registry;
+  private final TopicCatalog catalog;
+  private final GroupQueues groups;
+  private final Duration askTimeout;
+
+  public AdminServiceImpl(ActorSystem<?> system, ActorRef<TopicRegistry.Command> registry, TopicCatalog catalog,
+      GroupQueues groups, Duration askTimeout) {
+    this.system = system;
+    this.registry = registry;
+    this.catalog = catalog;
+    this.groups = groups;
+    this.askTimeout = askTimeout;
+  }
+
+  @Override
+  public CompletionStage<Topic> createTopic(CreateTopicRequest request) {
+    return Calls.unary(() -> {
+      TopicConfig topic = toConfig(request.getTopic());
+      return change(replyTo -> new TopicRegistry.CreateTopic(topic, replyTo)).thenApply(done -> toProto(topic));
+    });
+  }
+
+  @Override
+  public CompletionStage<Topic> updateTopic(UpdateTopicRequest request) {
+    return Calls.unary(() -> {
+      TopicConfig topic = toConfig(request.getTopic());
+      return change(replyTo -> new TopicRegistry.UpdateTopic(topic, replyTo)).thenApply(done -> toProto(topic));
+    });
+  }
+
+  @Override
+  public CompletionStage<DeleteTopicResponse> deleteTopic(DeleteTopicRequest request) {
+    return Calls.unary(() -> {
+      String name = Names.check("topic", request.getName());
+      return change(replyTo -> new TopicRegistry.DeleteTopic(name, replyTo))
+          .thenApply(done -> DeleteTopicResponse.getDefaultInstance());
+    });
+  }
+
+  @Override
+  public CompletionStage<Topic> describeTopic(DescribeTopicRequest request) {
+    return Calls.unary(() -> CompletableFuture.completedFuture(toProto(existing(request.getName()))));
+  }
+
+  @Override
+  public CompletionStage<ListTopicsResponse> listTopics(ListTopicsRequest request) {
+    return Calls.unary(() -> {
+      ListTopicsResponse.Builder list = ListTopicsResponse.newBuilder();
+      catalog.snapshot().byName().values().stream()
+          .sorted(java.util.Comparator.comparing(TopicConfig::name))
+          .forEach(t -> list.addTopics(toProto(t)));
+      return CompletableFuture.completedFuture(list.build());
+    });
+  }
+
+  @Override
+  public CompletionStage<ConsumerGroup> describeConsumerGroup(DescribeConsumerGroupRequest request) {
+    return Calls.unary(() -> {
+      String group = Names.check("consumer group", request.getGroup());
+      TopicConfig topic = existing(request.getTopic());
+      List<CompletableFuture<QueueProgress>> queues = new ArrayList<>();
+      for (int q = 0; q < topic.queueCount(); q++) {
+        int queueId = q;
+        queues.add(groups.endOffset(topic.name(), queueId).thenCombine(
+            groups.describe(group, topic.name(), queueId),
+            (end, progress) -> QueueProgress.newBuilder()
+                .setQueueId(queueId)
+                .setEndOffset(end.offset())
+                .setAckWatermark(progress.ackWatermark())
+                .setReadCursor(progress.readCursor())
+                .setInFlight(progress.inFlight())
+                .setLag(Math.max(0, end.offset() - progress.ackWatermark()))
+                .build())
+            .toCompletableFuture());
+      }
+      return CompletableFuture.allOf(queues.toArray(CompletableFuture[]::new))
+          .thenApply(done -> ConsumerGroup.newBuilder().setGroup(group).setTopic(topic.name())
+              .addAllQueues(queues.stream().map(CompletableFuture::join).toList()).build());
+    });
+  }
+
+  private TopicConfig existing(String name) {
+    Names.check("topic", name);
+    return catalog.get(name).orElseThrow(() -> BrokerException.topicNotFound(name));
+  }
+
+  /** Asks the registry for a change; the new topic list reaches this node's catalog before the reply. */
+  private CompletionStage<TopicRegistry.Changed> change(
+      Function<ActorRef<TopicRegistry.Change>, TopicRegistry.Command> command) {
+    return AskPattern.ask(registry, command::apply, askTimeout, system.scheduler())
+        .thenApply(reply -> {
+          if (reply instanceof TopicRegistry.Rejected rejected) {
+            Status.Code code = switch (rejected.reason()) {
+              case TOPIC_NOT_FOUND -> Status.Code.NOT_FOUND;
+              case TOPIC_EXISTS -> Status.Code.ALREADY_EXISTS;
+              default -> Status.Code.INVALID_ARGUMENT;
+            };
+            throw new BrokerException(code, rejected.reason(), rejected.message());
+          }
+          TopicRegistry.Changed changed = (TopicRegistry.Changed) reply;
+          catalog.offer(changed.topics());
+          return changed;
+        });
+  }
+
+  private static TopicConfig toConfig(Topic topic) {
+    Names.check("topic", topic.getName());
+    int queues = topic.getQueueCount() == 0 ? TopicConfig.DEFAULT_QUEUE_COUNT : topic.getQueueCount();
+    if (queues < 1 || queues > TopicConfig.MAX_QUEUE_COUNT) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "queue count " + queues + " is outside 1 .. " + TopicConfig.MAX_QUEUE_COUNT);
+    }
+    if (topic.getRetentionHours() != 0) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "per-topic retention is not supported yet: leave "
+          + "retention_hours 0; sluice.persistence.journal.retention.time applies to every topic");
+    }
+    MessageType type = topic.getMessageType();
+    if (type != MessageType.NORMAL && type != MessageType.MESSAGE_TYPE_UNSPECIFIED) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "message type " + type + " is not supported yet; create a NORMAL topic");
+    }
+    return new TopicConfig(topic.getName(), queues, MessageType.NORMAL, topic.getRetentionHours());
+  }
+
+  private static Topic toProto(TopicConfig topic) {
+    return Topic.newBuilder().setName(topic.name()).setQueueCount(topic.queueCount())
+        .setMessageType(topic.messageType()).setRetentionHours(topic.retentionHours()).build();
+  }
+}

@@ -1,0 +1,179 @@
+package io.sluice.gateway.grpc;
+
+import io.sluice.actors.topic.TopicCatalog;
+import io.sluice.actors.topic.TopicConfig;
+import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.GatewaySettings;
+import io.sluice.gateway.Names;
+import io.sluice.gateway.consume.ConsumeSession;
+import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.gateway.consume.ReceiptHandle;
+import io.sluice.gateway.consume.ReceivePath;
+import io.sluice.gateway.consume.Subscription;
+import io.sluice.gateway.produce.ProducePath;
+import io.sluice.protocol.v1.AckRequest;
+import io.sluice.protocol.v1.AckResponse;
+import io.sluice.protocol.v1.ChangeInvisibleDurationRequest;
+import io.sluice.protocol.v1.ChangeInvisibleDurationResponse;
+import io.sluice.protocol.v1.ConsumeRequest;
+import io.sluice.protocol.v1.ConsumeResponse;
+import io.sluice.protocol.v1.ItemStatus;
+import io.sluice.protocol.v1.MessageQueue;
+import io.sluice.protocol.v1.MessagingService;
+import io.sluice.protocol.v1.ProduceRequest;
+import io.sluice.protocol.v1.ProduceResponse;
+import io.sluice.protocol.v1.QueryRouteRequest;
+import io.sluice.protocol.v1.QueryRouteResponse;
+import io.sluice.protocol.v1.ReceiptResult;
+import io.sluice.protocol.v1.ReceiveRequest;
+import io.sluice.protocol.v1.ReceiveResponse;
+import io.sluice.protocol.v1.SendRequest;
+import io.sluice.protocol.v1.SendResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.BoundedSourceQueue;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSink;
+
+/** The {@code sluice.v1.MessagingService}: produce and consume over the produce path and group queues. */
+public final class MessagingServiceImpl implements MessagingService {
+  private final ActorSystem<?> system;
+  private final TopicCatalog catalog;
+  private final ProducePath producePath;
+  private final ReceivePath receivePath;
+  private final GroupQueues groups;
+  private final GatewaySettings settings;
+  private final Supplier<String> endpoint;
+
+  public MessagingServiceImpl(ActorSystem<?> system, TopicCatalog catalog, ProducePath producePath,
+      ReceivePath receivePath, GroupQueues groups, GatewaySettings settings, Supplier<String> endpoint) {
+    this.system = system;
+    this.catalog = catalog;
+    this.producePath = producePath;
+    this.receivePath = receivePath;
+    this.groups = groups;
+    this.settings = settings;
+    this.endpoint = endpoint;
+  }
+
+  @Override
+  public Source<ProduceResponse, NotUsed> produce(Source<ProduceRequest, NotUsed> requests) {
+    // mapAsync keeps answers in request order and bounds the requests being stored per stream.
+    return requests.mapAsync(settings.producePipelining(), request ->
+        producePath.produce(request.getMessagesList())
+            .thenApply(receipts -> ProduceResponse.newBuilder().addAllReceipts(receipts).build()));
+  }
+
+  @Override
+  public CompletionStage<SendResponse> send(SendRequest request) {
+    return Calls.unary(() -> {
+      if (request.getMessagesCount() == 0) {
+        throw BrokerException.invalid(io.sluice.protocol.v1.Reason.INVALID_ARGUMENT, "send request has no messages");
+      }
+      return producePath.produce(request.getMessagesList())
+          .thenApply(receipts -> SendResponse.newBuilder().addAllReceipts(receipts).build());
+    });
+  }
+
+  @Override
+  public Source<ConsumeResponse, NotUsed> consume(Source<ConsumeRequest, NotUsed> requests) {
+    int capacity = settings.maxCredit() + 2 * 1024 + 16;
+    Pair<BoundedSourceQueue<ConsumeResponse>, Source<ConsumeResponse, NotUsed>> out =
+        Source.<ConsumeResponse>queue(capacity).preMaterialize(system);
+    ActorRef<ConsumeSession.Command> session = system.systemActorOf(
+        ConsumeSession.create(out.first(), new ConsumeSession.Dependencies(catalog, groups, settings)),
+        "consume-" + UUID.randomUUID(),
+        Props.empty());
+    requests.runWith(
+        ActorSink.actorRefWithBackpressure(
+            session,
+            (ackTo, request) -> new ConsumeSession.FromClient(request, ackTo),
+            ConsumeSession.StreamStarted::new,
+            ConsumeSession.StreamAck.INSTANCE,
+            ConsumeSession.ClientCompleted.INSTANCE,
+            ConsumeSession.ClientFailed::new),
+        system);
+    return out.second().watchTermination((mat, done) -> {
+      done.whenComplete((ok, failure) -> session.tell(ConsumeSession.OutputClosed.INSTANCE));
+      return mat;
+    });
+  }
+
+  @Override
+  public CompletionStage<ReceiveResponse> receive(ReceiveRequest request) {
+    return Calls.unary(() -> receivePath.receive(request));
+  }
+
+  @Override
+  public CompletionStage<AckResponse> ack(AckRequest request) {
+    return Calls.unary(() -> {
+      Names.check("consumer group", request.getGroup());
+      TopicConfig topic = existingTopic(request.getTopic());
+      List<CompletableFuture<ReceiptResult>> results = new ArrayList<>();
+      for (String handle : request.getReceiptHandlesList()) {
+        results.add(receiptCall(handle, topic, r -> groups.ack(request.getGroup(), request.getTopic(), r)
+            .thenApply(done -> ReceiptResult.newBuilder()
+                .setReceiptHandle(handle).setStatus(ItemStatus.getDefaultInstance()).build())));
+      }
+      return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
+          .thenApply(done -> AckResponse.newBuilder()
+              .addAllResults(results.stream().map(CompletableFuture::join).toList()).build());
+    });
+  }
+
+  private interface ReceiptCall {
+    CompletionStage<ReceiptResult> apply(ReceiptHandle handle);
+  }
+
+  private TopicConfig existingTopic(String name) {
+    Names.check("topic", name);
+    return catalog.get(name).orElseThrow(() -> BrokerException.topicNotFound(name));
+  }
+
+  private static CompletableFuture<ReceiptResult> receiptCall(String handle, TopicConfig topic, ReceiptCall call) {
+    CompletionStage<ReceiptResult> stage;
+    try {
+      stage = call.apply(ReceiptHandle.decode(handle, topic));
+    } catch (BrokerException e) {
+      stage = CompletableFuture.failedFuture(e);
+    }
+    return stage.toCompletableFuture().exceptionally(failure -> ReceiptResult.newBuilder()
+        .setReceiptHandle(handle).setStatus(BrokerException.of(failure).toItemStatus()).build());
+  }
+
+  @Override
+  public CompletionStage<ChangeInvisibleDurationResponse> changeInvisibleDuration(ChangeInvisibleDurationRequest request) {
+    return Calls.unary(() -> {
+      Names.check("consumer group", request.getGroup());
+      TopicConfig topic = existingTopic(request.getTopic());
+      Subscription.checkInvisible(request.getInvisibleDurationMs());
+      ReceiptHandle handle = ReceiptHandle.decode(request.getReceiptHandle(), topic);
+      return groups.changeInvisible(request.getGroup(), request.getTopic(), handle, request.getInvisibleDurationMs())
+          .thenApply(renewed -> ChangeInvisibleDurationResponse.newBuilder()
+              .setReceiptHandle(new ReceiptHandle(handle.queueId(), handle.offset(), renewed.nonce()).encode())
+              .setInvisibleUntilMs(renewed.invisibleUntilMs())
+              .build());
+    });
+  }
+
+  @Override
+  public CompletionStage<QueryRouteResponse> queryRoute(QueryRouteRequest request) {
+    return Calls.unary(() -> {
+      TopicConfig topic = existingTopic(request.getTopic());
+      QueryRouteResponse.Builder route = QueryRouteResponse.newBuilder().setMessageType(topic.messageType());
+      for (int q = 0; q < topic.queueCount(); q++) {
+        route.addQueues(MessageQueue.newBuilder().setQueueId(q).addEndpoints(endpoint.get()));
+      }
+      return CompletableFuture.completedFuture(route.build());
+    });
+  }
+}

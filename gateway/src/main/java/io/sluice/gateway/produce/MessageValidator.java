@@ -1,0 +1,66 @@
+package io.sluice.gateway.produce;
+
+import io.sluice.actors.topic.TopicCatalog;
+import io.sluice.actors.topic.TopicConfig;
+import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.Names;
+import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.MessageType;
+import io.sluice.protocol.v1.Reason;
+
+/** Checks one produced message against the topic catalog and the size and naming rules. */
+public final class MessageValidator {
+  static final int MAX_TAG_LENGTH = 128;
+  static final int MAX_KEY_LENGTH = 128;
+  static final int MAX_KEYS = 32;
+  static final int MAX_ID_LENGTH = 128;
+
+  private final TopicCatalog catalog;
+  private final long maxMessageSize;
+
+  public MessageValidator(TopicCatalog catalog, long maxMessageSize) {
+    this.catalog = catalog;
+    this.maxMessageSize = maxMessageSize;
+  }
+
+  /**
+   * @return the topic the message goes to
+   * @throws BrokerException naming the first rule {@code message} breaks
+   */
+  public TopicConfig check(Message message) {
+    Names.check("topic", message.getTopic());
+    TopicConfig topic = catalog.get(message.getTopic())
+        .orElseThrow(() -> BrokerException.topicNotFound(message.getTopic()));
+    if (topic.messageType() != MessageType.NORMAL) {
+      throw BrokerException.invalid(Reason.MESSAGE_TYPE_MISMATCH,
+          "topic '" + topic.name() + "' is a " + topic.messageType() + " topic; only NORMAL topics take messages yet");
+    }
+    if (message.getBody().isEmpty()) {
+      throw BrokerException.invalid(Reason.MESSAGE_BODY_EMPTY, "message body is empty");
+    }
+    if (message.getBody().size() > maxMessageSize) {
+      throw BrokerException.invalid(Reason.MESSAGE_TOO_LARGE,
+          "message body is " + message.getBody().size() + " bytes; the limit is " + maxMessageSize);
+    }
+    String tag = message.getTag();
+    if (tag.length() > MAX_TAG_LENGTH || tag.contains("||") || (!tag.isEmpty() && tag.isBlank()) || tag.equals("*")) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "tag '" + tag + "' is invalid: at most " + MAX_TAG_LENGTH + " characters, not '*', no '||'");
+    }
+    if (message.getKeysCount() > MAX_KEYS) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "message has " + message.getKeysCount() + " keys; the limit is " + MAX_KEYS);
+    }
+    for (String key : message.getKeysList()) {
+      if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
+        throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+            "message key '" + key + "' is invalid: 1.." + MAX_KEY_LENGTH + " characters");
+      }
+    }
+    if (message.getMessageId().length() > MAX_ID_LENGTH) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "message id is longer than " + MAX_ID_LENGTH + " characters");
+    }
+    return topic;
+  }
+}

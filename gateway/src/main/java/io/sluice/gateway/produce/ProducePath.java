@@ -1,0 +1,126 @@
+package io.sluice.gateway.produce;
+
+import io.sluice.actors.topic.TopicConfig;
+import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.GatewaySettings;
+import io.sluice.protocol.v1.ItemStatus;
+import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.Reason;
+import io.sluice.protocol.v1.SendReceipt;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The produce path of one request (a {@code Produce} stream element or a {@code Send} call):
+ * validate each message, pick its queue, append each queue's share as one unit, and answer with
+ * one receipt per message in request order. A bad message fails alone; the others are stored.
+ *
+ * <p>Thread-safety: any thread.
+ */
+public final class ProducePath {
+  private static final ItemStatus OK = ItemStatus.getDefaultInstance();
+
+  private final MessageValidator validator;
+  private final QueueSelector selector;
+  private final QueueAppenders appenders;
+  private final InFlightBudget budget;
+  private final long maxRequestSize;
+
+  public ProducePath(MessageValidator validator, QueueSelector selector, QueueAppenders appenders,
+      InFlightBudget budget, GatewaySettings settings) {
+    this.validator = validator;
+    this.selector = selector;
+    this.appenders = appenders;
+    this.budget = budget;
+    this.maxRequestSize = settings.maxRequestSize();
+  }
+
+  /** One share of a request: the messages bound for one queue and where they sit in the request. */
+  private record Share(int queueId, List<Message> messages, List<Integer> positions) {}
+
+  public CompletionStage<List<SendReceipt>> produce(List<Message> request) {
+    SendReceipt[] receipts = new SendReceipt[request.size()];
+    long requestBytes = request.stream().mapToLong(m -> m.getBody().size()).sum();
+    if (requestBytes > maxRequestSize) {
+      BrokerException tooLarge = BrokerException.invalid(Reason.MESSAGE_TOO_LARGE,
+          "request carries " + requestBytes + " bytes of bodies; the limit is " + maxRequestSize);
+      for (int i = 0; i < receipts.length; i++) {
+        receipts[i] = failed(request.get(i), tooLarge);
+      }
+      return CompletableFuture.completedFuture(Arrays.asList(receipts));
+    }
+
+    Map<String, Share> shares = new LinkedHashMap<>();
+    long acceptedBytes = 0;
+    for (int i = 0; i < receipts.length; i++) {
+      Message message = request.get(i);
+      try {
+        TopicConfig topic = validator.check(message);
+        int queueId = selector.select(topic, message);
+        Share share = shares.computeIfAbsent(topic.queueEntityId(queueId),
+            id -> new Share(queueId, new ArrayList<>(), new ArrayList<>()));
+        share.messages().add(message.getMessageId().isEmpty()
+            ? message.toBuilder().setMessageId(newMessageId()).build() : message);
+        share.positions().add(i);
+        acceptedBytes += message.getBody().size();
+      } catch (BrokerException e) {
+        receipts[i] = failed(message, e);
+      }
+    }
+    if (shares.isEmpty()) {
+      return CompletableFuture.completedFuture(Arrays.asList(receipts));
+    }
+    if (!budget.tryAcquire(acceptedBytes)) {
+      BrokerException busy = BrokerException.busy(
+          "broker is busy: " + budget.used() + " bytes are waiting to be stored; retry later");
+      shares.values().forEach(share -> fill(receipts, share, busy));
+      return CompletableFuture.completedFuture(Arrays.asList(receipts));
+    }
+
+    long taken = acceptedBytes;
+    List<CompletableFuture<Void>> appends = new ArrayList<>(shares.size());
+    shares.forEach((queueEntityId, share) ->
+        appends.add(appenders.append(queueEntityId, share.messages())
+            .handle((appended, failure) -> {
+              if (failure != null) {
+                fill(receipts, share, BrokerException.of(failure));
+              } else {
+                for (int j = 0; j < share.messages().size(); j++) {
+                  Message m = share.messages().get(j);
+                  receipts[share.positions().get(j)] = SendReceipt.newBuilder()
+                      .setStatus(OK).setMessageId(m.getMessageId()).setTopic(m.getTopic())
+                      .setQueueId(share.queueId()).setOffset(appended.firstOffset() + j).build();
+                }
+              }
+              return null;
+            })));
+    return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
+        .handle((done, failure) -> {
+          budget.release(taken);
+          return Arrays.asList(receipts);
+        });
+  }
+
+  private static void fill(SendReceipt[] receipts, Share share, BrokerException failure) {
+    for (int j = 0; j < share.messages().size(); j++) {
+      receipts[share.positions().get(j)] = failed(share.messages().get(j), failure);
+    }
+  }
+
+  private static SendReceipt failed(Message message, BrokerException failure) {
+    return SendReceipt.newBuilder()
+        .setStatus(failure.toItemStatus()).setMessageId(message.getMessageId()).setTopic(message.getTopic()).build();
+  }
+
+  /** An id for a message whose producer sent none: 128 random bits, hex. */
+  private static String newMessageId() {
+    UUID id = UUID.randomUUID();
+    return String.format("%016X%016X", id.getMostSignificantBits(), id.getLeastSignificantBits());
+  }
+}
