@@ -190,7 +190,7 @@ public final class GroupQueue
       String group,
       String queueEntityId,
       String readJournalPluginId) {
-    super(PersistenceId.of("group", group + "|" + queueEntityId, "|"));
+    super(PersistenceId.ofUniqueId("group|" + group + "|" + queueEntityId));
     this.context = context;
     this.timers = timers;
     this.queueEntityId = queueEntityId;
