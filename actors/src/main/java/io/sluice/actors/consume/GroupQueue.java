@@ -140,7 +140,9 @@ public final class GroupQueue
     }
   }
 
+  /** Read-ahead per group and queue: at most this many messages and (beyond one message) bytes. */
   private static final int BUFFER_CAPACITY = 256;
+  private static final long BUFFER_BYTES = 4L << 20;
   private static final int MAX_IN_FLIGHT = 4096;
   private static final Duration TICK = Duration.ofMillis(100);
   private static final Duration ACK_FLUSH_DELAY = Duration.ofMillis(2);
@@ -172,6 +174,7 @@ public final class GroupQueue
   private final String readJournalPluginId;
   private final SecureRandom random = new SecureRandom();
   private final ArrayDeque<Message> buffer = new ArrayDeque<>();
+  private long bufferedBytes;
   private final Map<Long, InFlight> inFlight = new HashMap<>();
   private final ArrayDeque<InFlight> ready = new ArrayDeque<>();
   /** Long-poll waiters by reply address, so a consumer that asks again replaces its old wait. */
@@ -253,6 +256,7 @@ public final class GroupQueue
     }
     while (out.size() < cmd.max() && !buffer.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
       Message m = buffer.poll();
+      bufferedBytes -= m.getBody().size();
       if (state.isAcked(m.getOffset()) || inFlight.containsKey(m.getOffset())) {
         continue;
       }
@@ -333,6 +337,7 @@ public final class GroupQueue
     nextStreamOffset = m.getOffset() + 1;
     if (!state.isAcked(m.getOffset())) {
       buffer.add(m);
+      bufferedBytes += m.getBody().size();
     }
     streamAck = cmd.ackTo();
     requestMoreIfRoom();
@@ -413,7 +418,7 @@ public final class GroupQueue
   }
 
   private void requestMoreIfRoom() {
-    if (streamAck != null && buffer.size() < BUFFER_CAPACITY) {
+    if (streamAck != null && buffer.size() < BUFFER_CAPACITY && bufferedBytes < BUFFER_BYTES) {
       ActorRef<StreamAck> ack = streamAck;
       streamAck = null;
       ack.tell(StreamAck.INSTANCE);

@@ -1,0 +1,59 @@
+package io.sluice.gateway.produce;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.protobuf.ByteString;
+import io.sluice.actors.topic.TopicCatalog;
+import io.sluice.actors.topic.TopicConfig;
+import io.sluice.actors.topic.Topics;
+import io.sluice.gateway.BrokerException;
+import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.MessageType;
+import io.sluice.protocol.v1.Reason;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+class MessageValidatorTest {
+  private final MessageValidator validator = new MessageValidator(catalog(), 16);
+
+  private static TopicCatalog catalog() {
+    TopicCatalog catalog = new TopicCatalog();
+    catalog.offer(new Topics(1, Map.of(
+        "orders", new TopicConfig("orders", 2, MessageType.NORMAL, 0),
+        "later", new TopicConfig("later", 2, MessageType.DELAY, 0))));
+    return catalog;
+  }
+
+  private static Message message(UnaryOperator<Message.Builder> change) {
+    return change.apply(Message.newBuilder().setTopic("orders").setBody(ByteString.copyFromUtf8("hello"))).build();
+  }
+
+  private Reason refusal(Message m) {
+    return assertThrows(BrokerException.class, () -> validator.check(m)).reason();
+  }
+
+  @Test
+  void acceptsAGoodMessage() {
+    assertEquals("orders", validator.check(message(b -> b.setTag("created").addKeys("k1"))).name());
+  }
+
+  @Test
+  void namesEachRuleBroken() {
+    assertEquals(Reason.TOPIC_NOT_FOUND, refusal(message(b -> b.setTopic("missing"))));
+    assertEquals(Reason.INVALID_NAME, refusal(message(b -> b.setTopic("bad name"))));
+    assertEquals(Reason.INVALID_NAME, refusal(message(b -> b.setTopic(""))));
+    assertEquals(Reason.MESSAGE_BODY_EMPTY, refusal(message(b -> b.setBody(ByteString.EMPTY))));
+    assertEquals(Reason.MESSAGE_TOO_LARGE, refusal(message(b -> b.setBody(ByteString.copyFrom(new byte[17])))));
+    assertEquals(Reason.MESSAGE_TYPE_MISMATCH, refusal(message(b -> b.setTopic("later"))));
+    assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setTag("a||b"))));
+    assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setTag("*"))));
+    assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.addKeys(""))));
+  }
+
+  @Test
+  void bodyAtTheLimitIsAccepted() {
+    assertEquals("orders", validator.check(message(b -> b.setBody(ByteString.copyFrom(new byte[16])))).name());
+  }
+}
