@@ -94,6 +94,18 @@ class NodeSmokeTest {
   }
 
   @Test
+  void healthEndpointsAnswer() throws Exception {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    for (String path : List.of("/health/ready", "/health/alive")) {
+      var response = http.send(
+          java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + node.managementPort() + path)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode(), path + ": " + response.body());
+    }
+  }
+
+  @Test
   void unknownTopicIsRefused() {
     try (Producer producer = client.newProducer()) {
       assertThrows(TopicNotFoundException.class, () -> producer.send(text("nope", "x")));
