@@ -87,6 +87,8 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
   private boolean waiting;
   private int pendingReceipts;
   private ActorRef<StreamAck> heldAck;
+  /** The client half-closed its side: no new deliveries. */
+  private boolean clientDone;
   /** The response stream is finished; the session stops after the current message. */
   private boolean closed;
 
@@ -111,10 +113,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
         .onMessageEquals(Woken.INSTANCE, this::onWoken)
         .onMessageEquals(WaitExpired.INSTANCE, this::onWoken)
         .onMessage(ReceiptDone.class, this::onReceiptDone)
-        .onMessageEquals(ClientCompleted.INSTANCE, () -> {
-          out.complete();
-          return Behaviors.stopped();
-        })
+        .onMessageEquals(ClientCompleted.INSTANCE, this::onClientCompleted)
         .onMessage(ClientFailed.class, failed -> {
           getContext().getLog().debug("consume stream input failed: {}", failed.failure().toString());
           out.fail(failed.failure());
@@ -222,9 +221,23 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
         new ReceiptDone(failure == null ? r : refused(handle, BrokerException.of(failure))));
   }
 
+  /** The client half-closed: answer the receipt operations still running, then complete. */
+  private Behavior<Command> onClientCompleted() {
+    clientDone = true;
+    if (pendingReceipts == 0) {
+      out.complete();
+      return Behaviors.stopped();
+    }
+    return this;
+  }
+
   private Behavior<Command> onReceiptDone(ReceiptDone done) {
     pendingReceipts--;
     emit(ConsumeResponse.newBuilder().setReceiptResult(done.result()).build());
+    if (clientDone && pendingReceipts == 0) {
+      out.complete();
+      return Behaviors.stopped();
+    }
     if (heldAck != null && pendingReceipts < MAX_PENDING_RECEIPTS) {
       heldAck.tell(StreamAck.INSTANCE);
       heldAck = null;
@@ -242,7 +255,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
 
   /** Pulls the next queue when there is credit, no pull running and no reason to wait. */
   private void pullIfDue() {
-    if (credit == 0 || pulling || waiting) {
+    if (credit == 0 || pulling || waiting || clientDone) {
       return;
     }
     pulling = true;
@@ -256,6 +269,11 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
 
   private Behavior<Command> onPulled(PullDone done) {
     pulling = false;
+    if (clientDone && done.failure() == null) {
+      // Pulled while the client was leaving: these deliveries return to the group when their
+      // invisible time passes, like any unacked delivery.
+      return next();
+    }
     int delivered = 0;
     if (done.failure() != null) {
       getContext().getLog().warn("pull for group {} on topic {} failed: {}",
