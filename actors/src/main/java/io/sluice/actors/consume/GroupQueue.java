@@ -111,6 +111,9 @@ public final class GroupQueue
 
   public record AcksCommitted(List<Long> offsets) implements Event {}
 
+  /** Retention removed the queue's messages below {@code offset} before the group consumed them. */
+  public record RetentionSkipped(long offset) implements Event {}
+
   /**
    * @param watermark every offset below is acked
    * @param ackedAbove acked offsets at or above the watermark, ascending
@@ -122,6 +125,13 @@ public final class GroupQueue
 
     boolean isAcked(long offset) {
       return offset < watermark || java.util.Collections.binarySearch(ackedAbove, offset) >= 0;
+    }
+
+    State skippedTo(long offset) {
+      if (offset <= watermark) {
+        return this;
+      }
+      return new State(offset, List.of()).withAcks(ackedAbove);
     }
 
     State withAcks(List<Long> offsets) {
@@ -334,6 +344,7 @@ public final class GroupQueue
 
   private ReplyEffect<Event, State> onArrived(State state, Arrived cmd) {
     Message m = cmd.message();
+    long expected = nextStreamOffset;
     nextStreamOffset = m.getOffset() + 1;
     if (!state.isAcked(m.getOffset())) {
       buffer.add(m);
@@ -342,6 +353,12 @@ public final class GroupQueue
     streamAck = cmd.ackTo();
     requestMoreIfRoom();
     notifyWaiters();
+    if (m.getOffset() > expected && m.getOffset() > state.watermark()) {
+      // The queue has no holes of its own: a jump means retention removed what lies between.
+      context.getLog().warn("Retention removed offsets {} .. {} of {} before this group consumed them; continuing at {}",
+          expected, m.getOffset() - 1, queueEntityId, m.getOffset());
+      return Effect().persist(new RetentionSkipped(m.getOffset())).thenNoReply();
+    }
     return Effect().noReply();
   }
 
@@ -474,6 +491,7 @@ public final class GroupQueue
     return newEventHandlerBuilder()
         .forAnyState()
         .onEvent(AcksCommitted.class, (state, e) -> state.withAcks(e.offsets()))
+        .onEvent(RetentionSkipped.class, (state, e) -> state.skippedTo(e.offset()))
         .build();
   }
 }

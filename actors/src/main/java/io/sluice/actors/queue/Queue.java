@@ -126,20 +126,29 @@ public final class Queue
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Append.class, this::onAppend)
-        .onCommand(GetEndOffset.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new EndOffset(state.nextOffset())))
+        .onCommand(GetEndOffset.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new EndOffset(nextOffset())))
         .onCommand(ForGroup.class, this::onForGroup)
         .build();
+  }
+
+  /**
+   * The offset of the next message: the sequence number of the last event, since offset = sequence
+   * number - 1. Taken from the journal rather than counted in the state, so it stays right when
+   * retention has removed a queue's oldest events.
+   */
+  private long nextOffset() {
+    return lastSequenceNumber(context);
   }
 
   private ReplyEffect<Event, State> onAppend(State state, Append cmd) {
     long now = System.currentTimeMillis();
     List<Event> events = new ArrayList<>(cmd.messages().size());
-    long offset = state.nextOffset();
+    long first = nextOffset();
+    long offset = first;
     for (Message m : cmd.messages()) {
       events.add(new MessageStored(m.toBuilder()
           .setTopic(topic).setQueueId(queueId).setOffset(offset++).setStoreTimestampMs(now).build()));
     }
-    long first = state.nextOffset();
     return Effect().persist(events).thenReply(cmd.replyTo(), s -> StatusReply.success(new Appended(first, now)));
   }
 
@@ -159,7 +168,7 @@ public final class Queue
   public EventHandler<State, Event> eventHandler() {
     return newEventHandlerBuilder()
         .forAnyState()
-        .onEvent(MessageStored.class, (state, e) -> new State(state.nextOffset() + 1))
+        .onEvent(MessageStored.class, (state, e) -> new State(e.message().getOffset() + 1))
         .build();
   }
 }

@@ -83,7 +83,7 @@ public final class SluiceJournal extends AsyncWriteJournal {
           long remaining = max;
           while (remaining > 0 && next <= toSequenceNr) {
             List<StoredRecord> batch =
-                store.read(persistenceId, next, toSequenceNr, Math.min(remaining, REPLAY_BATCH));
+                store.readRetained(persistenceId, next, toSequenceNr, Math.min(remaining, REPLAY_BATCH));
             if (batch.isEmpty()) {
               break;
             }

@@ -28,9 +28,9 @@ import scala.Option;
  * waits for the store's append notification for its persistence id, so new events arrive as soon
  * as their write is confirmed, with no polling.
  *
- * <p>Offsets are {@link Offset#sequence} of the sequence nr. A stream fails with {@link
- * io.sluice.persistence.store.SequenceOutOfRangeException} when retention removed the events it
- * asks for.
+ * <p>Offsets are {@link Offset#sequence} of the sequence nr. Events removed by retention are
+ * skipped like deleted ones: a stream asked to start below the retained range starts at its lowest
+ * event, so a reader sees the gap as a jump in sequence numbers.
  */
 public final class SluiceReadJournal
     implements ReadJournal,
@@ -110,7 +110,7 @@ public final class SluiceReadJournal
 
   private List<EventEnvelope> read(String persistenceId, long from, long to) {
     try {
-      List<StoredRecord> records = store.read(persistenceId, from, to, maxBatchSize);
+      List<StoredRecord> records = store.readRetained(persistenceId, from, to, maxBatchSize);
       List<EventEnvelope> envelopes = new ArrayList<>(records.size());
       for (StoredRecord r : records) {
         envelopes.add(

@@ -273,6 +273,24 @@ public final class MessageStore implements AutoCloseable {
     return out;
   }
 
+  /**
+   * Like {@link #read}, but what retention removed is skipped, as deleted events are: a read from
+   * below the retained range starts at its lowest event. For replays and live queries, whose
+   * callers see the jump in sequence numbers.
+   */
+  public List<StoredRecord> readRetained(String persistenceId, long from, long to, long max) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return read(persistenceId, Math.max(from, lowestSequenceNr(persistenceId)), to, max);
+      } catch (SequenceOutOfRangeException e) {
+        // Retention ran between finding the lowest and reading: look again, a few times at most.
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
   /** A future completed once {@code persistenceId} has events above {@code afterSequenceNr}. */
   public CompletableFuture<Void> awaitAppend(String persistenceId, long afterSequenceNr) {
     if (closed) {

@@ -1,0 +1,253 @@
+package io.sluice.actors.serialization;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.sluice.actors.ActorsTestConfig;
+import io.sluice.actors.consume.GroupQueue;
+import io.sluice.actors.queue.Queue;
+import io.sluice.actors.topic.TopicConfig;
+import io.sluice.actors.topic.TopicRegistry;
+import io.sluice.actors.topic.Topics;
+import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.MessageType;
+import io.sluice.protocol.v1.Reason;
+import java.io.NotSerializableException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.apache.pekko.serialization.jackson.JacksonCborSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every message, event and snapshot state of the actors through the serializer the module's
+ * reference.conf binds it to, as it crosses nodes or reaches the journal: CBOR for {@code
+ * CborSerializable}, {@link MessageSerializer} for {@link Queue.MessageStored}.
+ */
+class SerializationTest {
+  @TempDir static Path dir;
+  static ActorTestKit testKit;
+  static Serialization serialization;
+  static ActorRef<Object> ref;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create("SerializationTest", ActorsTestConfig.create(dir));
+    serialization = SerializationExtension.get(Adapter.toClassic(testKit.system()));
+    ref = testKit.<Object>createTestProbe().getRef();
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  @SuppressWarnings("unchecked")
+  static <T> ActorRef<T> ref() {
+    return (ActorRef<T>) (ActorRef<?>) ref;
+  }
+
+  static Object roundTrip(Object o) {
+    Serializer serializer = serialization.findSerializerFor(o);
+    // serialize() (not the serializer directly) provides the system that ActorRefs resolve against
+    byte[] bytes = serialization.serialize(o).get();
+    String manifest = Serializers.manifestFor(serializer, o);
+    return serialization.deserialize(bytes, serializer.identifier(), manifest).get();
+  }
+
+  static Message fullMessage() {
+    return Message.newBuilder()
+        .setTopic("orders")
+        .setTag("TagA")
+        .addKeys("k1")
+        .addKeys("k2")
+        .setMessageGroup("group-7")
+        .putProperties("a", "1")
+        .putProperties("b", "")
+        .setBody(ByteString.copyFrom(new byte[] {0, 1, 2, (byte) 0xff}))
+        .setBornTimestampMs(1_700_000_000_000L)
+        .setMessageId("0A0B0C")
+        .setQueueId(5)
+        .setOffset(123_456_789_012L)
+        .setStoreTimestampMs(1_700_000_000_123L)
+        .build();
+  }
+
+  static Topics topics() {
+    return new Topics(42, Map.of(
+        "a", new TopicConfig("a", 8, MessageType.NORMAL, 0),
+        "b", new TopicConfig("b", 1024, MessageType.FIFO, 72),
+        "c", new TopicConfig("c", 1, MessageType.TRANSACTION, 1)));
+  }
+
+  static Stream<Object> cborObjects() {
+    TopicConfig topic = new TopicConfig("orders", 16, MessageType.DELAY, 24);
+    return Stream.of(
+        // topic registry: commands, replies, events, state (also the broadcast)
+        topic,
+        topics(),
+        Topics.EMPTY,
+        new TopicRegistry.CreateTopic(topic, ref()),
+        new TopicRegistry.UpdateTopic(topic, ref()),
+        new TopicRegistry.DeleteTopic("orders", ref()),
+        new TopicRegistry.GetTopics(ref()),
+        new TopicRegistry.Changed(topics()),
+        new TopicRegistry.Rejected(Reason.TOPIC_EXISTS, "topic 'orders' exists"),
+        new TopicRegistry.TopicCreated(topic),
+        new TopicRegistry.TopicUpdated(topic),
+        new TopicRegistry.TopicDeleted("orders"),
+        // queue: commands and replies that are CBOR, snapshot state
+        new Queue.GetEndOffset(ref()),
+        new Queue.EndOffset(17),
+        new Queue.Appended(3, 1_700_000_000_123L),
+        new Queue.State(10_000),
+        // group queue: the CBOR commands and replies, event, snapshot state
+        new GroupQueue.AwaitMessages(1_700_000_000_000L, ref()),
+        new GroupQueue.Ack(5, Long.MAX_VALUE, ref()),
+        new GroupQueue.Nack(5, 77, 1_000, ref()),
+        new GroupQueue.ChangeInvisible(5, 77, 30_000, ref()),
+        new GroupQueue.Describe(ref()),
+        GroupQueue.Available.INSTANCE,
+        new GroupQueue.Renewed(99, 1_700_000_030_000L),
+        new GroupQueue.Progress(10, 12, 2),
+        new GroupQueue.AcksCommitted(List.of(3L, 4L, 5_000_000_000L)),
+        new GroupQueue.State(7, List.of(9L, 12L, 5_000_000_000L)),
+        // replies to Append / Ack / Nack / ChangeInvisible (Pekko's serializer, CBOR inside)
+        StatusReply.success(new GroupQueue.Renewed(1, 2)),
+        StatusReply.success(new Queue.Appended(3, 4)),
+        StatusReply.ack(),
+        StatusReply.error("receipt for offset 5 of t/0 is not current"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cborObjects")
+  void cborRoundTrip(Object o) {
+    if (!(o instanceof StatusReply<?>)) {
+      assertInstanceOf(JacksonCborSerializer.class, serialization.findSerializerFor(o),
+          () -> o.getClass().getName() + " is not bound to jackson-cbor");
+    }
+    Object back = roundTrip(o);
+    assertEquals(o, back);
+    if (!(o instanceof Enum<?>) && !(o instanceof StatusReply<?>)) {
+      assertNotSame(o, back);
+    }
+  }
+
+  @Test
+  void offsetListsComeBackAsLongs() {
+    // the State's binary search and the event handler's unboxing need Long elements, not Integer
+    GroupQueue.AcksCommitted acks = (GroupQueue.AcksCommitted) roundTrip(new GroupQueue.AcksCommitted(List.of(1L, 2L)));
+    acks.offsets().forEach(o -> assertEquals(Long.class, ((Object) o).getClass()));
+    GroupQueue.State state = (GroupQueue.State) roundTrip(new GroupQueue.State(3, List.of(5L, 8L)));
+    state.ackedAbove().forEach(o -> assertEquals(Long.class, ((Object) o).getClass()));
+  }
+
+  @Test
+  void topicsComeBackUsable() {
+    Topics back = (Topics) roundTrip(topics());
+    assertEquals(MessageType.FIFO, back.get("b").orElseThrow().messageType());
+    assertEquals(1024, back.get("b").orElseThrow().queueCount());
+    assertThrows(UnsupportedOperationException.class, () -> back.byName().remove("a"));
+  }
+
+  // ---- MessageSerializer ----
+
+  @Test
+  void messageStoredRoundTripsThroughTheMessageSerializer() {
+    Queue.MessageStored stored = new Queue.MessageStored(fullMessage());
+    Serializer serializer = serialization.findSerializerFor(stored);
+    assertInstanceOf(MessageSerializer.class, serializer);
+    assertEquals(7_301, serializer.identifier());
+    assertEquals("MS", Serializers.manifestFor(serializer, stored));
+    // the bytes are the protocol's Message, so clients and the store share one format
+    assertArrayEquals(fullMessage().toByteArray(), serializer.toBinary(stored));
+    assertEquals(stored, roundTrip(stored));
+    // the serializer is registered under its identifier
+    assertInstanceOf(MessageSerializer.class, serialization.serializerByIdentity().apply(7_301));
+  }
+
+  @Test
+  void messageSerializerRoundTripsWithoutAnActorSystem() throws Exception {
+    MessageSerializer serializer = new MessageSerializer();
+    for (Message m : List.of(fullMessage(), Message.getDefaultInstance(),
+        Message.newBuilder().setBody(ByteString.copyFrom(new byte[64 * 1024])).build())) {
+      Queue.MessageStored stored = new Queue.MessageStored(m);
+      byte[] bytes = serializer.toBinary(stored);
+      assertEquals(stored, serializer.fromBinary(bytes, serializer.manifest(stored)));
+    }
+  }
+
+  @Test
+  void messageSerializerRefusesWhatItDoesNotKnow() {
+    MessageSerializer serializer = new MessageSerializer();
+    byte[] bytes = serializer.toBinary(new Queue.MessageStored(fullMessage()));
+    NotSerializableException unknown =
+        assertThrows(NotSerializableException.class, () -> serializer.fromBinary(bytes, "XX"));
+    assertTrue(unknown.getMessage().contains("XX"), unknown.getMessage());
+    // a truncated protobuf (the body's length prefix promises more bytes than follow)
+    byte[] truncated = java.util.Arrays.copyOf(bytes, bytes.length - 2);
+    assertThrows(NotSerializableException.class, () -> serializer.fromBinary(truncated, "MS"));
+    assertThrows(IllegalArgumentException.class, () -> serializer.toBinary("not a message"));
+    assertThrows(IllegalArgumentException.class, () -> serializer.manifest(new Queue.EndOffset(1)));
+  }
+
+  // ---- what cannot cross nodes ----
+
+  /**
+   * Local-only today: these carry protobuf Messages or a reply address without a serializer
+   * binding. If this fails because one got a serializer, move it to {@link #cborObjects()} or a
+   * round-trip test of its own.
+   */
+  @Test
+  void localOnlyMessagesHaveNoSerializerYet() {
+    ActorRef<StatusReply<Queue.Appended>> appendReply = ref();
+    ActorRef<GroupQueue.Pulled> pullReply = ref();
+    GroupQueue.Delivered delivered = new GroupQueue.Delivered(fullMessage(), 1, 1, 2);
+    for (Object o : List.of(
+        new Queue.Append(List.of(fullMessage()), appendReply),
+        new GroupQueue.Pull(10, 30_000, "*", pullReply),
+        new GroupQueue.Pulled(List.of(delivered)),
+        delivered)) {
+      assertThrows(NotSerializableException.class, () -> serialization.findSerializerFor(o),
+          () -> o.getClass().getName() + " now has a serializer: add a round-trip test");
+    }
+  }
+
+  @Test
+  @Disabled("bug: Queue.ForGroup cannot be deserialized: its GroupQueue.Command field is an interface without "
+      + "type information, so Ack/Nack/ChangeInvisible/Describe/AwaitMessages cannot reach a queue on another node")
+  void forGroupRoundTrips() {
+    ActorRef<StatusReply<Done>> ackReply = ref();
+    for (GroupQueue.Command command : List.<GroupQueue.Command>of(
+        new GroupQueue.Ack(5, 77, ackReply),
+        new GroupQueue.Nack(5, 77, 1_000, ackReply),
+        new GroupQueue.ChangeInvisible(5, 77, 30_000, ref()),
+        new GroupQueue.Describe(ref()),
+        new GroupQueue.AwaitMessages(1_700_000_000_000L, ref()))) {
+      Queue.ForGroup forGroup = new Queue.ForGroup("g", command);
+      assertInstanceOf(JacksonCborSerializer.class, serialization.findSerializerFor(forGroup));
+      assertEquals(forGroup, roundTrip(forGroup));
+    }
+  }
+}
