@@ -43,8 +43,9 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  * time passes, after which it is redelivered with its attempt count incremented.
  *
  * <p>Persisted state is only what survives a restart: the ack watermark (every offset below it is
- * acked) and the acked offsets above it, written in batches every few milliseconds. In-flight
- * bookkeeping lives in memory: after a restart, whatever was unacked is delivered again.
+ * acked) and the acked offsets above it, written in batches: one event holds the acks that arrived
+ * while the previous one was written. In-flight bookkeeping lives in memory: after a restart,
+ * whatever was unacked is delivered again.
  */
 public final class GroupQueue
     extends EventSourcedBehaviorWithEnforcedReplies<GroupQueue.Command, GroupQueue.Event, GroupQueue.State> {
@@ -155,7 +156,6 @@ public final class GroupQueue
   private static final long BUFFER_BYTES = 4L << 20;
   private static final int MAX_IN_FLIGHT = 4096;
   private static final Duration TICK = Duration.ofMillis(100);
-  private static final Duration ACK_FLUSH_DELAY = Duration.ofMillis(2);
   private static final Duration STREAM_RESTART_DELAY = Duration.ofSeconds(1);
 
   public static Behavior<Command> create(String group, String queueEntityId, String readJournalPluginId) {
@@ -191,6 +191,7 @@ public final class GroupQueue
   private final Map<ActorRef<Available>, Long> waiters = new HashMap<>();
   private final List<Long> pendingAcks = new ArrayList<>();
   private final List<ActorRef<StatusReply<Done>>> pendingAckReplies = new ArrayList<>();
+  private boolean flushRequested;
   private ActorRef<StreamAck> streamAck;
   private UniqueKillSwitch killSwitch;
   private long nextStreamOffset;
@@ -385,6 +386,7 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onFlushAcks() {
+    flushRequested = false;
     if (pendingAcks.isEmpty()) {
       return Effect().noReply();
     }
@@ -404,8 +406,11 @@ public final class GroupQueue
     if (replyTo != null) {
       pendingAckReplies.add(replyTo);
     }
-    if (!timers.isTimerActive(FlushAcks.INSTANCE)) {
-      timers.startSingleTimer(FlushAcks.INSTANCE, ACK_FLUSH_DELAY);
+    if (!flushRequested) {
+      // Behind every command already queued: acks arriving meanwhile (or stashed during the
+      // previous flush's write) go into the same event, with no timer delay.
+      flushRequested = true;
+      context.getSelf().tell(FlushAcks.INSTANCE);
     }
   }
 
