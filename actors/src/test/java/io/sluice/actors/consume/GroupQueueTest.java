@@ -408,9 +408,10 @@ class GroupQueueTest {
       GroupQueue.Progress p = progress(testKit, g);
       assertEquals(1, p.inFlight());
       assertEquals(3, p.readCursor());
+      // offset 0 is settled (filtered out), 1 is in flight: the watermark stops at 1
+      assertEquals(1, p.ackWatermark());
       return null;
     });
-    assertEquals(0, progress(testKit, g).ackWatermark(), "offset 0 is settled but 1 is in flight");
   }
 
   @Test
