@@ -130,6 +130,8 @@ public final class BrokerNode {
           throw new IllegalStateException("topic registry did not answer within " + STARTUP_TIMEOUT, e);
         }
         log.info("Waiting for the topic registry ({})", e.getCause().toString());
+        // Startup only: an ask can fail at once (singleton still starting), so pace the retries.
+        TimeUnit.MILLISECONDS.sleep(200);
       }
     }
   }
