@@ -1,12 +1,17 @@
 package io.sluice.bench;
 
+import io.sluice.bench.e2e.E2eBenchmark;
+import io.sluice.bench.e2e.E2eOptions;
+import io.sluice.bench.e2e.JfrTop;
 import io.sluice.bench.recovery.RecoveryFiller;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Entry point of the benchmarks (never run by the build): {@code storage [options]} runs the
- * storage benchmark; {@code recovery-fill} is the child JVM of its recovery case.
+ * storage benchmark; {@code e2e [options]} the end-to-end benchmark against a broker process;
+ * {@code jfr-top FILE} summarises a JFR recording; {@code recovery-fill} is the child JVM of the
+ * storage benchmark's recovery case.
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -27,11 +32,28 @@ public final class BenchMain {
         new StorageBenchmark(options, System.out).run();
         System.exit(0);
         break;
+      case "e2e":
+        E2eOptions e2e;
+        try {
+          e2e = E2eOptions.parse(rest);
+        } catch (IllegalArgumentException e) {
+          System.err.println(e.getMessage());
+          System.exit(2);
+          return;
+        }
+        new E2eBenchmark(e2e, System.out).run();
+        System.exit(0);
+        break;
+      case "jfr-top":
+        JfrTop.main(rest.toArray(new String[0]));
+        break;
       case "recovery-fill":
         RecoveryFiller.run(rest.toArray(new String[0]));
         break;
       default:
         System.err.println(BenchOptions.USAGE);
+        System.err.println(E2eOptions.USAGE);
+        System.err.println("usage: bench/run.sh jfr-top FILE.jfr [TOP]");
         System.exit(2);
     }
   }

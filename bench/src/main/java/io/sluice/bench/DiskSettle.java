@@ -7,11 +7,11 @@ import java.nio.file.Path;
  * Writes back the dirty pages of the data filesystem before a case starts, so one case's leftovers
  * (raw A* never forces; deleted runs leave journal work) are not paid by the next.
  */
-final class DiskSettle {
+public final class DiskSettle {
   private DiskSettle() {}
 
   /** {@code sync -f dir} (syncfs of the filesystem holding it); best effort. */
-  static void syncFilesystem(Path dir) {
+  public static void syncFilesystem(Path dir) {
     try {
       Process p = new ProcessBuilder("sync", "-f", dir.toString()).inheritIO().start();
       p.waitFor();

@@ -10,10 +10,10 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /** Prints what the figures depend on: CPU, memory, load, JVM and the disk under the data. */
-final class MachineFacts {
+public final class MachineFacts {
   private MachineFacts() {}
 
-  static void print(PrintStream out, Path dataDir) {
+  public static void print(PrintStream out, Path dataDir) {
     out.println(
         "cores:      "
             + Runtime.getRuntime().availableProcessors()

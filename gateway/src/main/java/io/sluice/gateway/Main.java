@@ -13,6 +13,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) throws Exception {
+    CommonPool.ensureParallel();
     BrokerNode node;
     try {
       node = BrokerNode.start(ConfigFactory.load());
@@ -21,6 +22,7 @@ public final class Main {
       System.exit(1);
       return;
     }
+    LoggerFactory.getLogger(Main.class).info("common pool parallelism {}", CommonPool.parallelism());
     System.out.println("SLUICE READY grpc=" + node.grpcPort() + " management=" + node.managementPort());
     System.out.flush();
     node.system().getWhenTerminated().toCompletableFuture().get();

@@ -143,7 +143,10 @@ public final class EndpointPool {
             // Keep reconnecting instead of closing the channel for good after 20 failures: the
             // gateway may come back, and failover decides which endpoint is used meanwhile.
             .withConnectionAttempts(-1)
-            .withChannelBuilderOverrides(b -> b.intercept(deadlines));
+            // No gzip: message bodies are usually incompressible and the broker would otherwise
+            // compress every response (one compressor per message) because the client offers it.
+            .withChannelBuilderOverrides(b -> b.intercept(deadlines)
+                .decompressorRegistry(io.grpc.DecompressorRegistry.emptyInstance()));
     GrpcChannel channel = GrpcChannel.apply(settings, system);
     log.debug("opened channel to gateway {}", a);
     return new Endpoint(

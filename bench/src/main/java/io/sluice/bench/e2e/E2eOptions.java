@@ -1,0 +1,198 @@
+package io.sluice.bench.e2e;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Command-line options of {@code bench/run.sh e2e}.
+ *
+ * @param brokerJar the runnable broker jar ({@code sluice-broker.jar} with its {@code lib/})
+ * @param brokerJavaOpts JVM options of the broker process
+ * @param dir parent of the temporary data directory
+ * @param warmUp per run, before the measured window
+ * @param window measured window per run
+ * @param runs runs per scenario (the median is shown)
+ * @param scenarios which kinds to run: sync, pipelined, drain
+ * @param syncThreads threads of the sync scenario, each calling {@code send} in a loop
+ * @param producerCounts one pipelined scenario per entry, with that many producers
+ * @param consumers push consumers (one group) running during every scenario; 0 for none
+ * @param consumerThreads listener threads per consumer
+ * @param consumerCache credit window ({@code maxCachedMessages}) per consumer
+ * @param maxInFlightMib producer buffer ({@code maxInFlightBytes}) of each pipelined producer
+ * @param messageSize body bytes per message
+ * @param drain how long to wait, after the producers stop, for the consumers to catch up
+ * @param profileDir where to write JFR recordings of the measured windows (broker and client), or
+ *     null for none
+ */
+public record E2eOptions(
+    Path brokerJar,
+    String brokerJavaOpts,
+    Path dir,
+    Duration warmUp,
+    Duration window,
+    int runs,
+    Set<String> scenarios,
+    int syncThreads,
+    List<Integer> producerCounts,
+    int consumers,
+    int consumerThreads,
+    int consumerCache,
+    int maxInFlightMib,
+    int messageSize,
+    Duration drain,
+    Path profileDir) {
+
+  public static final Set<String> ALL_SCENARIOS = Set.of("sync", "pipelined", "drain");
+
+  /** What runs without {@code --only}; "drain" is a diagnostic, run on request. */
+  public static final Set<String> DEFAULT_SCENARIOS = Set.of("sync", "pipelined");
+
+  public static final String DEFAULT_BROKER_JAVA_OPTS = "-Xms1g -Xmx2g";
+
+  public static final String USAGE =
+      String.join(
+          "\n",
+          "usage: bench/run.sh e2e [--quick] [--runs N] [--warmup SECONDS] [--measure SECONDS]",
+          "                        [--only sync,pipelined,drain] [--sync-threads N] [--producers 1,2,4]",
+          "                        [--consumers M] [--consumer-threads N] [--consumer-cache N]",
+          "                        [--max-in-flight-mib N] [--message-size BYTES] [--drain SECONDS]",
+          "                        [--broker-java-opts \"...\"] [--profile DIR] [--dir PATH]",
+          "                        [--broker-jar PATH (run.sh passes it)]",
+          "  defaults: 30 s warm-up, 20 s measured, 3 runs; sync with 32 threads; pipelined with",
+          "            1, 2 and 4 producers; 2 consumers x 4 threads, cache 1024; 1024-byte bodies;",
+          "            broker JVM " + DEFAULT_BROKER_JAVA_OPTS + "; drain timeout 10 s",
+          "  --quick:  3 s warm-up, 5 s measured, 1 run, drain 5 s",
+          "  --profile DIR: JFR (settings=profile) of each measured window, broker and client, and",
+          "                 each run's broker log and GC log",
+          "  drain (diagnostic, only with --only): 1 pipelined producer fills the topic for one window,",
+          "         then the consumers alone drain it; consumption is measured after the warm-up");
+
+  public static E2eOptions parse(List<String> args) {
+    boolean quick = args.contains("--quick");
+    Path brokerJar = null;
+    String brokerJavaOpts = DEFAULT_BROKER_JAVA_OPTS;
+    Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+    // 30 s: on 2 vCPUs the broker's C2 compiler is still busy for about 35 s after start (see
+    // bench/README.md); a 5 s warm-up measures JIT warm-up more than the broker.
+    Duration warmUp = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
+    Duration window = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(20);
+    int runs = quick ? 1 : 3;
+    Set<String> scenarios = DEFAULT_SCENARIOS;
+    int syncThreads = 32;
+    List<Integer> producerCounts = List.of(1, 2, 4);
+    int consumers = 2;
+    int consumerThreads = 4;
+    int consumerCache = 1024;
+    int maxInFlightMib = 16;
+    int messageSize = 1024;
+    Duration drain = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10);
+    Path profileDir = null;
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      switch (a) {
+        case "--quick":
+          break;
+        case "--broker-jar":
+          brokerJar = Path.of(value(args, ++i, a));
+          break;
+        case "--broker-java-opts":
+          brokerJavaOpts = value(args, ++i, a);
+          break;
+        case "--dir":
+          dir = Path.of(value(args, ++i, a));
+          break;
+        case "--warmup":
+          warmUp = seconds(value(args, ++i, a));
+          break;
+        case "--measure":
+          window = seconds(value(args, ++i, a));
+          break;
+        case "--drain":
+          drain = seconds(value(args, ++i, a));
+          break;
+        case "--runs":
+          runs = Integer.parseInt(value(args, ++i, a));
+          break;
+        case "--only":
+          scenarios = Set.of(value(args, ++i, a).split(","));
+          if (!ALL_SCENARIOS.containsAll(scenarios)) {
+            throw new IllegalArgumentException("unknown scenario in " + scenarios + "\n" + USAGE);
+          }
+          break;
+        case "--sync-threads":
+          syncThreads = Integer.parseInt(value(args, ++i, a));
+          break;
+        case "--producers":
+          List<Integer> counts = new ArrayList<>();
+          for (String n : value(args, ++i, a).split(",")) {
+            counts.add(Integer.parseInt(n.trim()));
+          }
+          producerCounts = List.copyOf(counts);
+          break;
+        case "--consumers":
+          consumers = Integer.parseInt(value(args, ++i, a));
+          break;
+        case "--consumer-threads":
+          consumerThreads = Integer.parseInt(value(args, ++i, a));
+          break;
+        case "--consumer-cache":
+          consumerCache = Integer.parseInt(value(args, ++i, a));
+          break;
+        case "--max-in-flight-mib":
+          maxInFlightMib = Integer.parseInt(value(args, ++i, a));
+          break;
+        case "--message-size":
+          messageSize = Integer.parseInt(value(args, ++i, a));
+          break;
+        case "--profile":
+          profileDir = Path.of(value(args, ++i, a));
+          break;
+        default:
+          throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
+      }
+    }
+    if (brokerJar == null) {
+      throw new IllegalArgumentException("--broker-jar is required\n" + USAGE);
+    }
+    if (runs < 1 || syncThreads < 1 || consumers < 0 || consumerThreads < 1 || consumerCache < 1) {
+      throw new IllegalArgumentException("counts must be positive\n" + USAGE);
+    }
+    if (messageSize < 16) {
+      throw new IllegalArgumentException("--message-size must be at least 16 (the stamp)");
+    }
+    if (producerCounts.isEmpty() || producerCounts.stream().anyMatch(n -> n < 1)) {
+      throw new IllegalArgumentException("--producers needs positive counts\n" + USAGE);
+    }
+    return new E2eOptions(
+        brokerJar,
+        brokerJavaOpts,
+        dir,
+        warmUp,
+        window,
+        runs,
+        scenarios,
+        syncThreads,
+        producerCounts,
+        consumers,
+        consumerThreads,
+        consumerCache,
+        maxInFlightMib,
+        messageSize,
+        drain,
+        profileDir);
+  }
+
+  private static String value(List<String> args, int i, String option) {
+    if (i >= args.size()) {
+      throw new IllegalArgumentException(option + " needs a value\n" + USAGE);
+    }
+    return args.get(i);
+  }
+
+  private static Duration seconds(String s) {
+    return Duration.ofMillis((long) (Double.parseDouble(s) * 1000));
+  }
+}

@@ -1,0 +1,149 @@
+package io.sluice.bench.e2e;
+
+import io.sluice.client.Message;
+import io.sluice.client.Producer;
+import io.sluice.client.ProducerSettings;
+import io.sluice.client.SluiceClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+/**
+ * The producing side of a scenario, closed-loop (no rate limit, no coordinated-omission
+ * correction).
+ *
+ * <ul>
+ *   <li>{@link #sync}: {@code threads} threads share one producer of one client (one connection),
+ *       each calling {@link Producer#send(Message)} (unary {@code Send}) in a loop.
+ *   <li>{@link #pipelined}: {@code producers} producers, each with its own client (connection) and
+ *       one thread calling {@link Producer#sendAsync} in a loop; when the producer's buffer is
+ *       full the call blocks ({@code maxBlock} 60 s), as Kafka's producer does.
+ * </ul>
+ *
+ * <p>Every message is stamped with {@code nanoTime()} taken before it is built; the ack latency is
+ * from that stamp to the receipt (for {@code sendAsync}: to the completion of its stage, so it
+ * includes any wait for buffer space and for the linger).
+ */
+final class ProducerLoad {
+  private final String topic;
+  private final int messageSize;
+  private final List<SluiceClient> clients = new ArrayList<>();
+  private final List<Producer> producers = new ArrayList<>();
+  private final List<Thread> threads = new ArrayList<>();
+  private final boolean pipelined;
+  private volatile boolean running = true;
+  private boolean stopped; // guarded by this
+
+  final LongAdder acked = new LongAdder();
+  final LongAdder errors = new LongAdder();
+  final AtomicReference<String> firstError = new AtomicReference<>();
+  final Latency ackLatency = new Latency();
+
+  private ProducerLoad(String topic, int messageSize, boolean pipelined) {
+    this.topic = topic;
+    this.messageSize = messageSize;
+    this.pipelined = pipelined;
+  }
+
+  static ProducerLoad sync(Supplier<SluiceClient> newClient, String topic, int messageSize, int threads) {
+    ProducerLoad load = new ProducerLoad(topic, messageSize, false);
+    SluiceClient client = newClient.get();
+    load.clients.add(client);
+    Producer producer = client.newProducer();
+    load.producers.add(producer);
+    for (int i = 0; i < threads; i++) {
+      load.threads.add(new Thread(() -> load.sendLoop(producer), "bench-sync-" + i));
+    }
+    return load;
+  }
+
+  static ProducerLoad pipelined(
+      Supplier<SluiceClient> newClient, String topic, int messageSize, int producers, int maxInFlightMib) {
+    ProducerLoad load = new ProducerLoad(topic, messageSize, true);
+    ProducerSettings settings =
+        ProducerSettings.builder()
+            .maxInFlightBytes((long) maxInFlightMib << 20)
+            .maxBlock(Duration.ofSeconds(60))
+            .build();
+    for (int i = 0; i < producers; i++) {
+      SluiceClient client = newClient.get();
+      load.clients.add(client);
+      Producer producer = client.newProducer(settings);
+      load.producers.add(producer);
+      load.threads.add(new Thread(() -> load.sendAsyncLoop(producer), "bench-producer-" + i));
+    }
+    return load;
+  }
+
+  void start() {
+    threads.forEach(Thread::start);
+  }
+
+  private void sendLoop(Producer producer) {
+    byte[] body = Stamp.randomBody(messageSize);
+    while (running) {
+      long t0 = System.nanoTime();
+      Stamp.write(body, t0);
+      try {
+        producer.send(Message.builder().topic(topic).body(body).build());
+        ackLatency.record(System.nanoTime() - t0);
+        acked.increment();
+      } catch (RuntimeException e) {
+        failed(e);
+      }
+    }
+  }
+
+  private void sendAsyncLoop(Producer producer) {
+    byte[] body = Stamp.randomBody(messageSize);
+    while (running) {
+      long t0 = System.nanoTime();
+      Stamp.write(body, t0);
+      try {
+        producer
+            .sendAsync(Message.builder().topic(topic).body(body).build())
+            .whenComplete(
+                (receipt, failure) -> {
+                  if (failure == null) {
+                    ackLatency.record(System.nanoTime() - t0);
+                    acked.increment();
+                  } else {
+                    failed(failure);
+                  }
+                });
+      } catch (RuntimeException e) {
+        failed(e);
+      }
+    }
+  }
+
+  private void failed(Throwable e) {
+    errors.increment();
+    firstError.compareAndSet(null, e.toString());
+  }
+
+  /** Stops sending, waits for the threads, then closes the producers (which wait for receipts). */
+  synchronized void stop() throws InterruptedException {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    running = false;
+    for (Thread t : threads) {
+      t.join();
+    }
+    for (Producer p : producers) {
+      p.close();
+    }
+    for (SluiceClient c : clients) {
+      c.close();
+    }
+  }
+
+  boolean isPipelined() {
+    return pipelined;
+  }
+}
