@@ -146,7 +146,7 @@ public final class EndpointPool {
             // No gzip: message bodies are usually incompressible and the broker would otherwise
             // compress every response (one compressor per message) because the client offers it.
             .withChannelBuilderOverrides(b -> b.intercept(deadlines)
-                .decompressorRegistry(io.grpc.DecompressorRegistry.emptyInstance()));
+                .decompressorRegistry(io.grpc.DecompressorRegistry.emptyInstance().with(io.grpc.Codec.Identity.NONE, false)));
     GrpcChannel channel = GrpcChannel.apply(settings, system);
     log.debug("opened channel to gateway {}", a);
     return new Endpoint(
