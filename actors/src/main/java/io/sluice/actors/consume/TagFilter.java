@@ -26,7 +26,7 @@ public record TagFilter(Set<String> tags) {
       String tag = part.trim();
       if (tag.isEmpty() || tag.contains("|") || tag.equals("*")) {
         throw new IllegalArgumentException(
-            "tag expression '" + expression + "': empty or invalid tag at position " + position);
+            "tag expression '" + trimmed + "': empty or invalid tag at position " + position);
       }
       tags.add(tag);
       position += part.length() + 2;
