@@ -76,6 +76,11 @@ public final class Queue
     return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId));
   }
 
+  /** Entity id of queue {@code queueId} of {@code topic}: {@code topic/queueId}. */
+  public static String entityId(String topic, int queueId) {
+    return topic + "/" + queueId;
+  }
+
   public static PersistenceId persistenceIdOf(String entityId) {
     return PersistenceId.of("queue", entityId, "|");
   }

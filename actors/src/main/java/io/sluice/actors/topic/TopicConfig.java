@@ -33,6 +33,6 @@ public record TopicConfig(String name, int queueCount, MessageType messageType, 
 
   /** Entity id of queue {@code queueId} of this topic. */
   public String queueEntityId(int queueId) {
-    return name + "/" + queueId;
+    return io.sluice.actors.queue.Queue.entityId(name, queueId);
   }
 }

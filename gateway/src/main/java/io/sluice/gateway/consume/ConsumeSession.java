@@ -6,12 +6,12 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
 import io.sluice.protocol.v1.ConsumeRequest;
 import io.sluice.protocol.v1.ConsumeResponse;
-import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.ReceiptResult;
 import io.sluice.protocol.v1.Reason;
 import io.sluice.protocol.v1.Subscribed;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -144,7 +144,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
       case CREDIT -> grant(request.getCredit().getMessages());
       case ACK -> request.getAck().getReceiptHandlesList().forEach(
           handle -> settle(handle, r -> deps.groups().ack(subscribed().group(), subscribed().topic().name(), r)
-              .thenApply(done -> ok(handle))));
+              .thenApply(done -> ReceiptResults.ok(handle))));
       case NACK -> {
         String handle = request.getNack().getReceiptHandle();
         long delay = request.getNack().getDelayMs();
@@ -153,7 +153,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
             throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "nack delay " + delay + " ms is negative");
           }
           return deps.groups().nack(subscribed().group(), subscribed().topic().name(), r, delay)
-              .thenApply(done -> ok(handle));
+              .thenApply(done -> ReceiptResults.ok(handle));
         });
       }
       case RENEW -> {
@@ -162,8 +162,8 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
         settle(handle, r -> {
           Subscription.checkInvisible(invisibleMs);
           return deps.groups().changeInvisible(subscribed().group(), subscribed().topic().name(), r, invisibleMs)
-              .thenApply(renewed -> ok(handle).toBuilder()
-                  .setNewReceiptHandle(new ReceiptHandle(r.queueId(), r.offset(), renewed.nonce()).encode())
+              .thenApply(renewed -> ReceiptResults.ok(handle).toBuilder()
+                  .setNewReceiptHandle(r.withNonce(renewed.nonce()).encode())
                   .build());
         });
       }
@@ -203,22 +203,12 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     pullIfDue();
   }
 
-  private interface ReceiptCall {
-    CompletionStage<ReceiptResult> apply(ReceiptHandle handle);
-  }
-
   /** Runs one receipt operation; its result (or refusal) goes back as a {@link ReceiptResult}. */
-  private void settle(String handle, ReceiptCall call) {
+  private void settle(String handle, Function<ReceiptHandle, CompletionStage<ReceiptResult>> call) {
     subscribed();
     pendingReceipts++;
-    CompletionStage<ReceiptResult> result;
-    try {
-      result = call.apply(ReceiptHandle.decode(handle, subscription.topic()));
-    } catch (BrokerException e) {
-      result = java.util.concurrent.CompletableFuture.completedFuture(refused(handle, e));
-    }
-    getContext().pipeToSelf(result, (r, failure) ->
-        new ReceiptDone(failure == null ? r : refused(handle, BrokerException.of(failure))));
+    getContext().pipeToSelf(
+        ReceiptResults.settle(handle, subscription.topic(), call), (result, never) -> new ReceiptDone(result));
   }
 
   /** The client half-closed: answer the receipt operations still running, then complete. */
@@ -243,14 +233,6 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
       heldAck = null;
     }
     return next();
-  }
-
-  private static ReceiptResult ok(String handle) {
-    return ReceiptResult.newBuilder().setReceiptHandle(handle).setStatus(ItemStatus.getDefaultInstance()).build();
-  }
-
-  private static ReceiptResult refused(String handle, BrokerException e) {
-    return ReceiptResult.newBuilder().setReceiptHandle(handle).setStatus(e.toItemStatus()).build();
   }
 
   /** Pulls the next queue when there is credit, no pull running and no reason to wait. */

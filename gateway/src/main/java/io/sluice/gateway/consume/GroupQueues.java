@@ -28,12 +28,8 @@ public final class GroupQueues {
     this.askTimeout = askTimeout;
   }
 
-  public static String queueEntityId(String topic, int queueId) {
-    return topic + "/" + queueId;
-  }
-
   private EntityRef<Queue.Command> queue(String topic, int queueId) {
-    return sharding.entityRefFor(Queue.ENTITY_KEY, queueEntityId(topic, queueId));
+    return sharding.entityRefFor(Queue.ENTITY_KEY, Queue.entityId(topic, queueId));
   }
 
   public CompletionStage<GroupQueue.Pulled> pull(

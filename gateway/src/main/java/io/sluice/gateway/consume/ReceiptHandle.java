@@ -14,6 +14,11 @@ public record ReceiptHandle(int queueId, long offset, long nonce) {
   private static final byte VERSION = 1;
   private static final int LENGTH = 1 + 4 + 8 + 8;
 
+  /** The same delivery under a renewed nonce. */
+  public ReceiptHandle withNonce(long newNonce) {
+    return new ReceiptHandle(queueId, offset, newNonce);
+  }
+
   public String encode() {
     ByteBuffer bytes = ByteBuffer.allocate(LENGTH).put(VERSION).putInt(queueId).putLong(offset).putLong(nonce);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());

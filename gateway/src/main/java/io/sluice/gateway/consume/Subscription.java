@@ -5,6 +5,7 @@ import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
+import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Reason;
@@ -20,8 +21,7 @@ public record Subscription(String group, TopicConfig topic, String tagExpression
   public static Subscription check(
       TopicCatalog catalog, String group, String topicName, FilterExpression filter, long invisibleMs) {
     Names.check("consumer group", group);
-    Names.check("topic", topicName);
-    TopicConfig topic = catalog.get(topicName).orElseThrow(() -> BrokerException.topicNotFound(topicName));
+    TopicConfig topic = KnownTopics.require(catalog, topicName);
     checkInvisible(invisibleMs);
     return new Subscription(group, topic, tagExpression(filter), invisibleMs);
   }

@@ -5,6 +5,7 @@ import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.protocol.v1.AdminService;
@@ -78,7 +79,7 @@ public final class AdminServiceImpl implements AdminService {
 
   @Override
   public CompletionStage<Topic> describeTopic(DescribeTopicRequest request) {
-    return Calls.unary(() -> CompletableFuture.completedFuture(toProto(existing(request.getName()))));
+    return Calls.unary(() -> CompletableFuture.completedFuture(toProto(KnownTopics.require(catalog, request.getName()))));
   }
 
   @Override
@@ -96,7 +97,7 @@ public final class AdminServiceImpl implements AdminService {
   public CompletionStage<ConsumerGroup> describeConsumerGroup(DescribeConsumerGroupRequest request) {
     return Calls.unary(() -> {
       String group = Names.check("consumer group", request.getGroup());
-      TopicConfig topic = existing(request.getTopic());
+      TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
       List<CompletableFuture<QueueProgress>> queues = new ArrayList<>();
       for (int q = 0; q < topic.queueCount(); q++) {
         int queueId = q;
@@ -116,11 +117,6 @@ public final class AdminServiceImpl implements AdminService {
           .thenApply(done -> ConsumerGroup.newBuilder().setGroup(group).setTopic(topic.name())
               .addAllQueues(queues.stream().map(CompletableFuture::join).toList()).build());
     });
-  }
-
-  private TopicConfig existing(String name) {
-    Names.check("topic", name);
-    return catalog.get(name).orElseThrow(() -> BrokerException.topicNotFound(name));
   }
 
   /** Asks the registry for a change; the new topic list reaches this node's catalog before the reply. */

@@ -4,10 +4,12 @@ import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
+import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.ConsumeSession;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.gateway.consume.ReceiptHandle;
+import io.sluice.gateway.consume.ReceiptResults;
 import io.sluice.gateway.consume.ReceivePath;
 import io.sluice.gateway.consume.Subscription;
 import io.sluice.gateway.produce.ProducePath;
@@ -17,7 +19,6 @@ import io.sluice.protocol.v1.ChangeInvisibleDurationRequest;
 import io.sluice.protocol.v1.ChangeInvisibleDurationResponse;
 import io.sluice.protocol.v1.ConsumeRequest;
 import io.sluice.protocol.v1.ConsumeResponse;
-import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.MessageQueue;
 import io.sluice.protocol.v1.MessagingService;
 import io.sluice.protocol.v1.ProduceRequest;
@@ -117,12 +118,11 @@ public final class MessagingServiceImpl implements MessagingService {
   public CompletionStage<AckResponse> ack(AckRequest request) {
     return Calls.unary(() -> {
       Names.check("consumer group", request.getGroup());
-      TopicConfig topic = existingTopic(request.getTopic());
+      TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
       List<CompletableFuture<ReceiptResult>> results = new ArrayList<>();
       for (String handle : request.getReceiptHandlesList()) {
-        results.add(receiptCall(handle, topic, r -> groups.ack(request.getGroup(), request.getTopic(), r)
-            .thenApply(done -> ReceiptResult.newBuilder()
-                .setReceiptHandle(handle).setStatus(ItemStatus.getDefaultInstance()).build())));
+        results.add(ReceiptResults.settle(handle, topic, r -> groups.ack(request.getGroup(), request.getTopic(), r)
+            .thenApply(done -> ReceiptResults.ok(handle))));
       }
       return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
           .thenApply(done -> AckResponse.newBuilder()
@@ -130,36 +130,16 @@ public final class MessagingServiceImpl implements MessagingService {
     });
   }
 
-  private interface ReceiptCall {
-    CompletionStage<ReceiptResult> apply(ReceiptHandle handle);
-  }
-
-  private TopicConfig existingTopic(String name) {
-    Names.check("topic", name);
-    return catalog.get(name).orElseThrow(() -> BrokerException.topicNotFound(name));
-  }
-
-  private static CompletableFuture<ReceiptResult> receiptCall(String handle, TopicConfig topic, ReceiptCall call) {
-    CompletionStage<ReceiptResult> stage;
-    try {
-      stage = call.apply(ReceiptHandle.decode(handle, topic));
-    } catch (BrokerException e) {
-      stage = CompletableFuture.failedFuture(e);
-    }
-    return stage.toCompletableFuture().exceptionally(failure -> ReceiptResult.newBuilder()
-        .setReceiptHandle(handle).setStatus(BrokerException.of(failure).toItemStatus()).build());
-  }
-
   @Override
   public CompletionStage<ChangeInvisibleDurationResponse> changeInvisibleDuration(ChangeInvisibleDurationRequest request) {
     return Calls.unary(() -> {
       Names.check("consumer group", request.getGroup());
-      TopicConfig topic = existingTopic(request.getTopic());
+      TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
       Subscription.checkInvisible(request.getInvisibleDurationMs());
       ReceiptHandle handle = ReceiptHandle.decode(request.getReceiptHandle(), topic);
       return groups.changeInvisible(request.getGroup(), request.getTopic(), handle, request.getInvisibleDurationMs())
           .thenApply(renewed -> ChangeInvisibleDurationResponse.newBuilder()
-              .setReceiptHandle(new ReceiptHandle(handle.queueId(), handle.offset(), renewed.nonce()).encode())
+              .setReceiptHandle(handle.withNonce(renewed.nonce()).encode())
               .setInvisibleUntilMs(renewed.invisibleUntilMs())
               .build());
     });
@@ -168,7 +148,7 @@ public final class MessagingServiceImpl implements MessagingService {
   @Override
   public CompletionStage<QueryRouteResponse> queryRoute(QueryRouteRequest request) {
     return Calls.unary(() -> {
-      TopicConfig topic = existingTopic(request.getTopic());
+      TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
       QueryRouteResponse.Builder route = QueryRouteResponse.newBuilder().setMessageType(topic.messageType());
       for (int q = 0; q < topic.queueCount(); q++) {
         route.addQueues(MessageQueue.newBuilder().setQueueId(q).addEndpoints(endpoint.get()));

@@ -3,7 +3,7 @@ package io.sluice.gateway.produce;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
-import io.sluice.gateway.Names;
+import io.sluice.gateway.KnownTopics;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
@@ -28,9 +28,7 @@ public final class MessageValidator {
    * @throws BrokerException naming the first rule {@code message} breaks
    */
   public TopicConfig check(Message message) {
-    Names.check("topic", message.getTopic());
-    TopicConfig topic = catalog.get(message.getTopic())
-        .orElseThrow(() -> BrokerException.topicNotFound(message.getTopic()));
+    TopicConfig topic = KnownTopics.require(catalog, message.getTopic());
     if (topic.messageType() != MessageType.NORMAL) {
       throw BrokerException.invalid(Reason.MESSAGE_TYPE_MISMATCH,
           "topic '" + topic.name() + "' is a " + topic.messageType() + " topic; only NORMAL topics take messages yet");
