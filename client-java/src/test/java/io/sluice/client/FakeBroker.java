@@ -15,6 +15,7 @@ import io.sluice.protocol.v1.ConsumerGroup;
 import io.sluice.protocol.v1.CreateTopicRequest;
 import io.sluice.protocol.v1.DeleteTopicRequest;
 import io.sluice.protocol.v1.DeleteTopicResponse;
+import io.sluice.protocol.v1.Deliveries;
 import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.DescribeConsumerGroupRequest;
 import io.sluice.protocol.v1.DescribeTopicRequest;
@@ -30,6 +31,7 @@ import io.sluice.protocol.v1.QueryRouteRequest;
 import io.sluice.protocol.v1.QueryRouteResponse;
 import io.sluice.protocol.v1.QueueProgress;
 import io.sluice.protocol.v1.ReceiptResult;
+import io.sluice.protocol.v1.ReceiptResults;
 import io.sluice.protocol.v1.ReceiveRequest;
 import io.sluice.protocol.v1.ReceiveResponse;
 import io.sluice.protocol.v1.SendReceipt;
@@ -484,6 +486,7 @@ final class FakeBroker implements MessagingService, AdminService {
     private long maxExposure;
     private int acks;
     private int unaryAcks;
+    private int ackCommands;
     private int nacks;
     private int renews;
     private int streamsFailed;
@@ -543,6 +546,8 @@ final class FakeBroker implements MessagingService, AdminService {
           deliverMore(stream);
           break;
         case ACK:
+          ackCommands++;
+          ReceiptResults.Builder results = ReceiptResults.newBuilder();
           for (String handle : req.getAck().getReceiptHandlesList()) {
             Pending p = byHandle.remove(handle);
             ReceiptResult.Builder r = ReceiptResult.newBuilder().setReceiptHandle(handle);
@@ -556,8 +561,9 @@ final class FakeBroker implements MessagingService, AdminService {
             } else {
               acked(p);
             }
-            out.offer(ConsumeResponse.newBuilder().setReceiptResult(r).build());
+            results.addResults(r);
           }
+          out.offer(ConsumeResponse.newBuilder().setReceiptResults(results).build());
           if (failAfterAcks > 0 && streamsFailed == 0 && acks >= failAfterAcks) {
             streamsFailed++;
             stream.failed = true;
@@ -595,7 +601,10 @@ final class FakeBroker implements MessagingService, AdminService {
               r.setNewReceiptHandle(renewed);
               renewSeen.countDown();
             }
-            out.offer(ConsumeResponse.newBuilder().setReceiptResult(r).build());
+            out.offer(
+                ConsumeResponse.newBuilder()
+                    .setReceiptResults(ReceiptResults.newBuilder().addResults(r))
+                    .build());
             break;
           }
         default:
@@ -604,6 +613,7 @@ final class FakeBroker implements MessagingService, AdminService {
     }
 
     private void deliverMore(Stream stream) {
+      Deliveries.Builder batch = Deliveries.newBuilder();
       while (stream.delivered < stream.granted && !toDeliver.isEmpty()) {
         Pending p = toDeliver.poll();
         String handle = "h-" + p.index() + "-" + p.attempt();
@@ -613,16 +623,21 @@ final class FakeBroker implements MessagingService, AdminService {
         if (byHandle.size() >= window) {
           windowFull.countDown();
         }
-        stream.out.offer(
-            ConsumeResponse.newBuilder()
-                .setDelivery(
-                    Delivery.newBuilder()
-                        .setMessage(storedMessage(topic, p.index()))
-                        .setReceiptHandle(handle)
-                        .setAttempt(p.attempt())
-                        .setInvisibleUntilMs(System.currentTimeMillis() + subscribeInvisibleMs))
-                .build());
+        batch.addDeliveries(
+            Delivery.newBuilder()
+                .setMessage(storedMessage(topic, p.index()))
+                .setReceiptHandle(handle)
+                .setAttempt(p.attempt())
+                .setInvisibleUntilMs(System.currentTimeMillis() + subscribeInvisibleMs));
       }
+      if (batch.getDeliveriesCount() > 0) {
+        stream.out.offer(ConsumeResponse.newBuilder().setDeliveries(batch).build());
+      }
+    }
+
+    /** Ack commands received on consume streams (each may carry many receipt handles). */
+    synchronized int ackCommands() {
+      return ackCommands;
     }
 
     synchronized int unaryAcks() {

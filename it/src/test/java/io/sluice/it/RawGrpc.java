@@ -6,6 +6,8 @@ import io.grpc.Status;
 import io.sluice.protocol.v1.AdminServiceClient;
 import io.sluice.protocol.v1.ConsumeRequest;
 import io.sluice.protocol.v1.ConsumeResponse;
+import io.sluice.protocol.v1.Delivery;
+import io.sluice.protocol.v1.ReceiptResult;
 import io.sluice.protocol.v1.MessagingServiceClient;
 import java.time.Duration;
 import java.util.List;
@@ -138,6 +140,18 @@ public final class RawGrpc implements AutoCloseable {
 
     public long count(ConsumeResponse.EventCase kind) {
       return responses.stream().filter(r -> r.getEventCase() == kind).count();
+    }
+
+    /** Every delivery received so far, out of their batches, in arrival order. */
+    public List<Delivery> deliveries() {
+      return responses.stream().filter(ConsumeResponse::hasDeliveries)
+          .flatMap(r -> r.getDeliveries().getDeliveriesList().stream()).toList();
+    }
+
+    /** Every receipt result received so far, out of their batches, in arrival order. */
+    public List<ReceiptResult> receiptResults() {
+      return responses.stream().filter(ConsumeResponse::hasReceiptResults)
+          .flatMap(r -> r.getReceiptResults().getResultsList().stream()).toList();
     }
 
     /** Half-closes the request side (the server then completes the stream). */

@@ -62,7 +62,25 @@ public final class GroupQueue
   /** Replies {@link Available} once a message can be pulled, or never if none comes before the deadline. */
   public record AwaitMessages(long deadlineMs, ActorRef<Available> replyTo) implements Command, CborSerializable {}
 
-  public record Ack(long offset, long nonce, ActorRef<StatusReply<Done>> replyTo) implements Command, CborSerializable {}
+  /** One delivery, as its receipt handle names it. */
+  public record Receipt(long offset, long nonce) implements CborSerializable {}
+
+  /**
+   * Acks deliveries. Replies {@link Acked} once the accepted acks are durable (at once if none was
+   * accepted); a receipt that is not current (acked, expired, redelivered) is refused.
+   */
+  public record Ack(List<Receipt> receipts, ActorRef<Acked> replyTo) implements Command, CborSerializable {
+    public Ack {
+      receipts = List.copyOf(receipts);
+    }
+  }
+
+  /** @param refused indexes into the {@link Ack}'s receipts of those refused, ascending */
+  public record Acked(List<Integer> refused) implements CborSerializable {
+    public Acked {
+      refused = List.copyOf(refused);
+    }
+  }
 
   /** Makes the delivery visible again after {@code delayMs}, as the next attempt. */
   public record Nack(long offset, long nonce, long delayMs, ActorRef<StatusReply<Done>> replyTo)
@@ -73,7 +91,7 @@ public final class GroupQueue
 
   public record Describe(ActorRef<Progress> replyTo) implements Command, CborSerializable {}
 
-  private record Arrived(Message message, ActorRef<StreamAck> ackTo) implements Command {}
+  private record Arrived(List<Message> messages, ActorRef<StreamAck> ackTo) implements Command {}
 
   private record StreamStarted(ActorRef<StreamAck> ackTo) implements Command {}
 
@@ -154,6 +172,8 @@ public final class GroupQueue
   /** Read-ahead per group and queue: at most this many messages and (beyond one message) bytes. */
   private static final int BUFFER_CAPACITY = 256;
   private static final long BUFFER_BYTES = 4L << 20;
+  /** Messages travel from the journal in batches of at most this many bytes (beyond one message). */
+  private static final long ARRIVAL_BATCH_BYTES = 1L << 20;
   private static final int MAX_IN_FLIGHT = 4096;
   private static final Duration TICK = Duration.ofMillis(100);
   private static final Duration STREAM_RESTART_DELAY = Duration.ofSeconds(1);
@@ -164,6 +184,8 @@ public final class GroupQueue
             Behaviors.withTimers(
                 timers -> new GroupQueue(ctx, timers, group, queueEntityId, readJournalPluginId)));
   }
+
+  private record PendingReply(ActorRef<Acked> replyTo, Acked reply) {}
 
   /** A delivery waiting for its ack, or (when expired or nacked) for redelivery. */
   private static final class InFlight {
@@ -190,7 +212,7 @@ public final class GroupQueue
   /** Long-poll waiters by reply address, so a consumer that asks again replaces its old wait. */
   private final Map<ActorRef<Available>, Long> waiters = new HashMap<>();
   private final List<Long> pendingAcks = new ArrayList<>();
-  private final List<ActorRef<StatusReply<Done>>> pendingAckReplies = new ArrayList<>();
+  private final List<PendingReply> pendingAckReplies = new ArrayList<>();
   private boolean flushRequested;
   private ActorRef<StreamAck> streamAck;
   private UniqueKillSwitch killSwitch;
@@ -273,7 +295,7 @@ public final class GroupQueue
       }
       if (!filter.matches(m.getTag())) {
         // Filtered out for this group: settled as if acked, so the watermark can pass it.
-        queueAck(m.getOffset(), null);
+        queueAck(m.getOffset());
         continue;
       }
       out.add(deliver(new InFlight(m, 1), now, cmd.invisibleMs()));
@@ -308,12 +330,23 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onAck(State state, Ack cmd) {
-    InFlight entry = current(cmd.offset(), cmd.nonce());
-    if (entry == null) {
-      return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
+    List<Integer> refused = new ArrayList<>();
+    int accepted = 0;
+    for (int i = 0; i < cmd.receipts().size(); i++) {
+      Receipt r = cmd.receipts().get(i);
+      if (current(r.offset(), r.nonce()) == null) {
+        refused.add(i);
+      } else {
+        inFlight.remove(r.offset());
+        queueAck(r.offset());
+        accepted++;
+      }
     }
-    inFlight.remove(cmd.offset());
-    queueAck(cmd.offset(), cmd.replyTo());
+    Acked reply = new Acked(refused);
+    if (accepted == 0) {
+      return Effect().reply(cmd.replyTo(), reply);
+    }
+    pendingAckReplies.add(new PendingReply(cmd.replyTo(), reply));
     return Effect().noReply();
   }
 
@@ -339,28 +372,35 @@ public final class GroupQueue
   }
 
   private String invalidReceipt(long offset) {
+    return notCurrent(queueEntityId, offset);
+  }
+
+  /** Why a receipt for {@code offset} of queue {@code queueEntityId} is refused. */
+  public static String notCurrent(String queueEntityId, long offset) {
     return "receipt for offset " + offset + " of " + queueEntityId
         + " is not current: it was acked, expired or redelivered";
   }
 
   private ReplyEffect<Event, State> onArrived(State state, Arrived cmd) {
-    Message m = cmd.message();
-    long expected = nextStreamOffset;
-    nextStreamOffset = m.getOffset() + 1;
-    if (!state.isAcked(m.getOffset())) {
-      buffer.add(m);
-      bufferedBytes += m.getBody().size();
+    List<Event> skips = new ArrayList<>(0);
+    for (Message m : cmd.messages()) {
+      long expected = nextStreamOffset;
+      nextStreamOffset = m.getOffset() + 1;
+      if (!state.isAcked(m.getOffset())) {
+        buffer.add(m);
+        bufferedBytes += m.getBody().size();
+      }
+      if (m.getOffset() > expected && m.getOffset() > state.watermark()) {
+        // The queue has no holes of its own: a jump means retention removed what lies between.
+        context.getLog().warn("Retention removed offsets {} .. {} of {} before this group consumed them; continuing at {}",
+            expected, m.getOffset() - 1, queueEntityId, m.getOffset());
+        skips.add(new RetentionSkipped(m.getOffset()));
+      }
     }
     streamAck = cmd.ackTo();
     requestMoreIfRoom();
     notifyWaiters();
-    if (m.getOffset() > expected && m.getOffset() > state.watermark()) {
-      // The queue has no holes of its own: a jump means retention removed what lies between.
-      context.getLog().warn("Retention removed offsets {} .. {} of {} before this group consumed them; continuing at {}",
-          expected, m.getOffset() - 1, queueEntityId, m.getOffset());
-      return Effect().persist(new RetentionSkipped(m.getOffset())).thenNoReply();
-    }
-    return Effect().noReply();
+    return skips.isEmpty() ? Effect().noReply() : Effect().persist(skips).thenNoReply();
   }
 
   private ReplyEffect<Event, State> onStreamStarted(State state, StreamStarted cmd) {
@@ -391,21 +431,21 @@ public final class GroupQueue
       return Effect().noReply();
     }
     List<Long> offsets = List.copyOf(pendingAcks);
-    List<ActorRef<StatusReply<Done>>> replies = List.copyOf(pendingAckReplies);
+    List<PendingReply> replies = List.copyOf(pendingAckReplies);
     pendingAcks.clear();
     pendingAckReplies.clear();
     return Effect()
         .persist(new AcksCommitted(offsets))
-        .thenRun(s -> replies.forEach(r -> r.tell(StatusReply.ack())))
+        .thenRun(s -> replies.forEach(r -> r.replyTo().tell(r.reply())))
         .thenNoReply();
   }
 
-  /** Acks are persisted in batches: one event per flush, not per ack. */
-  private void queueAck(long offset, ActorRef<StatusReply<Done>> replyTo) {
+  /**
+   * Acks are persisted in batches: one event per flush, not per ack. The caller queues its reply
+   * in {@link #pendingAckReplies} after queueing its offsets.
+   */
+  private void queueAck(long offset) {
     pendingAcks.add(offset);
-    if (replyTo != null) {
-      pendingAckReplies.add(replyTo);
-    }
     if (!flushRequested) {
       // Behind every command already queued: acks arriving meanwhile (or stashed during the
       // previous flush's write) go into the same event, with no timer delay.
@@ -470,17 +510,30 @@ public final class GroupQueue
         journal
             .eventsByPersistenceId(Queue.persistenceIdOf(queueEntityId).id(), fromOffset + 1, Long.MAX_VALUE)
             .map(envelope -> ((Queue.MessageStored) envelope.event()).message())
+            // one actor message (and one stream ack) per batch of what arrived while the last was handled
+            .batchWeighted(ARRIVAL_BATCH_BYTES, m -> (long) m.getBody().size(), GroupQueue::newBatch, GroupQueue::addToBatch)
             .viaMat(KillSwitches.single(), Keep.right())
             .toMat(
-                ActorSink.<Message, Command, StreamAck>actorRefWithBackpressure(
+                ActorSink.<List<Message>, Command, StreamAck>actorRefWithBackpressure(
                     context.getSelf(),
-                    (ackTo, message) -> new Arrived(message, ackTo),
+                    (ackTo, messages) -> new Arrived(List.copyOf(messages), ackTo),
                     StreamStarted::new,
                     StreamAck.INSTANCE,
                     new StreamEnded(null),
                     StreamEnded::new),
                 Keep.left())
             .run(context.getSystem());
+  }
+
+  private static List<Message> newBatch(Message first) {
+    List<Message> batch = new ArrayList<>();
+    batch.add(first);
+    return batch;
+  }
+
+  private static List<Message> addToBatch(List<Message> batch, Message next) {
+    batch.add(next);
+    return batch;
   }
 
   private void stopStream() {

@@ -139,18 +139,22 @@ class GroupQueueTest {
         .toString();
   }
 
-  static StatusReply<Done> ack(ActorTestKit kit, ActorRef<GroupQueue.Command> group, long offset, long nonce) {
-    TestProbe<StatusReply<Done>> probe = kit.createTestProbe();
-    group.tell(new GroupQueue.Ack(offset, nonce, probe.getRef()));
+  static GroupQueue.Acked ack(ActorTestKit kit, ActorRef<GroupQueue.Command> group, long offset, long nonce) {
+    TestProbe<GroupQueue.Acked> probe = kit.createTestProbe();
+    group.tell(new GroupQueue.Ack(List.of(new GroupQueue.Receipt(offset, nonce)), probe.getRef()));
     return probe.receiveMessage(WAIT);
   }
 
-  StatusReply<Done> ack(ActorRef<GroupQueue.Command> group, GroupQueue.Delivered d) {
+  GroupQueue.Acked ack(ActorRef<GroupQueue.Command> group, GroupQueue.Delivered d) {
     return ack(testKit, group, d.message().getOffset(), d.nonce());
   }
 
-  static void assertAcked(StatusReply<Done> reply) {
-    assertTrue(reply.isSuccess(), () -> "expected success, got " + reply);
+  static void assertAcked(GroupQueue.Acked reply) {
+    assertEquals(List.of(), reply.refused(), "refused receipts");
+  }
+
+  static void assertRefused(GroupQueue.Acked reply) {
+    assertEquals(List.of(0), reply.refused(), "refused receipts");
   }
 
   static void assertRefused(StatusReply<?> reply) {
@@ -206,6 +210,33 @@ class GroupQueueTest {
     List<GroupQueue.Delivered> next = pollUntil(testKit, g, 5, LONG_INVISIBLE, "*", count(1));
     assertEquals(List.of(1L), offsets(next));
     assertEquals(List.of(), pull(testKit, g, 5, LONG_INVISIBLE, "*").deliveries());
+  }
+
+  @Test
+  void oneAckCommandSettlesManyReceiptsAndNamesTheRefusedOnes() {
+    append("", "", "", "");
+    ActorRef<GroupQueue.Command> g = group("g");
+    List<GroupQueue.Delivered> got = pollUntil(testKit, g, 10, LONG_INVISIBLE, "*", count(4));
+    GroupQueue.Receipt forged = new GroupQueue.Receipt(got.get(1).message().getOffset(), got.get(1).nonce() ^ 1);
+    TestProbe<GroupQueue.Acked> probe = testKit.createTestProbe();
+    g.tell(new GroupQueue.Ack(List.of(
+        receipt(got.get(0)), forged, receipt(got.get(2)), receipt(got.get(0)), receipt(got.get(3))), probe.getRef()));
+
+    // the forged one and the repeat of an accepted one are refused; the other three are acked
+    assertEquals(List.of(1, 3), probe.receiveMessage(WAIT).refused());
+    GroupQueue.Progress p = progress(testKit, g);
+    assertEquals(1, p.ackWatermark(), "offset 1 is still in flight");
+    assertEquals(1, p.inFlight());
+    assertAcked(ack(g, got.get(1)));
+    assertEquals(4, progress(testKit, g).ackWatermark());
+
+    // nothing accepted: the answer comes at once, all refused
+    g.tell(new GroupQueue.Ack(List.of(receipt(got.get(2)), receipt(got.get(3))), probe.getRef()));
+    assertEquals(List.of(0, 1), probe.receiveMessage(WAIT).refused());
+  }
+
+  static GroupQueue.Receipt receipt(GroupQueue.Delivered d) {
+    return new GroupQueue.Receipt(d.message().getOffset(), d.nonce());
   }
 
   @Test

@@ -124,7 +124,8 @@ class SerializationTest {
         new Queue.State(10_000),
         // group queue: the CBOR commands and replies, event, snapshot state
         new GroupQueue.AwaitMessages(1_700_000_000_000L, ref()),
-        new GroupQueue.Ack(5, Long.MAX_VALUE, ref()),
+        new GroupQueue.Ack(List.of(new GroupQueue.Receipt(5, Long.MAX_VALUE), new GroupQueue.Receipt(6, 1)), ref()),
+        new GroupQueue.Acked(List.of(1, 3)),
         new GroupQueue.Nack(5, 77, 1_000, ref()),
         new GroupQueue.ChangeInvisible(5, 77, 30_000, ref()),
         new GroupQueue.Describe(ref()),
@@ -133,7 +134,7 @@ class SerializationTest {
         new GroupQueue.Progress(10, 12, 2),
         new GroupQueue.AcksCommitted(List.of(3L, 4L, 5_000_000_000L)),
         new GroupQueue.State(7, List.of(9L, 12L, 5_000_000_000L)),
-        // replies to Append / Ack / Nack / ChangeInvisible (Pekko's serializer, CBOR inside)
+        // replies to Append / Nack / ChangeInvisible (Pekko's serializer, CBOR inside)
         StatusReply.success(new GroupQueue.Renewed(1, 2)),
         StatusReply.success(new Queue.Appended(3, 4)),
         StatusReply.ack(),
@@ -240,7 +241,7 @@ class SerializationTest {
   void forGroupRoundTrips() {
     ActorRef<StatusReply<Done>> ackReply = ref();
     for (GroupQueue.Command command : List.<GroupQueue.Command>of(
-        new GroupQueue.Ack(5, 77, ackReply),
+        new GroupQueue.Ack(List.of(new GroupQueue.Receipt(5, 77)), ref()),
         new GroupQueue.Nack(5, 77, 1_000, ackReply),
         new GroupQueue.ChangeInvisible(5, 77, 30_000, ref()),
         new GroupQueue.Describe(ref()),

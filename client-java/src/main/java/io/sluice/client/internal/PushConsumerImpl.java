@@ -16,6 +16,8 @@ import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.Nack;
 import io.sluice.protocol.v1.ReceiptResult;
 import io.sluice.protocol.v1.Subscribe;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -27,13 +29,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.event.LoggingAdapter;
 
 /**
- * The {@link PushConsumer}. Deliveries arrive on the stream's thread and go to a fixed pool of
- * listener threads; the outcome is sent back on the stream (ack or nack) followed by any credit
- * that became free, both under one lock so the broker always sees the ack before the credit that
- * replaces it. A message held longer than half its invisible duration is renewed; the ack waits for
- * a renewal in flight so it carries the newest receipt handle. When the stream ends, the consumer
- * reconnects with backoff; outcomes of messages from the dead stream are sent with the unary {@code
- * Ack} (a nack is dropped: the invisibility expiry redelivers the message). Thread-safe.
+ * The {@link PushConsumer}. Deliveries arrive in batches on the stream's thread and go to a fixed
+ * pool of listener threads; the outcome is sent back on the stream followed by any credit that
+ * became free, both under one lock so the broker always sees the ack before the credit that
+ * replaces it. Acks travel in batches: those that finish while a flush is pending go in one {@code
+ * Acknowledge} (natural batching: one command per message when idle, many per command under load);
+ * a nack goes at once. A message held longer than half its invisible duration is renewed; the ack
+ * waits for a renewal in flight so it carries the newest receipt handle. When the stream ends, the
+ * consumer reconnects with backoff; acks of messages from the dead stream are sent with the unary
+ * {@code Ack} (a nack is dropped: the invisibility expiry redelivers the message). Thread-safe.
  */
 public final class PushConsumerImpl implements PushConsumer {
   private final ClientContext context;
@@ -54,6 +58,8 @@ public final class PushConsumerImpl implements PushConsumer {
   private ConsumeSession session; // guarded by lock
   private int reconnectAttempt; // guarded by lock
   private ScheduledFuture<?> reconnect; // guarded by lock
+  private final List<HeldDelivery> acksToSend = new ArrayList<>(); // guarded by lock
+  private boolean ackFlushScheduled; // guarded by lock
 
   private PushConsumerImpl(
       ClientContext context,
@@ -210,35 +216,42 @@ public final class PushConsumerImpl implements PushConsumer {
             s.endpoint.address(),
             response.getSubscribed().getQueueIdsList());
         break;
-      case DELIVERY:
-        onDelivery(s, response.getDelivery());
+      case DELIVERIES:
+        onDeliveries(s, response.getDeliveries().getDeliveriesList());
         break;
-      case RECEIPT_RESULT:
-        onReceiptResult(response.getReceiptResult());
+      case RECEIPT_RESULTS:
+        response.getReceiptResults().getResultsList().forEach(this::onReceiptResult);
         break;
       default:
         break;
     }
   }
 
-  private void onDelivery(ConsumeSession s, Delivery delivery) {
-    HeldDelivery held = new HeldDelivery(new MessageViewImpl(delivery), s);
-    boolean withinCredit;
+  private void onDeliveries(ConsumeSession s, List<Delivery> deliveries) {
+    int beyondCredit = 0;
     synchronized (lock) {
       reconnectAttempt = 0;
-      withinCredit = credit.onDelivery();
+      for (int i = 0; i < deliveries.size(); i++) {
+        if (!credit.onDelivery()) {
+          beyondCredit++;
+        }
+      }
     }
-    if (!withinCredit) {
+    if (beyondCredit > 0) {
       log.warning(
-          "gateway {} sent a delivery beyond the granted credit (group {})",
+          "gateway {} sent {} deliveries beyond the granted credit (group {})",
           s.endpoint.address(),
+          beyondCredit,
           settings.group());
     }
-    renewer.schedule(held);
-    try {
-      workers.execute(() -> process(held));
-    } catch (RejectedExecutionException shuttingDown) {
-      afterListener(held, ConsumeResult.RETRY);
+    for (Delivery delivery : deliveries) {
+      HeldDelivery held = new HeldDelivery(new MessageViewImpl(delivery), s);
+      renewer.schedule(held);
+      try {
+        workers.execute(() -> process(held));
+      } catch (RejectedExecutionException shuttingDown) {
+        afterListener(held, ConsumeResult.RETRY);
+      }
     }
   }
 
@@ -260,32 +273,74 @@ public final class PushConsumerImpl implements PushConsumer {
   }
 
   private void settle(HeldDelivery held, ConsumeResult result) {
-    String handle = held.view.receiptHandle();
-    boolean viaUnary;
-    synchronized (lock) {
-      ConsumeRequest outcome =
-          result == ConsumeResult.SUCCESS
-              ? ConsumeRequest.newBuilder()
-                  .setAck(Acknowledge.newBuilder().addReceiptHandles(handle))
-                  .build()
-              : ConsumeRequest.newBuilder()
-                  .setNack(Nack.newBuilder().setReceiptHandle(handle))
-                  .build();
-      boolean sent = session == held.session && held.session.offer(outcome);
-      // an ack of a dead stream's delivery goes by unary call, and its slot stays taken until
-      // that call is answered, so the broker never sees more outstanding than the window
-      viaUnary = !sent && result == ConsumeResult.SUCCESS;
-      if (!viaUnary) {
-        releaseLocked();
-      }
+    if (result == ConsumeResult.SUCCESS) {
+      queueAck(held);
+      return;
     }
-    if (viaUnary) {
-      ackUnary(held);
+    synchronized (lock) {
+      ConsumeRequest nack =
+          ConsumeRequest.newBuilder()
+              .setNack(Nack.newBuilder().setReceiptHandle(held.view.receiptHandle()))
+              .build();
+      if (session == held.session) {
+        // not sent when the stream is ending: the invisibility expiry redelivers the message
+        held.session.offer(nack);
+      }
+      releaseLocked(1);
     }
   }
 
-  private void releaseLocked() {
-    credit.onSettled();
+  private void queueAck(HeldDelivery held) {
+    synchronized (lock) {
+      acksToSend.add(held);
+      if (ackFlushScheduled) {
+        return;
+      }
+      ackFlushScheduled = true;
+    }
+    try {
+      context.system().dispatcher().execute(this::flushAcks);
+    } catch (RejectedExecutionException clientClosing) {
+      flushAcks();
+    }
+  }
+
+  /** Sends the acks gathered since the last flush as one command, then the credit they free. */
+  private void flushAcks() {
+    List<HeldDelivery> viaUnary = new ArrayList<>();
+    synchronized (lock) {
+      ackFlushScheduled = false;
+      Acknowledge.Builder onStream = Acknowledge.newBuilder();
+      List<HeldDelivery> sent = new ArrayList<>(acksToSend.size());
+      for (HeldDelivery held : acksToSend) {
+        if (session == held.session) {
+          onStream.addReceiptHandles(held.view.receiptHandle());
+          sent.add(held);
+        } else {
+          viaUnary.add(held);
+        }
+      }
+      acksToSend.clear();
+      if (!sent.isEmpty()
+          && !session.offer(ConsumeRequest.newBuilder().setAck(onStream).build())) {
+        viaUnary.addAll(sent);
+        sent.clear();
+      }
+      if (!sent.isEmpty()) {
+        releaseLocked(sent.size());
+      }
+    }
+    if (!viaUnary.isEmpty()) {
+      // acks of a dead stream's deliveries go by unary call, and their slots stay taken until
+      // that call is answered, so the broker never sees more outstanding than the window
+      ackUnary(viaUnary);
+    }
+  }
+
+  private void releaseLocked(int settled) {
+    for (int i = 0; i < settled; i++) {
+      credit.onSettled();
+    }
     if (session != null && !closing) {
       grantLocked(session);
     }
@@ -300,13 +355,11 @@ public final class PushConsumerImpl implements PushConsumer {
     }
   }
 
-  private void ackUnary(HeldDelivery held) {
-    AckRequest req =
-        AckRequest.newBuilder()
-            .setGroup(settings.group())
-            .setTopic(settings.topic())
-            .addReceiptHandles(held.view.receiptHandle())
-            .build();
+  private void ackUnary(List<HeldDelivery> held) {
+    AckRequest.Builder request =
+        AckRequest.newBuilder().setGroup(settings.group()).setTopic(settings.topic());
+    held.forEach(h -> request.addReceiptHandles(h.view.receiptHandle()));
+    AckRequest req = request.build();
     CompletableFuture<AckResponse> ack;
     try {
       ack = context.retrier().call(ep -> ep.messaging().ack(req));
@@ -316,18 +369,22 @@ public final class PushConsumerImpl implements PushConsumer {
     ack.whenComplete(
         (resp, failure) -> {
           synchronized (lock) {
-            releaseLocked();
+            releaseLocked(held.size());
           }
           if (failure != null) {
             log.warning(
-                "ack of {} failed; it will be delivered again: {}",
-                held.view,
+                "ack of {} message(s) failed; they will be delivered again: {}",
+                held.size(),
                 ErrorMapper.fromThrowable(failure).getMessage());
-          } else if (resp.getResultsCount() > 0 && resp.getResults(0).getStatus().getCode() != 0) {
-            log.warning(
-                "ack of {} rejected; it will be delivered again: {}",
-                held.view,
-                resp.getResults(0).getStatus().getMessage());
+            return;
+          }
+          for (int i = 0; i < resp.getResultsCount() && i < held.size(); i++) {
+            if (resp.getResults(i).getStatus().getCode() != 0) {
+              log.warning(
+                  "ack of {} rejected; it will be delivered again: {}",
+                  held.get(i).view,
+                  resp.getResults(i).getStatus().getMessage());
+            }
           }
         });
   }

@@ -6,10 +6,13 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
 import io.sluice.protocol.v1.ConsumeRequest;
 import io.sluice.protocol.v1.ConsumeResponse;
+import io.sluice.protocol.v1.Deliveries;
 import io.sluice.protocol.v1.ReceiptResult;
+import io.sluice.protocol.v1.ReceiptResults;
 import io.sluice.protocol.v1.Reason;
 import io.sluice.protocol.v1.Subscribed;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -25,9 +28,11 @@ import org.apache.pekko.stream.QueueOfferResult;
 /**
  * One {@code Consume} stream. The client subscribes, then grants credit; the session pulls the
  * topic's queues in turn for at most the credit, and when no queue has anything it asks every queue
- * to say when a message arrives (no polling). Acks, nacks and renewals are answered with one {@link
- * ReceiptResult} each. Commands from the client are taken one at a time (stream backpressure) and
- * at most {@link #MAX_PENDING_RECEIPTS} receipt operations run at once.
+ * to say when a message arrives (no polling). What one pull returns goes out as one {@link
+ * Deliveries} frame. An ack command is settled with one call per queue it names and answered with
+ * one {@link ReceiptResults} frame (one result per handle); a nack or renew likewise. Commands from
+ * the client are taken one at a time (stream backpressure) and at most {@link
+ * #MAX_PENDING_RECEIPTS} receipt handles are being settled at once.
  */
 public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Command> {
 
@@ -63,7 +68,8 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     INSTANCE
   }
 
-  private record ReceiptDone(ReceiptResult result) implements Command {}
+  /** The results of one client command naming {@code handles} receipts. */
+  private record ReceiptsDone(List<ReceiptResult> results, int handles) implements Command {}
 
   static final int MAX_PENDING_RECEIPTS = 1024;
   private static final int MAX_PULL = 256;
@@ -112,7 +118,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
         .onMessage(PullDone.class, this::onPulled)
         .onMessageEquals(Woken.INSTANCE, this::onWoken)
         .onMessageEquals(WaitExpired.INSTANCE, this::onWoken)
-        .onMessage(ReceiptDone.class, this::onReceiptDone)
+        .onMessage(ReceiptsDone.class, this::onReceiptsDone)
         .onMessageEquals(ClientCompleted.INSTANCE, this::onClientCompleted)
         .onMessage(ClientFailed.class, failed -> {
           getContext().getLog().debug("consume stream input failed: {}", failed.failure().toString());
@@ -142,9 +148,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     switch (request.getCommandCase()) {
       case SUBSCRIBE -> subscribe(request);
       case CREDIT -> grant(request.getCredit().getMessages());
-      case ACK -> request.getAck().getReceiptHandlesList().forEach(
-          handle -> settle(handle, r -> deps.groups().ack(subscribed().group(), subscribed().topic().name(), r)
-              .thenApply(done -> ReceiptResults.ok(handle))));
+      case ACK -> ackAll(request.getAck().getReceiptHandlesList());
       case NACK -> {
         String handle = request.getNack().getReceiptHandle();
         long delay = request.getNack().getDelayMs();
@@ -153,7 +157,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
             throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "nack delay " + delay + " ms is negative");
           }
           return deps.groups().nack(subscribed().group(), subscribed().topic().name(), r, delay)
-              .thenApply(done -> ReceiptResults.ok(handle));
+              .thenApply(done -> ReceiptSettler.ok(handle));
         });
       }
       case RENEW -> {
@@ -162,7 +166,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
         settle(handle, r -> {
           Subscription.checkInvisible(invisibleMs);
           return deps.groups().changeInvisible(subscribed().group(), subscribed().topic().name(), r, invisibleMs)
-              .thenApply(renewed -> ReceiptResults.ok(handle).toBuilder()
+              .thenApply(renewed -> ReceiptSettler.ok(handle).toBuilder()
                   .setNewReceiptHandle(r.withNonce(renewed.nonce()).encode())
                   .build());
         });
@@ -203,12 +207,24 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     pullIfDue();
   }
 
-  /** Runs one receipt operation; its result (or refusal) goes back as a {@link ReceiptResult}. */
+  private void ackAll(List<String> handles) {
+    Subscription s = subscribed();
+    if (handles.isEmpty()) {
+      return; // nothing to settle, nothing to answer
+    }
+    pendingReceipts += handles.size();
+    getContext().pipeToSelf(
+        ReceiptSettler.ackAll(handles, s.topic(),
+            (queueId, receipts) -> deps.groups().ack(s.group(), s.topic().name(), queueId, receipts)),
+        (results, never) -> new ReceiptsDone(results, handles.size()));
+  }
+
+  /** Runs one nack or renew; its result (or refusal) goes back as a {@link ReceiptResults} of one. */
   private void settle(String handle, Function<ReceiptHandle, CompletionStage<ReceiptResult>> call) {
     subscribed();
     pendingReceipts++;
     getContext().pipeToSelf(
-        ReceiptResults.settle(handle, subscription.topic(), call), (result, never) -> new ReceiptDone(result));
+        ReceiptSettler.settle(handle, subscription.topic(), call), (result, never) -> new ReceiptsDone(List.of(result), 1));
   }
 
   /** The client half-closed: answer the receipt operations still running, then complete. */
@@ -221,9 +237,10 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     return this;
   }
 
-  private Behavior<Command> onReceiptDone(ReceiptDone done) {
-    pendingReceipts--;
-    emit(ConsumeResponse.newBuilder().setReceiptResult(done.result()).build());
+  private Behavior<Command> onReceiptsDone(ReceiptsDone done) {
+    pendingReceipts -= done.handles();
+    emit(ConsumeResponse.newBuilder()
+        .setReceiptResults(ReceiptResults.newBuilder().addAllResults(done.results())).build());
     if (clientDone && pendingReceipts == 0) {
       out.complete();
       return Behaviors.stopped();
@@ -260,11 +277,13 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     if (done.failure() != null) {
       getContext().getLog().warn("pull for group {} on topic {} failed: {}",
           subscription.group(), subscription.topic().name(), done.failure().toString());
-    } else {
+    } else if (!done.pulled().deliveries().isEmpty()) {
+      Deliveries.Builder batch = Deliveries.newBuilder();
       for (GroupQueue.Delivered d : done.pulled().deliveries()) {
-        emit(ConsumeResponse.newBuilder().setDelivery(GroupQueues.toDelivery(d)).build());
-        delivered++;
+        batch.addDeliveries(GroupQueues.toDelivery(d));
       }
+      delivered = batch.getDeliveriesCount();
+      emit(ConsumeResponse.newBuilder().setDeliveries(batch).build());
     }
     credit -= delivered;
     emptyPulls = delivered > 0 ? 0 : emptyPulls + 1;

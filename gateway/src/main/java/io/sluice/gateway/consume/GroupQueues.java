@@ -6,6 +6,7 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.Reason;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -51,10 +52,11 @@ public final class GroupQueues {
         replyTo -> new Queue.ForGroup(group, new GroupQueue.AwaitMessages(deadlineMs, replyTo)), left);
   }
 
-  public CompletionStage<Done> ack(String group, String topic, ReceiptHandle handle) {
-    return receiptCall(queue(topic, handle.queueId()).askWithStatus(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.Ack(handle.offset(), handle.nonce(), replyTo)),
-        askTimeout));
+  /** Acks deliveries of one queue in one command; the reply names the refused receipts. */
+  public CompletionStage<GroupQueue.Acked> ack(
+      String group, String topic, int queueId, List<GroupQueue.Receipt> receipts) {
+    return queue(topic, queueId).ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Ack(receipts, replyTo)), askTimeout);
   }
 
   public CompletionStage<Done> nack(String group, String topic, ReceiptHandle handle, long delayMs) {

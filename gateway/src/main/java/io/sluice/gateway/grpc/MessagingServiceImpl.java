@@ -9,7 +9,7 @@ import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.ConsumeSession;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.gateway.consume.ReceiptHandle;
-import io.sluice.gateway.consume.ReceiptResults;
+import io.sluice.gateway.consume.ReceiptSettler;
 import io.sluice.gateway.consume.ReceivePath;
 import io.sluice.gateway.consume.Subscription;
 import io.sluice.gateway.produce.ProducePath;
@@ -25,13 +25,10 @@ import io.sluice.protocol.v1.ProduceRequest;
 import io.sluice.protocol.v1.ProduceResponse;
 import io.sluice.protocol.v1.QueryRouteRequest;
 import io.sluice.protocol.v1.QueryRouteResponse;
-import io.sluice.protocol.v1.ReceiptResult;
 import io.sluice.protocol.v1.ReceiveRequest;
 import io.sluice.protocol.v1.ReceiveResponse;
 import io.sluice.protocol.v1.SendRequest;
 import io.sluice.protocol.v1.SendResponse;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -119,14 +116,9 @@ public final class MessagingServiceImpl implements MessagingService {
     return Calls.unary(() -> {
       Names.check("consumer group", request.getGroup());
       TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
-      List<CompletableFuture<ReceiptResult>> results = new ArrayList<>();
-      for (String handle : request.getReceiptHandlesList()) {
-        results.add(ReceiptResults.settle(handle, topic, r -> groups.ack(request.getGroup(), request.getTopic(), r)
-            .thenApply(done -> ReceiptResults.ok(handle))));
-      }
-      return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new))
-          .thenApply(done -> AckResponse.newBuilder()
-              .addAllResults(results.stream().map(CompletableFuture::join).toList()).build());
+      return ReceiptSettler.ackAll(request.getReceiptHandlesList(), topic,
+              (queueId, receipts) -> groups.ack(request.getGroup(), topic.name(), queueId, receipts))
+          .thenApply(results -> AckResponse.newBuilder().addAllResults(results).build());
     });
   }
 
