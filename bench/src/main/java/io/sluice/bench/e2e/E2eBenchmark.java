@@ -135,7 +135,8 @@ public final class E2eBenchmark {
       for (int n : options.producerCounts()) {
         list.add(
             new Scenario(
-                "pipelined  " + n + " producer" + (n == 1 ? "" : "s") + ", sendAsync()",
+                "pipelined  " + n + " producer" + (n == 1 ? "" : "s") + ", sendAsync()"
+                    + (options.rate() > 0 ? String.format(Locale.ROOT, " at %,.0f/s", options.rate()) : ""),
                 Kind.PIPELINED,
                 n));
       }
@@ -217,7 +218,8 @@ public final class E2eBenchmark {
           s.kind() == Kind.SYNC
               ? ProducerLoad.sync(newClient, TOPIC, options.messageSize(), s.parallelism())
               : ProducerLoad.pipelined(
-                  newClient, TOPIC, options.messageSize(), s.parallelism(), options.maxInFlightMib());
+                  newClient, TOPIC, options.messageSize(), s.parallelism(), options.maxInFlightMib(),
+                  options.rate());
       String jfrBase = s.slug() + "-run" + run;
       if (options.profileDir() != null) {
         startBrokerRecording(broker, options.profileDir().resolve(jfrBase + "-broker.jfr"));
@@ -322,7 +324,7 @@ public final class E2eBenchmark {
       Scenario s, int run, BrokerProcess broker, SluiceClient admin, Supplier<SluiceClient> newClient)
       throws Exception {
     ProducerLoad fill =
-        ProducerLoad.pipelined(newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib());
+        ProducerLoad.pipelined(newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib(), 0);
     long f0 = System.nanoTime();
     fill.start();
     Thread.sleep(options.window().toMillis());

@@ -22,6 +22,8 @@ import java.util.Set;
  * @param consumerThreads listener threads per consumer
  * @param consumerCache credit window ({@code maxCachedMessages}) per consumer
  * @param maxInFlightMib producer buffer ({@code maxInFlightBytes}) of each pipelined producer
+ * @param rate messages per second all pipelined producers together are paced to; 0 for as fast as
+ *     they can
  * @param messageSize body bytes per message
  * @param drain how long to wait, after the producers stop, for the consumers to catch up
  * @param profileDir where to write JFR recordings of the measured windows (broker and client), or
@@ -41,6 +43,7 @@ public record E2eOptions(
     int consumerThreads,
     int consumerCache,
     int maxInFlightMib,
+    double rate,
     int messageSize,
     Duration drain,
     Path profileDir) {
@@ -58,12 +61,15 @@ public record E2eOptions(
           "usage: bench/run.sh e2e [--quick] [--runs N] [--warmup SECONDS] [--measure SECONDS]",
           "                        [--only sync,pipelined,drain] [--sync-threads N] [--producers 1,2,4]",
           "                        [--consumers M] [--consumer-threads N] [--consumer-cache N]",
-          "                        [--max-in-flight-mib N] [--message-size BYTES] [--drain SECONDS]",
+          "                        [--max-in-flight-mib N] [--rate MSG_PER_S] [--message-size BYTES]",
+          "                        [--drain SECONDS]",
           "                        [--broker-java-opts \"...\"] [--profile DIR] [--dir PATH]",
           "                        [--broker-jar PATH (run.sh passes it)]",
-          "  defaults: 30 s warm-up, 20 s measured, 3 runs; sync with 32 threads; pipelined with",
+          "  defaults: 60 s warm-up, 20 s measured, 3 runs; sync with 32 threads; pipelined with",
           "            1, 2 and 4 producers; 2 consumers x 4 threads, cache 1024; 1024-byte bodies;",
           "            broker JVM " + DEFAULT_BROKER_JAVA_OPTS + "; drain timeout 10 s",
+          "  --rate:   pace the pipelined producers to this total rate (default: unpaced); the",
+          "            sustained-load form of the target: does consumption keep up at that rate?",
           "  --quick:  3 s warm-up, 5 s measured, 1 run, drain 5 s",
           "  --profile DIR: JFR (settings=profile) of each measured window, broker and client, and",
           "                 each run's broker log and GC log",
@@ -75,9 +81,10 @@ public record E2eOptions(
     Path brokerJar = null;
     String brokerJavaOpts = DEFAULT_BROKER_JAVA_OPTS;
     Path dir = Path.of(System.getProperty("java.io.tmpdir"));
-    // 30 s: on 2 vCPUs the broker's C2 compiler is still busy for about 35 s after start (see
-    // bench/README.md); a 5 s warm-up measures JIT warm-up more than the broker.
-    Duration warmUp = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(30);
+    // 60 s: on 2 vCPUs under produce and consume load the broker's JIT compilers stay busy for
+    // about 50 s after start (jstat -compiler, see bench/README.md); a shorter warm-up measures
+    // compilation more than the broker.
+    Duration warmUp = quick ? Duration.ofSeconds(3) : Duration.ofSeconds(60);
     Duration window = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(20);
     int runs = quick ? 1 : 3;
     Set<String> scenarios = DEFAULT_SCENARIOS;
@@ -87,6 +94,7 @@ public record E2eOptions(
     int consumerThreads = 4;
     int consumerCache = 1024;
     int maxInFlightMib = 16;
+    double rate = 0;
     int messageSize = 1024;
     Duration drain = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10);
     Path profileDir = null;
@@ -144,6 +152,9 @@ public record E2eOptions(
         case "--max-in-flight-mib":
           maxInFlightMib = Integer.parseInt(value(args, ++i, a));
           break;
+        case "--rate":
+          rate = Double.parseDouble(value(args, ++i, a));
+          break;
         case "--message-size":
           messageSize = Integer.parseInt(value(args, ++i, a));
           break;
@@ -159,6 +170,9 @@ public record E2eOptions(
     }
     if (runs < 1 || syncThreads < 1 || consumers < 0 || consumerThreads < 1 || consumerCache < 1) {
       throw new IllegalArgumentException("counts must be positive\n" + USAGE);
+    }
+    if (rate < 0) {
+      throw new IllegalArgumentException("--rate must not be negative\n" + USAGE);
     }
     if (messageSize < 16) {
       throw new IllegalArgumentException("--message-size must be at least 16 (the stamp)");
@@ -180,6 +194,7 @@ public record E2eOptions(
         consumerThreads,
         consumerCache,
         maxInFlightMib,
+        rate,
         messageSize,
         drain,
         profileDir);

@@ -9,11 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * The producing side of a scenario, closed-loop (no rate limit, no coordinated-omission
- * correction).
+ * The producing side of a scenario: closed-loop, or for pipelined producers paced to a total rate
+ * (open-loop; the latency stamp is the actual send time, no coordinated-omission correction).
  *
  * <ul>
  *   <li>{@link #sync}: {@code threads} threads share one producer of one client (one connection),
@@ -28,6 +29,9 @@ import java.util.function.Supplier;
  * includes any wait for buffer space and for the linger).
  */
 final class ProducerLoad {
+  /** A paced producer behind schedule sends at most this much of the backlog at full speed. */
+  private static final long MAX_CATCH_UP_NANOS = 10_000_000;
+
   private final String topic;
   private final int messageSize;
   private final List<SluiceClient> clients = new ArrayList<>();
@@ -61,7 +65,13 @@ final class ProducerLoad {
   }
 
   static ProducerLoad pipelined(
-      Supplier<SluiceClient> newClient, String topic, int messageSize, int producers, int maxInFlightMib) {
+      Supplier<SluiceClient> newClient,
+      String topic,
+      int messageSize,
+      int producers,
+      int maxInFlightMib,
+      double totalRate) {
+    double ratePerProducer = totalRate / producers;
     ProducerLoad load = new ProducerLoad(topic, messageSize, true);
     ProducerSettings settings =
         ProducerSettings.builder()
@@ -73,7 +83,8 @@ final class ProducerLoad {
       load.clients.add(client);
       Producer producer = client.newProducer(settings);
       load.producers.add(producer);
-      load.threads.add(new Thread(() -> load.sendAsyncLoop(producer), "bench-producer-" + i));
+      load.threads.add(
+          new Thread(() -> load.sendAsyncLoop(producer, ratePerProducer), "bench-producer-" + i));
     }
     return load;
   }
@@ -97,9 +108,24 @@ final class ProducerLoad {
     }
   }
 
-  private void sendAsyncLoop(Producer producer) {
+  /** Sends as fast as the producer takes messages, or paced to {@code rate} per second if positive. */
+  private void sendAsyncLoop(Producer producer, double rate) {
     byte[] body = Stamp.randomBody(messageSize);
+    long start = System.nanoTime();
+    long sent = 0;
     while (running) {
+      if (rate > 0) {
+        long late = System.nanoTime() - (start + (long) (sent * 1e9 / rate));
+        if (late < 0) {
+          LockSupport.parkNanos(-late);
+          continue;
+        }
+        if (late > MAX_CATCH_UP_NANOS) {
+          // fell behind (a GC, a full buffer): skip the missed sends rather than burst them
+          start += late - MAX_CATCH_UP_NANOS;
+        }
+      }
+      sent++;
       long t0 = System.nanoTime();
       Stamp.write(body, t0);
       try {
