@@ -7,17 +7,23 @@ import java.util.concurrent.CompletionStage;
  * Sends messages. Create with {@link SluiceClient#newProducer()}; thread-safe, meant to be shared
  * by all threads of an application.
  *
- * <p>Two paths:
+ * <p>Both ways of sending go over one {@code Produce} stream per producer, through one
+ * accumulator, as Kafka's producer does: messages are batched by size ({@link
+ * ProducerSettings#batchSizeBytes()}), at most {@link ProducerSettings#maxInFlightRequests()}
+ * batches are sent and unanswered at once, and while that many are, new messages gather into the
+ * next batch, which leaves when one is answered.
  *
  * <ul>
- *   <li>{@link #sendAsync} is pipelined over one {@code Produce} stream per producer: messages are
- *       batched by size ({@link ProducerSettings#batchSizeBytes()}) and a short linger ({@link
- *       ProducerSettings#linger()}), as Kafka's producer does, and many batches are in flight at
- *       once, bounded by {@link ProducerSettings#maxInFlightBytes()}. It is not retried by the
- *       client; a failure surfaces as a typed exception in the returned stage.
- *   <li>{@link #send(Message)} and {@link #send(List)} use the unary {@code Send} call and wait;
- *       they are retried on {@link Reason#BROKER_BUSY} and {@code UNAVAILABLE} with exponential
- *       backoff, keeping the message ids.
+ *   <li>{@link #sendAsync} is pipelined: its messages also wait up to a short linger ({@link
+ *       ProducerSettings#linger()}) for more, and the bytes not yet acknowledged are bounded by
+ *       {@link ProducerSettings#maxInFlightBytes()}. It is not retried by the client; a failure
+ *       surfaces as a typed exception in the returned stage.
+ *   <li>{@link #send(Message)} and {@link #send(List)} wait for the receipts. Their messages never
+ *       linger: they leave at once when the stream has room, else with the next batch (taking any
+ *       lingering pipelined messages along). They are retried on {@link Reason#BROKER_BUSY} and
+ *       {@code UNAVAILABLE} (including a failed stream; the retry goes on a new one) with
+ *       exponential backoff, keeping the message ids. Each attempt waits at most the request
+ *       timeout.
  * </ul>
  */
 public interface Producer extends AutoCloseable {
@@ -26,19 +32,24 @@ public interface Producer extends AutoCloseable {
    *
    * @param message the message
    * @return where it was stored
-   * @throws SluiceException (a subclass where one fits) if the broker rejected it or no broker
-   *     answered within the attempts
+   * @throws SluiceException (a subclass where one fits) if the broker rejected it, no broker
+   *     answered within the attempts, or an attempt got no receipt within the request timeout
+   *     ({@link BrokerUnavailableException} with status {@code DEADLINE_EXCEEDED}, not retried: the
+   *     message may have been stored)
+   * @throws IllegalStateException if the producer is closed
    */
   SendReceipt send(Message message);
 
   /**
-   * Sends a batch in one unary call and waits until every message is stored or rejected. Messages
-   * rejected with {@link Reason#BROKER_BUSY} are resent (alone) within the retry attempts.
+   * Sends messages together (in one request when they fit in a batch) and waits until every one is
+   * stored or rejected. Only the messages rejected with {@link Reason#BROKER_BUSY} or lost with a
+   * failed stream are resent, within the retry attempts.
    *
    * @param messages the messages, not empty
    * @return one receipt per message, in order
-   * @throws SluiceException the failure of the first rejected message (the others are attached as
-   *     suppressed exceptions); messages not rejected were stored
+   * @throws SluiceException the failure of the first rejected message, of the same type (the
+   *     others are attached as suppressed exceptions); messages not rejected were stored
+   * @throws IllegalStateException if the producer is closed
    */
   List<SendReceipt> send(List<Message> messages);
 
@@ -61,7 +72,11 @@ public interface Producer extends AutoCloseable {
    */
   CompletionStage<SendReceipt> sendAsync(Message message);
 
-  /** Sends the messages waiting for their linger now. Does not wait for their receipts. */
+  /**
+   * Hands the messages waiting for their linger to the stream now (they still wait there while
+   * {@link ProducerSettings#maxInFlightRequests()} batches are unanswered). Does not wait for their
+   * receipts.
+   */
   void flush();
 
   /**

@@ -4,19 +4,27 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Tuning of a {@link Producer}'s pipelined path ({@link Producer#sendAsync}).
+ * Tuning of a {@link Producer}'s {@code Produce} stream, which carries both {@link
+ * Producer#sendAsync} and {@link Producer#send}.
  *
  * @param batchSizeBytes a batch is sent once it holds this many bytes (encoded messages); default
  *     256 KiB. A message larger than this travels alone.
- * @param linger how long the first message of a batch waits for more; default 1 ms. Zero sends
- *     every message on its own.
+ * @param linger how long the first {@code sendAsync} message of a batch waits for more; default 1
+ *     ms. Zero: a batch leaves as soon as the stream has room for it. {@code send} never lingers.
  * @param maxInFlightBytes bytes handed to {@code sendAsync} and not yet acknowledged by the broker;
  *     default 16 MiB. A single message larger than this is rejected.
  * @param maxBlock how long {@code sendAsync} blocks when the in-flight bytes are exhausted; default
  *     zero: fail at once with {@link BrokerBusyException}
+ * @param maxInFlightRequests batches sent on the stream and not yet answered; default 8, the
+ *     gateway's default {@code produce-pipelining} (more would only wait at the broker). While the
+ *     stream is full, messages gather into the next batch, which leaves when a batch is answered.
  */
 public record ProducerSettings(
-    int batchSizeBytes, Duration linger, long maxInFlightBytes, Duration maxBlock) {
+    int batchSizeBytes,
+    Duration linger,
+    long maxInFlightBytes,
+    Duration maxBlock,
+    int maxInFlightRequests) {
 
   /** Settings with every default. */
   public static final ProducerSettings DEFAULTS = builder().build();
@@ -28,6 +36,7 @@ public record ProducerSettings(
    * @param linger not negative
    * @param maxInFlightBytes at least {@code batchSizeBytes}, at most {@link Integer#MAX_VALUE}
    * @param maxBlock not negative
+   * @param maxInFlightRequests positive
    */
   public ProducerSettings {
     Objects.requireNonNull(linger, "linger");
@@ -41,6 +50,10 @@ public record ProducerSettings(
     if (maxInFlightBytes < batchSizeBytes || maxInFlightBytes > Integer.MAX_VALUE) {
       throw new IllegalArgumentException(
           "maxInFlightBytes must be in [batchSizeBytes, 2^31-1]: " + maxInFlightBytes);
+    }
+    if (maxInFlightRequests <= 0) {
+      throw new IllegalArgumentException(
+          "maxInFlightRequests must be positive: " + maxInFlightRequests);
     }
   }
 
@@ -59,6 +72,7 @@ public record ProducerSettings(
     private Duration linger = Duration.ofMillis(1);
     private long maxInFlightBytes = 16L * 1024 * 1024;
     private Duration maxBlock = Duration.ZERO;
+    private int maxInFlightRequests = 8;
 
     private Builder() {}
 
@@ -107,12 +121,24 @@ public record ProducerSettings(
     }
 
     /**
+     * Sets how many batches may be sent and unanswered at once.
+     *
+     * @param maxInFlightRequests at least 1
+     * @return this builder
+     */
+    public Builder maxInFlightRequests(int maxInFlightRequests) {
+      this.maxInFlightRequests = maxInFlightRequests;
+      return this;
+    }
+
+    /**
      * Builds the settings.
      *
      * @return the settings
      */
     public ProducerSettings build() {
-      return new ProducerSettings(batchSizeBytes, linger, maxInFlightBytes, maxBlock);
+      return new ProducerSettings(
+          batchSizeBytes, linger, maxInFlightBytes, maxBlock, maxInFlightRequests);
     }
   }
 }

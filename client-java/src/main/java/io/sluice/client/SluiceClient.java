@@ -28,7 +28,8 @@ import org.apache.pekko.actor.ClassicActorSystemProvider;
  * <p>Connections: the client uses one endpoint at a time (the first of the list) and moves to the
  * next when a call fails with {@code UNAVAILABLE}. Unary calls have the request timeout as their
  * deadline and are retried on {@code UNAVAILABLE} and {@link Reason#BROKER_BUSY} with exponential
- * backoff (with jitter), up to {@link Builder#maxAttempts} attempts in all.
+ * backoff (with jitter), up to {@link Builder#maxAttempts} attempts in all; so are the messages of
+ * {@code Producer.send}, which go over the producer's stream.
  *
  * <p>Runtime: the client runs on a Pekko {@code ActorSystem}. Pass the application's own with
  * {@link Builder#actorSystem}; otherwise the client creates one named {@code sluice-client}
@@ -203,8 +204,9 @@ public final class SluiceClient implements AutoCloseable {
     }
 
     /**
-     * Sets the deadline of each unary call (receive: plus its await) and the time the producer
-     * waits for a pipelined batch's receipts; default 10 s.
+     * Sets the deadline of each unary call (receive: plus its await), the time the producer waits
+     * for a batch's receipts, and the most one attempt of {@code Producer.send} waits; default 10
+     * s.
      *
      * @param requestTimeout positive
      * @return this builder
@@ -215,8 +217,9 @@ public final class SluiceClient implements AutoCloseable {
     }
 
     /**
-     * Sets how many times a unary call is tried in all when it fails with {@code UNAVAILABLE} or
-     * {@link Reason#BROKER_BUSY}; default 3. 1 disables retries.
+     * Sets how many times a unary call or a message of {@code Producer.send} is tried in all when
+     * it fails with {@code UNAVAILABLE} or {@link Reason#BROKER_BUSY}; default 3. 1 disables
+     * retries.
      *
      * @param maxAttempts at least 1
      * @return this builder

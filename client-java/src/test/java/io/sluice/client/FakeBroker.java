@@ -46,6 +46,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -71,17 +72,20 @@ import org.apache.pekko.stream.javadsl.Source;
  * Behaviour is chosen by topic name so tests need no shared switches:
  *
  * <ul>
- *   <li>{@code missing}: per-item TOPIC_NOT_FOUND; {@code missing-rpc}: the whole Send fails with
- *       NOT_FOUND and trailer TOPIC_NOT_FOUND
- *   <li>{@code stall}: produce requests are never answered
- *   <li>{@code explode}: the produce stream fails with UNAVAILABLE
- *   <li>{@code hang}: Send never answers
- *   <li>{@code busy}: the first two Send calls of a message id fail with BROKER_BUSY
- *   <li>{@code item-busy}: the second message of a Send is rejected BROKER_BUSY on its first try
+ *   <li>{@code missing}: per-item TOPIC_NOT_FOUND; {@code missing-rpc}: the produce stream fails
+ *       with NOT_FOUND and trailer TOPIC_NOT_FOUND
+ *   <li>{@code stall}: the request is never answered, nor is any after it on its stream
+ *   <li>{@code explode}: the produce stream fails with UNAVAILABLE; a topic starting with {@code
+ *       explode-once} does so on its first request only, before storing anything
+ *   <li>{@code busy}: the first two attempts of a message id are rejected BROKER_BUSY
+ *   <li>{@code item-busy}: the second message of a request is rejected BROKER_BUSY on its first try
+ *   <li>a topic in {@link #gates}: its requests are answered once the gate completes
  *   <li>bodies above {@link #MAX_BODY_BYTES}: per-item MESSAGE_TOO_LARGE
  * </ul>
  *
- * Consume behaviour comes from a {@link ConsumeScript} set before the consumer starts.
+ * Requests of one stream are handled one at a time, in order. The unary {@code Send} is refused
+ * (UNIMPLEMENTED): the client sends everything over {@code Produce}. Consume behaviour comes from a
+ * {@link ConsumeScript} set before the consumer starts.
  */
 final class FakeBroker implements MessagingService, AdminService {
   static final int MAX_BODY_BYTES = 64 * 1024;
@@ -93,7 +97,9 @@ final class FakeBroker implements MessagingService, AdminService {
   final AtomicInteger consumeStreams = new AtomicInteger();
   final Map<String, AtomicInteger> produceFramesByTopic = new ConcurrentHashMap<>();
   final Map<String, AtomicLong> offsets = new ConcurrentHashMap<>();
-  final Map<String, AtomicInteger> sendAttemptsById = new ConcurrentHashMap<>();
+  final Map<String, AtomicInteger> attemptsById = new ConcurrentHashMap<>();
+  final Map<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
+  private final Set<String> exploded = ConcurrentHashMap.newKeySet();
   final Map<String, Topic> topics = new ConcurrentHashMap<>();
   volatile ConsumeScript consumeScript;
   final SimpleQueue simple = new SimpleQueue();
@@ -183,52 +189,40 @@ final class FakeBroker implements MessagingService, AdminService {
   @Override
   public Source<ProduceResponse, NotUsed> produce(Source<ProduceRequest, NotUsed> in) {
     produceStreams.incrementAndGet();
-    return in.mapConcat(
-        req -> {
-          String topic = req.getMessagesCount() == 0 ? "" : req.getMessages(0).getTopic();
-          produceFramesByTopic.computeIfAbsent(topic, t -> new AtomicInteger()).incrementAndGet();
-          if (topic.equals("stall")) {
-            return List.of();
-          }
-          if (topic.equals("explode")) {
-            throw failure(Status.UNAVAILABLE, "STORAGE_ERROR", "fake broker lost its disk");
-          }
-          ProduceResponse.Builder resp = ProduceResponse.newBuilder();
-          for (Message m : req.getMessagesList()) {
-            resp.addReceipts(store(m));
-          }
-          return List.of(resp.build());
-        });
+    return in.mapAsync(1, this::answer);
   }
 
-  @Override
-  public CompletionStage<SendResponse> send(SendRequest in) {
-    String topic = in.getMessagesCount() == 0 ? "" : in.getMessages(0).getTopic();
-    for (Message m : in.getMessagesList()) {
-      sendAttemptsById
-          .computeIfAbsent(m.getMessageId(), id -> new AtomicInteger())
-          .incrementAndGet();
+  private CompletionStage<ProduceResponse> answer(ProduceRequest req) {
+    String topic = req.getMessagesCount() == 0 ? "" : req.getMessages(0).getTopic();
+    produceFramesByTopic.computeIfAbsent(topic, t -> new AtomicInteger()).incrementAndGet();
+    for (Message m : req.getMessagesList()) {
+      attemptsById.computeIfAbsent(m.getMessageId(), id -> new AtomicInteger()).incrementAndGet();
     }
-    if (topic.equals("hang")) {
+    if (topic.equals("stall")) {
       return new CompletableFuture<>();
     }
+    if (topic.equals("explode") || (topic.startsWith("explode-once") && exploded.add(topic))) {
+      throw failure(Status.UNAVAILABLE, "STORAGE_ERROR", "fake broker lost its disk");
+    }
     if (topic.equals("missing-rpc")) {
-      return CompletableFuture.failedFuture(
-          failure(Status.NOT_FOUND, "TOPIC_NOT_FOUND", "topic missing-rpc does not exist"));
+      throw failure(Status.NOT_FOUND, "TOPIC_NOT_FOUND", "topic missing-rpc does not exist");
     }
-    if (topic.equals("busy") && sendAttemptsById.get(in.getMessages(0).getMessageId()).get() <= 2) {
-      return CompletableFuture.failedFuture(
-          failure(Status.RESOURCE_EXHAUSTED, "BROKER_BUSY", "fake broker is busy"));
-    }
-    SendResponse.Builder resp = SendResponse.newBuilder();
-    for (int i = 0; i < in.getMessagesCount(); i++) {
-      Message m = in.getMessages(i);
-      if (topic.equals("item-busy")
-          && sendAttemptsById.get(m.getMessageId()).get() == 1
-          && i == 1) {
+    CompletableFuture<Void> gate = gates.getOrDefault(topic, CompletableFuture.completedFuture(null));
+    return gate.thenApply(open -> storeAll(req));
+  }
+
+  private ProduceResponse storeAll(ProduceRequest req) {
+    String topic = req.getMessages(0).getTopic();
+    ProduceResponse.Builder resp = ProduceResponse.newBuilder();
+    for (int i = 0; i < req.getMessagesCount(); i++) {
+      Message m = req.getMessages(i);
+      int attempt = attemptsById.get(m.getMessageId()).get();
+      if ((topic.equals("busy") && attempt <= 2)
+          || (topic.equals("item-busy") && attempt == 1 && i == 1)) {
         resp.addReceipts(
             SendReceipt.newBuilder()
                 .setMessageId(m.getMessageId())
+                .setTopic(topic)
                 .setStatus(
                     itemStatus(
                         Status.Code.RESOURCE_EXHAUSTED,
@@ -238,7 +232,12 @@ final class FakeBroker implements MessagingService, AdminService {
         resp.addReceipts(store(m));
       }
     }
-    return CompletableFuture.completedFuture(resp.build());
+    return resp.build();
+  }
+
+  @Override
+  public CompletionStage<SendResponse> send(SendRequest in) {
+    return CompletableFuture.failedFuture(new GrpcServiceException(Status.UNIMPLEMENTED));
   }
 
   @Override

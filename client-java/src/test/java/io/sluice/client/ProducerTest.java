@@ -12,7 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
 import org.junit.jupiter.api.AfterAll;
@@ -197,7 +202,7 @@ class ProducerTest {
       assertEquals(m.messageId(), r.messageId());
     }
     assertEquals(
-        3, broker.sendAttemptsById.get(m.messageId()).get(), "two busy answers, one success");
+        3, broker.attemptsById.get(m.messageId()).get(), "two busy answers, one success");
   }
 
   @Test
@@ -213,23 +218,23 @@ class ProducerTest {
       Message m = message("busy", 0);
       BrokerBusyException e = assertThrows(BrokerBusyException.class, () -> producer.send(m));
       assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.statusCode());
-      assertEquals(2, broker.sendAttemptsById.get(m.messageId()).get());
+      assertEquals(2, broker.attemptsById.get(m.messageId()).get());
     }
   }
 
   @Test
-  void syncSendMapsTheReasonTrailerOfAFailedCall() {
+  void syncSendMapsTheReasonTrailerOfAFailedStreamWithoutRetryingIt() {
+    Message m = message("missing-rpc", 0);
     try (Producer producer = client.newProducer()) {
-      TopicNotFoundException e =
-          assertThrows(
-              TopicNotFoundException.class, () -> producer.send(message("missing-rpc", 0)));
+      TopicNotFoundException e = assertThrows(TopicNotFoundException.class, () -> producer.send(m));
       assertEquals(Reason.TOPIC_NOT_FOUND, e.reason());
       assertEquals(Status.Code.NOT_FOUND, e.statusCode());
     }
+    assertEquals(1, broker.attemptsById.get(m.messageId()).get());
   }
 
   @Test
-  void batchSendThrowsTheFirstRejectionAndStoresTheRest() {
+  void batchSendThrowsTheFirstRejectionWithTheOthersSuppressedAndStoresTheRest() {
     List<Message> batch =
         List.of(
             message("orders-batch", 0),
@@ -237,11 +242,18 @@ class ProducerTest {
                 .topic("orders-batch")
                 .body(new byte[FakeBroker.MAX_BODY_BYTES + 1])
                 .build(),
-            message("orders-batch", 2));
+            message("missing", 2),
+            message("orders-batch", 3));
     try (Producer producer = client.newProducer()) {
-      assertThrows(MessageTooLargeException.class, () -> producer.send(batch));
+      MessageTooLargeException e =
+          assertThrows(MessageTooLargeException.class, () -> producer.send(batch));
+      assertEquals(1, e.getSuppressed().length);
+      assertInstanceOf(TopicNotFoundException.class, e.getSuppressed()[0]);
     }
     assertEquals(2, broker.offsets.get("orders-batch").get());
+    for (Message m : batch) {
+      assertEquals(1, broker.attemptsById.get(m.messageId()).get(), "rejections are not retried");
+    }
   }
 
   @Test
@@ -256,13 +268,139 @@ class ProducerTest {
     for (int i = 0; i < 3; i++) {
       assertEquals(batch.get(i).messageId(), receipts.get(i).messageId());
     }
-    assertEquals(1, broker.sendAttemptsById.get(batch.get(0).messageId()).get());
-    assertEquals(2, broker.sendAttemptsById.get(batch.get(1).messageId()).get());
-    assertEquals(1, broker.sendAttemptsById.get(batch.get(2).messageId()).get());
+    assertEquals(1, broker.attemptsById.get(batch.get(0).messageId()).get());
+    assertEquals(2, broker.attemptsById.get(batch.get(1).messageId()).get());
+    assertEquals(1, broker.attemptsById.get(batch.get(2).messageId()).get());
+  }
+
+  @Test
+  void syncSendsFromManyThreadsGetTheirOwnReceiptsAndShareBatches() throws Exception {
+    String topic = "orders-threads";
+    int threads = 32;
+    int perThread = 100;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    Set<Long> offsets = ConcurrentHashMap.newKeySet();
+    try (Producer producer = client.newProducer()) {
+      List<Future<?>> senders = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        senders.add(
+            pool.submit(
+                () -> {
+                  long previous = -1;
+                  for (int i = 0; i < perThread; i++) {
+                    Message m = message(topic, thread * perThread + i);
+                    SendReceipt r = producer.send(m);
+                    assertEquals(m.messageId(), r.messageId());
+                    assertEquals(topic, r.topic());
+                    assertTrue(r.offset() > previous, "one thread's sends are stored in order");
+                    assertTrue(offsets.add(r.offset()), "offset " + r.offset() + " given twice");
+                    previous = r.offset();
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : senders) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    int messages = threads * perThread;
+    assertEquals(messages, offsets.size());
+    assertEquals(messages, broker.offsets.get(topic).get(), "each message stored once");
+    int frames = broker.framesFor(topic);
+    assertTrue(frames < messages, "expected shared batches, got " + frames + " frames");
+  }
+
+  @Test
+  void whileTheStreamIsFullNewMessagesGatherIntoTheBatchThatLeavesOnTheNextAnswer()
+      throws Exception {
+    String topic = "orders-gated";
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    broker.gates.put(topic, gate);
+    ProducerSettings oneInFlight =
+        ProducerSettings.builder().linger(Duration.ZERO).maxInFlightRequests(1).build();
+    List<CompletableFuture<SendReceipt>> futures = new ArrayList<>();
+    try (Producer producer = client.newProducer(oneInFlight)) {
+      for (int i = 0; i < 10; i++) {
+        futures.add(producer.sendAsync(message(topic, i)).toCompletableFuture());
+      }
+      gate.complete(null);
+      for (int i = 0; i < 10; i++) {
+        assertEquals(i, join(futures.get(i)).offset());
+      }
+    }
+    assertEquals(2, broker.framesFor(topic), "the first message alone, the nine others together");
+  }
+
+  @Test
+  void syncSendDoesNotWaitForTheLingerAndTakesLingeringMessagesAlong() throws Exception {
+    String topic = "orders-no-linger";
+    ProducerSettings longLinger = ProducerSettings.builder().linger(Duration.ofMinutes(5)).build();
+    try (Producer producer = client.newProducer(longLinger)) {
+      CompletionStage<SendReceipt> lingering = producer.sendAsync(message(topic, 0));
+      SendReceipt r = producer.send(message(topic, 1));
+      assertEquals(1, r.offset());
+      assertEquals(0, join(lingering).offset());
+    }
+    assertEquals(1, broker.framesFor(topic));
+  }
+
+  @Test
+  void aStreamFailureMidSendIsRetriedOnANewStreamKeepingEachIdOnce() throws Exception {
+    String topic = "explode-once-sync";
+    int threads = 8;
+    int perList = 5;
+    int streamsBefore = broker.produceStreams.get();
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    List<Message> all = new ArrayList<>();
+    try (Producer producer = client.newProducer()) {
+      List<Future<?>> senders = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        List<Message> list = new ArrayList<>();
+        for (int i = 0; i < perList; i++) {
+          list.add(message(topic, t * perList + i));
+        }
+        all.addAll(list);
+        senders.add(
+            pool.submit(
+                () -> {
+                  List<SendReceipt> receipts = producer.send(list);
+                  assertEquals(perList, receipts.size());
+                  for (int i = 0; i < perList; i++) {
+                    assertEquals(list.get(i).messageId(), receipts.get(i).messageId());
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : senders) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(all.size(), broker.offsets.get(topic).get(), "each message stored once");
+    assertEquals(2, broker.produceStreams.get() - streamsBefore, "the failed stream was replaced");
+    int resent = 0;
+    for (Message m : all) {
+      int attempts = broker.attemptsById.get(m.messageId()).get();
+      assertTrue(attempts <= 2, m.messageId() + " was sent " + attempts + " times");
+      resent += attempts - 1;
+    }
+    assertTrue(resent > 0, "the messages of the failed request were sent again");
+  }
+
+  /** Loads and compiles the client and broker paths, so a short request timeout measures the fake. */
+  void warmUp() {
+    try (Producer producer = client.newProducer()) {
+      producer.send(message("orders-warm-up", 0));
+    }
   }
 
   @Test
   void syncSendFailsWithTheRequestTimeoutAndIsNotRetried() {
+    warmUp();
     try (SluiceClient impatient =
             SluiceClient.builder()
                 .endpoints(broker.endpoint())
@@ -270,16 +408,17 @@ class ProducerTest {
                 .requestTimeout(Duration.ofMillis(300))
                 .build();
         Producer producer = impatient.newProducer()) {
-      Message m = message("hang", 0);
+      Message m = message("stall", 0);
       BrokerUnavailableException e =
           assertThrows(BrokerUnavailableException.class, () -> producer.send(m));
       assertEquals(Status.Code.DEADLINE_EXCEEDED, e.statusCode());
-      assertEquals(1, broker.sendAttemptsById.get(m.messageId()).get());
+      assertEquals(1, broker.attemptsById.get(m.messageId()).get());
     }
   }
 
   @Test
   void pipelinedSendWithoutReceiptFailsAfterTheRequestTimeout() throws Exception {
+    warmUp();
     int streamsBefore = broker.produceStreams.get();
     try (SluiceClient impatient =
             SluiceClient.builder()

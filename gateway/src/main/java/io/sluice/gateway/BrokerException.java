@@ -65,6 +65,8 @@ public final class BrokerException extends RuntimeException {
     if (cause instanceof BrokerException broker) {
       return broker;
     }
+    // Ask timeouts land here: Pekko's AskTimeoutException (classic and sharding asks) and the typed
+    // AskPattern's failure are both java.util.concurrent.TimeoutException subtypes (pinned by BrokerExceptionTest)
     if (cause instanceof java.util.concurrent.TimeoutException) {
       return new BrokerException(Status.Code.UNAVAILABLE, Reason.BROKER_BUSY, "broker did not answer in time: " + cause.getMessage());
     }

@@ -94,6 +94,39 @@ class NodeSmokeTest {
   }
 
   @Test
+  void concurrentSyncSendsGetDistinctOffsetsInSendOrderPerQueue() throws Exception {
+    client.admin().createTopic("sync-threads", 4, MessageType.NORMAL);
+    int threads = 16;
+    int perThread = 25;
+    Set<String> stored = ConcurrentHashMap.newKeySet();
+    var pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try (Producer producer = client.newProducer()) {
+      List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        senders.add(pool.submit(() -> {
+          long[] lastOffsetByQueue = {-1, -1, -1, -1};
+          for (int i = 0; i < perThread; i++) {
+            Message m = text("sync-threads", thread + "-" + i);
+            SendReceipt r = producer.send(m);
+            assertEquals(m.messageId(), r.messageId());
+            assertTrue(r.offset() > lastOffsetByQueue[r.queueId()], "one thread's sends keep their order in a queue");
+            lastOffsetByQueue[r.queueId()] = r.offset();
+            assertTrue(stored.add(r.queueId() + "/" + r.offset()), "position given twice: " + r);
+          }
+          return null;
+        }));
+      }
+      for (var f : senders) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(threads * perThread, stored.size());
+  }
+
+  @Test
   void healthEndpointsAnswer() throws Exception {
     java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
     for (String path : List.of("/health/ready", "/health/alive")) {

@@ -16,14 +16,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class Batch {
   private final ProduceRequest request;
   private final List<CompletableFuture<SendReceipt>> futures;
-  private final int sizeBytes;
+  private final int bufferedBytes;
   private final AtomicBoolean done = new AtomicBoolean();
   private volatile ScheduledFuture<?> timeout;
 
-  Batch(ProduceRequest request, List<CompletableFuture<SendReceipt>> futures, int sizeBytes) {
+  Batch(ProduceRequest request, List<CompletableFuture<SendReceipt>> futures, int bufferedBytes) {
     this.request = request;
     this.futures = futures;
-    this.sizeBytes = sizeBytes;
+    this.bufferedBytes = bufferedBytes;
   }
 
   /**
@@ -45,12 +45,13 @@ public final class Batch {
   }
 
   /**
-   * The encoded size of the messages (what the producer's in-flight budget counts).
+   * The encoded size of the {@code sendAsync} messages, which the producer's in-flight budget
+   * counts ({@code send} callers wait, so they bound themselves).
    *
    * @return bytes
    */
-  public int sizeBytes() {
-    return sizeBytes;
+  public int bufferedBytes() {
+    return bufferedBytes;
   }
 
   boolean isDone() {

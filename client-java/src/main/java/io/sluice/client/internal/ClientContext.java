@@ -59,7 +59,7 @@ public final class ClientContext {
    * @param endpoints {@code host:port} list
    * @param tls whether to use TLS
    * @param requestTimeout unary deadline and receipt timeout
-   * @param maxAttempts attempts per unary call
+   * @param maxAttempts attempts per unary call or synchronously sent message
    * @param initialBackoff first retry delay
    * @param maxBackoff largest retry delay
    * @param provided the application's actor system, or null to create one
@@ -127,7 +127,7 @@ public final class ClientContext {
   }
 
   /**
-   * The retry policy for unary calls.
+   * The retry policy for unary calls and synchronous sends.
    *
    * @return the retrier
    */

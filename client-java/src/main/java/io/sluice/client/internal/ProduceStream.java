@@ -24,22 +24,26 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * One {@code Produce} bidi stream. Batches are queued for the wire and remembered in send order;
- * the broker answers each request with one response, in order, so each response completes the
- * oldest unanswered batch. When the stream ends, every unanswered batch fails with the mapped cause
- * and the stream is done for good (the producer opens a new one on its next send). A batch
- * unanswered after the receipt timeout aborts the stream: the broker is presumed stuck.
- * Thread-safe.
+ * One {@code Produce} bidi stream. At most {@code maxInFlight} batches are on the wire unanswered
+ * (Kafka's max.in.flight.requests); batches accepted beyond that wait here, in order, and go out as
+ * answers arrive. The broker answers each request with one response, in order, so each response
+ * completes the oldest batch on the wire. When the stream ends, every batch accepted and not
+ * answered (sent or waiting) fails with the mapped cause and the stream is done for good (the
+ * producer opens a new one on its next send). A batch unanswered after the receipt timeout, counted
+ * from its acceptance, aborts the stream: the broker is presumed stuck. Thread-safe.
  */
 final class ProduceStream {
   private final EndpointPool.Endpoint endpoint;
   private final ClientContext context;
   private final long receiptTimeoutMs;
+  private final int maxInFlight;
   private final Consumer<Batch> onBatchDone;
   private final BiConsumer<ProduceStream, SluiceException> onTerminated;
 
-  private final ArrayDeque<Batch> unanswered = new ArrayDeque<>(); // guarded by this
+  private final ArrayDeque<Batch> unanswered = new ArrayDeque<>(); // on the wire; guarded by this
+  private final ArrayDeque<Batch> waiting = new ArrayDeque<>(); // for room; guarded by this
   private boolean terminated; // guarded by this
+  private boolean closing; // guarded by this
   private volatile BoundedSourceQueue<ProduceRequest> requests;
   private volatile UniqueKillSwitch killSwitch;
   private volatile CompletionStage<Done> done;
@@ -47,11 +51,13 @@ final class ProduceStream {
   private ProduceStream(
       EndpointPool.Endpoint endpoint,
       ClientContext context,
+      int maxInFlight,
       Consumer<Batch> onBatchDone,
       BiConsumer<ProduceStream, SluiceException> onTerminated) {
     this.endpoint = endpoint;
     this.context = context;
     this.receiptTimeoutMs = context.requestTimeout().toMillis();
+    this.maxInFlight = maxInFlight;
     this.onBatchDone = onBatchDone;
     this.onTerminated = onTerminated;
   }
@@ -61,9 +67,9 @@ final class ProduceStream {
    *
    * @param endpoint where
    * @param context the client
-   * @param queueCapacity most batches waiting for the wire (the byte budget bounds them first)
+   * @param maxInFlight most batches on the wire unanswered
    * @param onBatchDone called once per batch when it is answered or failed, before its futures
-   *     complete
+   *     complete; the stream may have room again then ({@link #hasRoom()})
    * @param onTerminated called once when the stream ends, with the failure given to the unanswered
    *     batches (null after an orderly close)
    * @return the running stream
@@ -71,18 +77,19 @@ final class ProduceStream {
   static ProduceStream open(
       EndpointPool.Endpoint endpoint,
       ClientContext context,
-      int queueCapacity,
+      int maxInFlight,
       Consumer<Batch> onBatchDone,
       BiConsumer<ProduceStream, SluiceException> onTerminated) {
-    ProduceStream s = new ProduceStream(endpoint, context, onBatchDone, onTerminated);
-    s.start(queueCapacity);
+    ProduceStream s = new ProduceStream(endpoint, context, maxInFlight, onBatchDone, onTerminated);
+    s.start();
     return s;
   }
 
-  private void start(int queueCapacity) {
+  private void start() {
     Materializer mat = context.materializer();
+    // never fuller than the batches on the wire, which are at most maxInFlight
     Pair<BoundedSourceQueue<ProduceRequest>, Source<ProduceRequest, NotUsed>> queue =
-        Source.<ProduceRequest>queue(queueCapacity).preMaterialize(mat);
+        Source.<ProduceRequest>queue(maxInFlight).preMaterialize(mat);
     Pair<UniqueKillSwitch, CompletionStage<Done>> running =
         endpoint
             .messaging()
@@ -107,30 +114,47 @@ final class ProduceStream {
   }
 
   /**
-   * Queues a batch for the wire.
+   * Whether a batch sent now would go on the wire at once; also true once the stream has ended
+   * (the producer's next batch opens a new stream).
+   *
+   * @return true if fewer than {@code maxInFlight} batches are unanswered, or the stream ended
+   */
+  synchronized boolean hasRoom() {
+    return terminated || (unanswered.size() < maxInFlight && waiting.isEmpty());
+  }
+
+  /**
+   * Takes a batch: onto the wire if there is room, else it waits for an answer to make room.
    *
    * @param batch the batch
-   * @return false if the stream has ended or its queue is full; the batch was not taken
+   * @return false if the stream has ended or is closing; the batch was not taken
    */
   boolean send(Batch batch) {
     synchronized (this) {
-      if (terminated) {
+      if (terminated || closing) {
         return false;
       }
-      unanswered.addLast(batch);
-      if (!requests.offer(batch.request()).isEnqueued()) {
-        unanswered.removeLast();
-        return false;
+      if (unanswered.size() < maxInFlight && waiting.isEmpty()) {
+        if (!requests.offer(batch.request()).isEnqueued()) {
+          return false;
+        }
+        unanswered.addLast(batch);
+      } else {
+        waiting.addLast(batch);
       }
     }
     batch.timeout(context.schedule(receiptTimeoutMs, () -> onReceiptTimeout(batch)));
     return true;
   }
 
-  /** Half-closes: no more requests; the broker answers what it has and ends the stream. */
+  /**
+   * Half-closes once the waiting batches are on the wire: no more requests; the broker answers what
+   * it has and ends the stream.
+   */
   synchronized void complete() {
-    if (!terminated) {
-      requests.complete();
+    closing = true;
+    if (waiting.isEmpty()) {
+      halfClose();
     }
   }
 
@@ -151,6 +175,9 @@ final class ProduceStream {
     Batch batch;
     synchronized (this) {
       batch = unanswered.pollFirst();
+      if (batch != null) {
+        sendWaiting();
+      }
     }
     if (batch == null) {
       abort(
@@ -163,6 +190,33 @@ final class ProduceStream {
     }
     onBatchDone.accept(batch);
     batch.complete(response);
+  }
+
+  /** Moves the oldest waiting batch onto the wire after an answer made room. Guarded by this. */
+  private void sendWaiting() {
+    Batch next = waiting.peekFirst();
+    if (next == null || terminated) {
+      return;
+    }
+    if (!requests.offer(next.request()).isEnqueued()) {
+      return; // the stream is ending: onEnd fails what still waits
+    }
+    unanswered.addLast(waiting.pollFirst());
+    if (closing && waiting.isEmpty()) {
+      halfClose();
+    }
+  }
+
+  /** Guarded by this. */
+  private void halfClose() {
+    if (terminated) {
+      return;
+    }
+    try {
+      requests.complete();
+    } catch (IllegalStateException endedAlready) {
+      // aborted or failed, and onEnd has not run yet: it fails what is unanswered
+    }
   }
 
   private void onReceiptTimeout(Batch batch) {
@@ -181,7 +235,9 @@ final class ProduceStream {
     synchronized (this) {
       terminated = true;
       failed = new ArrayList<>(unanswered);
+      failed.addAll(waiting);
       unanswered.clear();
+      waiting.clear();
     }
     SluiceException cause =
         failure != null
@@ -195,10 +251,11 @@ final class ProduceStream {
                     + failed.size()
                     + " batches unanswered",
                 null);
+    // first, so that a batch sent from onBatchDone opens its new stream on the next endpoint
+    onTerminated.accept(this, failure == null && failed.isEmpty() ? null : cause);
     for (Batch b : failed) {
       onBatchDone.accept(b);
       b.fail(cause);
     }
-    onTerminated.accept(this, failure == null && failed.isEmpty() ? null : cause);
   }
 }

@@ -10,9 +10,6 @@ import io.sluice.client.ProducerSettings;
 import io.sluice.client.Reason;
 import io.sluice.client.SendReceipt;
 import io.sluice.client.SluiceException;
-import io.sluice.protocol.v1.SendRequest;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -25,15 +22,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.event.LoggingAdapter;
 
 /**
- * The {@link Producer}: a {@link Batcher} feeding one {@link ProduceStream} at a time, under a byte
- * budget (a semaphore of {@code maxInFlightBytes} permits taken per message and returned when its
- * batch is answered or failed); and the unary {@code Send} path under the {@link Retrier}.
- * Thread-safe.
+ * The {@link Producer}: a {@link Batcher} feeding one {@link ProduceStream} at a time, which keeps
+ * at most {@code maxInFlightRequests} batches unanswered; while it is full, new messages gather in
+ * the batcher and leave together when an answer makes room. Pipelined sends are under a byte budget
+ * (a semaphore of {@code maxInFlightBytes} permits taken per message and returned when its batch is
+ * answered or failed). Synchronous sends go through the same batcher without linger, each attempt
+ * run by the {@link Retrier} and bounded by the request timeout (see {@link SyncSend}).
+ * Thread-safe; the stream's threads never wait for a lock held by a blocked caller.
  */
 public final class ProducerImpl implements Producer {
-  // Batches waiting for the wire; the byte budget limits them long before this does.
-  private static final int STREAM_QUEUE_CAPACITY = 1 << 16;
-
   private final ClientContext context;
   private final ProducerSettings settings;
   private final Runnable onClosed;
@@ -42,10 +39,10 @@ public final class ProducerImpl implements Producer {
   private final long maxBlockNanos;
   private final Batcher batcher;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private ProduceStream stream; // guarded by this
+  private volatile ProduceStream stream; // replaced under this
 
   /**
-   * Creates a producer; the stream opens on the first {@link #sendAsync}.
+   * Creates a producer; the stream opens on the first send.
    *
    * @param context the client
    * @param settings batching and buffering
@@ -63,6 +60,7 @@ public final class ProducerImpl implements Producer {
             settings.batchSizeBytes(),
             settings.linger().toNanos(),
             this::scheduleLinger,
+            this::streamHasRoom,
             this::dispatch);
   }
 
@@ -77,7 +75,7 @@ public final class ProducerImpl implements Producer {
       throw new IllegalArgumentException("no messages to send");
     }
     ensureOpen();
-    return Blocking.await(sendUnary(messages));
+    return new SyncSend(context, messages, batcher).await();
   }
 
   @Override
@@ -130,10 +128,7 @@ public final class ProducerImpl implements Producer {
       return;
     }
     batcher.close();
-    ProduceStream s;
-    synchronized (this) {
-      s = stream;
-    }
+    ProduceStream s = stream;
     if (s != null) {
       s.complete();
       if (!Blocking.awaitQuietly(s.done(), context.requestTimeout())) {
@@ -215,11 +210,23 @@ public final class ProducerImpl implements Producer {
           ProduceStream.open(
               context.pool().current(),
               context,
-              STREAM_QUEUE_CAPACITY,
-              b -> inFlightBytes.release(b.sizeBytes()),
+              settings.maxInFlightRequests(),
+              this::onBatchDone,
               this::onStreamTerminated);
     }
     return stream;
+  }
+
+  /** Called under the batcher's lock. */
+  private boolean streamHasRoom() {
+    ProduceStream s = stream;
+    return s == null || s.hasRoom();
+  }
+
+  /** On a stream thread, holding no lock: the answer (or failure) may have made room. */
+  private void onBatchDone(Batch batch) {
+    inFlightBytes.release(batch.bufferedBytes());
+    batcher.sinkHasRoom();
   }
 
   private void onStreamTerminated(ProduceStream s, SluiceException cause) {
@@ -237,102 +244,8 @@ public final class ProducerImpl implements Producer {
   }
 
   private void failLater(Batch batch, SluiceException failure) {
-    inFlightBytes.release(batch.sizeBytes());
+    inFlightBytes.release(batch.bufferedBytes());
     // not on the caller's thread: it holds the batcher's lock and user callbacks may send again
     context.system().dispatcher().execute(() -> batch.fail(failure));
-  }
-
-  private CompletableFuture<List<SendReceipt>> sendUnary(List<Message> messages) {
-    int n = messages.size();
-    io.sluice.protocol.v1.Message[] protos = new io.sluice.protocol.v1.Message[n];
-    for (int i = 0; i < n; i++) {
-      protos[i] = Protos.toProto(messages.get(i));
-    }
-    SendReceipt[] receipts = new SendReceipt[n];
-    SluiceException[] errors = new SluiceException[n];
-    // Attempts run one after another, so the arrays need no locking: each attempt resends what
-    // is neither stored nor rejected for good, under the same message ids.
-    CompletableFuture<Void> sent =
-        context.retrier().call(endpoint -> sendRemaining(endpoint, protos, receipts, errors));
-    return sent.handle(
-        (ok, failure) -> {
-          if (failure != null) {
-            SluiceException cause = ErrorMapper.fromThrowable(failure);
-            for (int i = 0; i < n; i++) {
-              if (receipts[i] == null && errors[i] == null) {
-                errors[i] = cause;
-              }
-            }
-          }
-          SluiceException first = null;
-          for (SluiceException e : errors) {
-            if (e == null) {
-              continue;
-            }
-            if (first == null) {
-              first = e;
-            } else if (e != first) {
-              first.addSuppressed(e);
-            }
-          }
-          if (first != null) {
-            throw first;
-          }
-          return List.copyOf(Arrays.asList(receipts));
-        });
-  }
-
-  private CompletionStage<Void> sendRemaining(
-      EndpointPool.Endpoint endpoint,
-      io.sluice.protocol.v1.Message[] protos,
-      SendReceipt[] receipts,
-      SluiceException[] errors) {
-    List<Integer> pending = new ArrayList<>();
-    SendRequest.Builder request = SendRequest.newBuilder();
-    for (int i = 0; i < protos.length; i++) {
-      if (receipts[i] == null && errors[i] == null) {
-        pending.add(i);
-        request.addMessages(protos[i]);
-      }
-    }
-    return endpoint
-        .messaging()
-        .send(request.build())
-        .thenApply(
-            response -> {
-              SluiceException busy = null;
-              for (int k = 0; k < pending.size(); k++) {
-                int i = pending.get(k);
-                if (k >= response.getReceiptsCount()) {
-                  errors[i] =
-                      new SluiceException(
-                          Reason.UNSPECIFIED,
-                          Status.Code.INTERNAL,
-                          "broker answered "
-                              + response.getReceiptsCount()
-                              + " receipts for "
-                              + pending.size()
-                              + " messages",
-                          null);
-                  continue;
-                }
-                io.sluice.protocol.v1.SendReceipt r = response.getReceipts(k);
-                if (r.getStatus().getCode() == 0) {
-                  receipts[i] = Protos.toReceipt(r);
-                } else {
-                  SluiceException e = ErrorMapper.fromItemStatus(r.getStatus());
-                  if (e.reason() == Reason.BROKER_BUSY) {
-                    busy = e;
-                  } else {
-                    errors[i] = e;
-                  }
-                }
-              }
-              if (busy != null) {
-                // retriable: the retrier backs off and the next attempt resends the busy ones
-                throw busy;
-              }
-              return null;
-            });
   }
 }

@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Runs a unary call with the client's retry policy: on {@code UNAVAILABLE} or {@code BROKER_BUSY}
- * it waits a {@link Backoff} delay and tries again, up to {@code maxAttempts} attempts in all;
- * {@code UNAVAILABLE} also fails over to the next endpoint. Every failure comes out mapped by
- * {@link ErrorMapper}. Thread-safe.
+ * Runs a unary call, or an attempt of a synchronous send, with the client's retry policy: on
+ * {@code UNAVAILABLE} or {@code BROKER_BUSY} it waits a {@link Backoff} delay and tries again, up
+ * to {@code maxAttempts} attempts in all; {@code UNAVAILABLE} also fails over to the next
+ * endpoint. Every failure comes out mapped by {@link ErrorMapper}. Thread-safe.
  */
 public final class Retrier {
   private final EndpointPool pool;

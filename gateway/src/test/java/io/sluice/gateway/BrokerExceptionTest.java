@@ -1,0 +1,60 @@
+package io.sluice.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.typesafe.config.ConfigFactory;
+import io.grpc.Status;
+import io.sluice.protocol.v1.Reason;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.AskTimeoutException;
+import org.junit.jupiter.api.Test;
+
+class BrokerExceptionTest {
+  @Test
+  void askTimeoutIsReportedAsBusyAndUnavailable() {
+    for (Throwable failure : new Throwable[] {
+        new AskTimeoutException("Ask timed out on [queue] after [10000 ms]"),
+        new CompletionException(new AskTimeoutException("Ask timed out on [queue] after [10000 ms]")),
+        new CompletionException(new CompletionException(new AskTimeoutException("nested")))}) {
+      BrokerException e = BrokerException.of(failure);
+      assertEquals(Status.Code.UNAVAILABLE, e.code(), failure.toString());
+      assertEquals(Reason.BROKER_BUSY, e.reason(), failure.toString());
+    }
+  }
+
+  @Test
+  void aRealAskThatTimesOutIsReportedAsBusyAndUnavailable() throws Exception {
+    // Pekko's reference config only: the node's application.conf would exit the JVM on terminate
+    ActorSystem<Object> system =
+        ActorSystem.create(Behaviors.ignore(), "broker-exception-test", ConfigFactory.defaultReference());
+    try {
+      ActorRef<Object> silent = system;
+      var answer = AskPattern.<Object, Object>ask(
+          silent, replyTo -> "never answered", Duration.ofMillis(50), system.scheduler())
+          .thenApply(reply -> reply);
+      ExecutionException failed =
+          assertThrows(ExecutionException.class, () -> answer.toCompletableFuture().get(30, TimeUnit.SECONDS));
+      BrokerException e = BrokerException.of(failed);
+      assertEquals(Status.Code.UNAVAILABLE, e.code(), failed.getCause().toString());
+      assertEquals(Reason.BROKER_BUSY, e.reason(), failed.getCause().toString());
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anUnknownFailureIsAnInternalStorageError() {
+    BrokerException e = BrokerException.of(new CompletionException(new IllegalStateException("boom")));
+    assertEquals(Status.Code.INTERNAL, e.code());
+    assertEquals(Reason.STORAGE_ERROR, e.reason());
+  }
+}
