@@ -1,5 +1,6 @@
 package io.sluice.client;
 
+import java.time.Instant;
 import java.util.List;
 
 /**
@@ -75,4 +76,49 @@ public interface Admin {
    * @throws SluiceException with {@link Reason#GROUP_NOT_FOUND} if the group is unknown
    */
   ConsumerGroupInfo describeConsumerGroup(String group, String topic);
+
+  /**
+   * Moves a consumer group's position on every queue of a topic (see {@link OffsetReset}).
+   *
+   * @param group the consumer group
+   * @param topic the topic
+   * @param position where to move it
+   * @return the group's progress after the move
+   * @throws TopicNotFoundException if the topic does not exist
+   * @throws InvalidArgumentException for an invalid group name or a negative time
+   */
+  ConsumerGroupInfo resetConsumerGroupOffset(String group, String topic, OffsetReset position);
+
+  /**
+   * Looks up stored messages of a topic by message id (more than one if it was stored twice).
+   *
+   * @param topic the topic
+   * @param messageId the message id
+   * @return the messages, newest first; empty if none
+   * @throws TopicNotFoundException if the topic does not exist
+   */
+  List<MessageView> queryMessagesById(String topic, String messageId);
+
+  /**
+   * Looks up stored messages of a topic by one of their keys.
+   *
+   * @param topic the topic
+   * @param key the key
+   * @param maxMessages most messages to return, 1 .. 1000
+   * @return the messages, newest first
+   * @throws TopicNotFoundException if the topic does not exist
+   */
+  List<MessageView> queryMessagesByKey(String topic, String key, int maxMessages);
+
+  /**
+   * Looks up stored messages of a topic by store time.
+   *
+   * @param topic the topic
+   * @param from start of the range, inclusive
+   * @param to end of the range, inclusive
+   * @param maxMessages most messages to return, 1 .. 1000
+   * @return the messages, oldest first
+   * @throws TopicNotFoundException if the topic does not exist
+   */
+  List<MessageView> queryMessagesByStoreTime(String topic, Instant from, Instant to, int maxMessages);
 }

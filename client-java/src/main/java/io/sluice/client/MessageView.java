@@ -8,7 +8,9 @@ import java.util.Map;
  * A delivered message as a consumer sees it: the producer's fields, the broker's fields (id, queue,
  * offset, store time) and the delivery's receipt handle and attempt. Views are created by the
  * client only; pass them back to {@link SimpleConsumer#ack} and {@link
- * SimpleConsumer#changeInvisibleDuration}. Safe to read from any thread.
+ * SimpleConsumer#changeInvisibleDuration}. A message found by an {@link Admin} query is not a
+ * delivery: its {@link #attempt()} is 0, its {@link #receiptHandle()} empty and its {@link
+ * #invisibleUntilMs()} 0. Safe to read from any thread.
  */
 public interface MessageView {
   /**

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.Status;
+import io.sluice.protocol.v1.QueryMessagesRequest;
+import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
@@ -55,6 +58,43 @@ class AdminTest {
 
       admin.deleteTopic("orders-admin");
       assertThrows(TopicNotFoundException.class, () -> admin.describeTopic("orders-admin"));
+    }
+  }
+
+  @Test
+  void resetsOffsetsAndQueriesMessages() {
+    try (SluiceClient client =
+        SluiceClient.builder().endpoints(broker.endpoint()).actorSystem(system).build()) {
+      Admin admin = client.admin();
+      admin.createTopic("orders-query", 2, MessageType.NORMAL);
+      broker.adminRequests.clear();
+
+      assertEquals(2, admin.resetConsumerGroupOffset("g", "orders-query", OffsetReset.earliest()).queues().size());
+      admin.resetConsumerGroupOffset("g", "orders-query", OffsetReset.latest());
+      admin.resetConsumerGroupOffset("g", "orders-query", OffsetReset.toStoreTime(Instant.ofEpochMilli(1234)));
+      List<MessageView> found = admin.queryMessagesByKey("orders-query", "k1", 7);
+      admin.queryMessagesById("orders-query", "id-1");
+      admin.queryMessagesByStoreTime("orders-query", Instant.ofEpochMilli(10), Instant.ofEpochMilli(20), 5);
+
+      List<Object> sent = List.copyOf(broker.adminRequests);
+      assertEquals(6, sent.size());
+      assertTrue(((ResetConsumerGroupOffsetRequest) sent.get(0)).getEarliest());
+      assertTrue(((ResetConsumerGroupOffsetRequest) sent.get(1)).getLatest());
+      assertEquals(1234, ((ResetConsumerGroupOffsetRequest) sent.get(2)).getTimestampMs());
+      QueryMessagesRequest byKey = (QueryMessagesRequest) sent.get(3);
+      assertEquals("k1", byKey.getKey());
+      assertEquals(7, byKey.getMaxMessages());
+      assertEquals("id-1", ((QueryMessagesRequest) sent.get(4)).getMessageId());
+      QueryMessagesRequest byTime = (QueryMessagesRequest) sent.get(5);
+      assertEquals(10, byTime.getStoreTime().getFromMs());
+      assertEquals(20, byTime.getStoreTime().getToMs());
+
+      // a looked-up message is not a delivery
+      assertEquals(1, found.size());
+      assertEquals("orders-query", found.get(0).topic());
+      assertEquals(0, found.get(0).attempt());
+      assertEquals("", found.get(0).receiptHandle());
+      assertThrows(TopicNotFoundException.class, () -> admin.queryMessagesByKey("nope", "k", 1));
     }
   }
 

@@ -29,11 +29,14 @@ import io.sluice.protocol.v1.ProduceRequest;
 import io.sluice.protocol.v1.ProduceResponse;
 import io.sluice.protocol.v1.QueryRouteRequest;
 import io.sluice.protocol.v1.QueryRouteResponse;
+import io.sluice.protocol.v1.QueryMessagesRequest;
+import io.sluice.protocol.v1.QueryMessagesResponse;
 import io.sluice.protocol.v1.QueueProgress;
 import io.sluice.protocol.v1.ReceiptResult;
 import io.sluice.protocol.v1.ReceiptResults;
 import io.sluice.protocol.v1.ReceiveRequest;
 import io.sluice.protocol.v1.ReceiveResponse;
+import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
 import io.sluice.protocol.v1.SendReceipt;
 import io.sluice.protocol.v1.SendRequest;
 import io.sluice.protocol.v1.SendResponse;
@@ -361,6 +364,27 @@ final class FakeBroker implements MessagingService, AdminService {
   public CompletionStage<ListTopicsResponse> listTopics(ListTopicsRequest in) {
     return CompletableFuture.completedFuture(
         ListTopicsResponse.newBuilder().addAllTopics(new TreeMap<>(topics).values()).build());
+  }
+
+  /** Reset and query requests received, in order. */
+  final List<Object> adminRequests = new CopyOnWriteArrayList<>();
+
+  @Override
+  public CompletionStage<ConsumerGroup> resetConsumerGroupOffset(ResetConsumerGroupOffsetRequest in) {
+    adminRequests.add(in);
+    return describeConsumerGroup(
+        DescribeConsumerGroupRequest.newBuilder().setGroup(in.getGroup()).setTopic(in.getTopic()).build());
+  }
+
+  /** Answers any query with message 0 of the topic. */
+  @Override
+  public CompletionStage<QueryMessagesResponse> queryMessages(QueryMessagesRequest in) {
+    adminRequests.add(in);
+    if (!topics.containsKey(in.getTopic())) {
+      return notFound(in.getTopic());
+    }
+    return CompletableFuture.completedFuture(
+        QueryMessagesResponse.newBuilder().addMessages(storedMessage(in.getTopic(), 0)).build());
   }
 
   @Override

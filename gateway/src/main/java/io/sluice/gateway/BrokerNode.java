@@ -9,6 +9,8 @@ import io.sluice.actors.topic.Topics;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.gateway.consume.ReceivePath;
 import io.sluice.gateway.grpc.AdminServiceImpl;
+import io.sluice.gateway.query.QueriesAndOffsets;
+import io.sluice.gateway.query.StoredMessages;
 import io.sluice.gateway.grpc.MessagingServiceImpl;
 import io.sluice.gateway.health.BrokerReadiness;
 import io.sluice.gateway.produce.InFlightBudget;
@@ -93,7 +95,9 @@ public final class BrokerNode {
     CompletableFuture<String> advertised = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
         system, catalog, producePath, new ReceivePath(catalog, groups), groups, settings, advertised::join);
-    AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups, settings.askTimeout());
+    StoredMessages stored = new StoredMessages(system, system.settings().config().getString("pekko.persistence.journal.plugin"));
+    AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups,
+        new QueriesAndOffsets(system, catalog, groups, stored), settings.askTimeout());
 
     catalog.offer(loadTopics(system, registry, settings.askTimeout()));
 

@@ -91,11 +91,19 @@ public final class GroupQueue
 
   public record Describe(ActorRef<Progress> replyTo) implements Command, CborSerializable {}
 
-  private record Arrived(List<Message> messages, ActorRef<StreamAck> ackTo) implements Command {}
+  /**
+   * Moves the group's position to {@code offset}: everything below counts as acked, everything
+   * from there on is delivered (again). Deliveries in flight become invalid. Replies with the
+   * progress after the move.
+   */
+  public record ResetTo(long offset, ActorRef<Progress> replyTo) implements Command, CborSerializable {}
 
-  private record StreamStarted(ActorRef<StreamAck> ackTo) implements Command {}
+  /** Messages from the journal stream number {@code stream}; those of a replaced stream are ignored. */
+  private record Arrived(List<Message> messages, ActorRef<StreamAck> ackTo, int stream) implements Command {}
 
-  private record StreamEnded(Throwable failure) implements Command {}
+  private record StreamStarted(ActorRef<StreamAck> ackTo, int stream) implements Command {}
+
+  private record StreamEnded(Throwable failure, int stream) implements Command {}
 
   private enum Tick implements Command {
     INSTANCE
@@ -129,6 +137,9 @@ public final class GroupQueue
   public sealed interface Event extends CborSerializable {}
 
   public record AcksCommitted(List<Long> offsets) implements Event {}
+
+  /** An operator moved the group's position to {@code offset}. */
+  public record PositionReset(long offset) implements Event {}
 
   /** Retention removed the queue's messages below {@code offset} before the group consumed them. */
   public record RetentionSkipped(long offset) implements Event {}
@@ -216,6 +227,8 @@ public final class GroupQueue
   private boolean flushRequested;
   private ActorRef<StreamAck> streamAck;
   private UniqueKillSwitch killSwitch;
+  /** Numbers the journal streams, so messages of a replaced one are told apart. */
+  private int streamNumber;
   private long nextStreamOffset;
   private String lastExpression = "*";
   private TagFilter lastFilter = TagFilter.ALL;
@@ -264,6 +277,7 @@ public final class GroupQueue
         .onCommand(Nack.class, this::onNack)
         .onCommand(ChangeInvisible.class, this::onChangeInvisible)
         .onCommand(Describe.class, (state, cmd) -> Effect().reply(cmd.replyTo(), progress(state)))
+        .onCommand(ResetTo.class, this::onResetTo)
         .onCommand(Arrived.class, this::onArrived)
         .onCommand(StreamStarted.class, this::onStreamStarted)
         .onCommand(StreamEnded.class, this::onStreamEnded)
@@ -381,7 +395,27 @@ public final class GroupQueue
         + " is not current: it was acked, expired or redelivered";
   }
 
+  private ReplyEffect<Event, State> onResetTo(State state, ResetTo cmd) {
+    context.getLog().info("Position of {} reset from watermark {} to offset {}; {} deliveries in flight dropped",
+        context.getSelf().path().name() + " on " + queueEntityId, state.watermark(), cmd.offset(),
+        inFlight.size() + ready.size());
+    // Acks taken before the reset are answered as taken but not persisted: the reset replaces them.
+    pendingAckReplies.forEach(r -> r.replyTo().tell(r.reply()));
+    pendingAckReplies.clear();
+    pendingAcks.clear();
+    buffer.clear();
+    bufferedBytes = 0;
+    inFlight.clear();
+    ready.clear();
+    return Effect().persist(new PositionReset(cmd.offset()))
+        .thenRun(s -> startStream(cmd.offset()))
+        .thenReply(cmd.replyTo(), this::progress);
+  }
+
   private ReplyEffect<Event, State> onArrived(State state, Arrived cmd) {
+    if (cmd.stream() != streamNumber) {
+      return Effect().noReply(); // from a stream a reset replaced: never acked, it just stops
+    }
     List<Event> skips = new ArrayList<>(0);
     for (Message m : cmd.messages()) {
       long expected = nextStreamOffset;
@@ -404,12 +438,18 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onStreamStarted(State state, StreamStarted cmd) {
+    if (cmd.stream() != streamNumber) {
+      return Effect().noReply();
+    }
     streamAck = cmd.ackTo();
     requestMoreIfRoom();
     return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onStreamEnded(State state, StreamEnded cmd) {
+    if (cmd.stream() != streamNumber) {
+      return Effect().noReply();
+    }
     context.getLog().warn("Message stream of {} ended ({}); restarting from offset {}",
         queueEntityId, cmd.failure() == null ? "completed" : cmd.failure().toString(), nextStreamOffset);
     streamAck = null;
@@ -502,6 +542,7 @@ public final class GroupQueue
 
   private void startStream(long fromOffset) {
     stopStream();
+    int stream = ++streamNumber;
     nextStreamOffset = fromOffset;
     EventsByPersistenceIdQuery journal =
         PersistenceQuery.get(Adapter.toClassic(context.getSystem()))
@@ -516,11 +557,11 @@ public final class GroupQueue
             .toMat(
                 ActorSink.<List<Message>, Command, StreamAck>actorRefWithBackpressure(
                     context.getSelf(),
-                    (ackTo, messages) -> new Arrived(List.copyOf(messages), ackTo),
-                    StreamStarted::new,
+                    (ackTo, messages) -> new Arrived(List.copyOf(messages), ackTo, stream),
+                    ackTo -> new StreamStarted(ackTo, stream),
                     StreamAck.INSTANCE,
-                    new StreamEnded(null),
-                    StreamEnded::new),
+                    new StreamEnded(null, stream),
+                    failure -> new StreamEnded(failure, stream)),
                 Keep.left())
             .run(context.getSystem());
   }
@@ -550,6 +591,7 @@ public final class GroupQueue
         .forAnyState()
         .onEvent(AcksCommitted.class, (state, e) -> state.withAcks(e.offsets()))
         .onEvent(RetentionSkipped.class, (state, e) -> state.skippedTo(e.offset()))
+        .onEvent(PositionReset.class, (state, e) -> new State(e.offset(), List.of()))
         .build();
   }
 }

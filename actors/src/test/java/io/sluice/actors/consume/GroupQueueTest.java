@@ -240,6 +240,38 @@ class GroupQueueTest {
   }
 
   @Test
+  void resetMovesThePositionBackAndForth() {
+    append("", "", "", "", "");
+    ActorRef<GroupQueue.Command> g = group("g");
+    List<GroupQueue.Delivered> got = pollUntil(testKit, g, 10, LONG_INVISIBLE, "*", count(5));
+    for (GroupQueue.Delivered d : got) {
+      assertAcked(ack(g, d));
+    }
+    assertEquals(5, progress(testKit, g).ackWatermark());
+
+    // back to offset 2: 2, 3, 4 come again as first deliveries
+    assertEquals(2, reset(g, 2).ackWatermark());
+    List<GroupQueue.Delivered> again = pollUntil(testKit, g, 10, LONG_INVISIBLE, "*", count(3));
+    assertEquals(List.of(2L, 3L, 4L), offsets(again));
+    assertEquals(List.of(1, 1, 1), again.stream().map(GroupQueue.Delivered::attempt).toList());
+
+    // forward past the end while 2..4 are in flight: their receipts stop working, nothing is due
+    GroupQueue.Progress p = reset(g, 5);
+    assertEquals(5, p.ackWatermark());
+    assertEquals(0, p.inFlight());
+    assertRefused(ack(g, again.get(0)));
+    assertEquals(List.of(), pull(testKit, g, 10, LONG_INVISIBLE, "*").deliveries());
+    append("");
+    assertEquals(List.of(5L), offsets(pollUntil(testKit, g, 10, LONG_INVISIBLE, "*", count(1))));
+  }
+
+  GroupQueue.Progress reset(ActorRef<GroupQueue.Command> group, long offset) {
+    TestProbe<GroupQueue.Progress> probe = testKit.createTestProbe();
+    group.tell(new GroupQueue.ResetTo(offset, probe.getRef()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  @Test
   void acksMoveTheWatermark() {
     append("", "", "");
     ActorRef<GroupQueue.Command> g = group("g");

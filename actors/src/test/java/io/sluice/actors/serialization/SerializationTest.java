@@ -129,6 +129,8 @@ class SerializationTest {
         new GroupQueue.Nack(5, 77, 1_000, ref()),
         new GroupQueue.ChangeInvisible(5, 77, 30_000, ref()),
         new GroupQueue.Describe(ref()),
+        new GroupQueue.ResetTo(12, ref()),
+        new GroupQueue.PositionReset(12),
         GroupQueue.Available.INSTANCE,
         new GroupQueue.Renewed(99, 1_700_000_030_000L),
         new GroupQueue.Progress(10, 12, 2),

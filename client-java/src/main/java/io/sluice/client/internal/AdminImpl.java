@@ -3,14 +3,22 @@ package io.sluice.client.internal;
 import io.sluice.client.Admin;
 import io.sluice.client.ConsumerGroupInfo;
 import io.sluice.client.MessageType;
+import io.sluice.client.MessageView;
+import io.sluice.client.OffsetReset;
 import io.sluice.client.TopicInfo;
 import io.sluice.protocol.v1.CreateTopicRequest;
 import io.sluice.protocol.v1.DeleteTopicRequest;
+import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.DescribeConsumerGroupRequest;
 import io.sluice.protocol.v1.DescribeTopicRequest;
 import io.sluice.protocol.v1.ListTopicsRequest;
+import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.QueryMessagesRequest;
+import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
+import io.sluice.protocol.v1.TimeRange;
 import io.sluice.protocol.v1.Topic;
 import io.sluice.protocol.v1.UpdateTopicRequest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -77,6 +85,63 @@ public final class AdminImpl implements Admin {
             .setTopic(required(topic))
             .build();
     return Protos.groupFromProto(call(ep -> ep.admin().describeConsumerGroup(req)));
+  }
+
+  @Override
+  public ConsumerGroupInfo resetConsumerGroupOffset(String group, String topic, OffsetReset position) {
+    ResetConsumerGroupOffsetRequest.Builder req =
+        ResetConsumerGroupOffsetRequest.newBuilder().setGroup(required(group)).setTopic(required(topic));
+    Objects.requireNonNull(position, "position");
+    if (position instanceof OffsetReset.ToStoreTime t) {
+      req.setTimestampMs(t.time().toEpochMilli());
+    } else if (position == OffsetReset.latest()) {
+      req.setLatest(true);
+    } else {
+      req.setEarliest(true);
+    }
+    ResetConsumerGroupOffsetRequest request = req.build();
+    return Protos.groupFromProto(call(ep -> ep.admin().resetConsumerGroupOffset(request)));
+  }
+
+  @Override
+  public List<MessageView> queryMessagesById(String topic, String messageId) {
+    return query(
+        QueryMessagesRequest.newBuilder()
+            .setTopic(required(topic))
+            .setMessageId(Objects.requireNonNull(messageId, "messageId"))
+            .build());
+  }
+
+  @Override
+  public List<MessageView> queryMessagesByKey(String topic, String key, int maxMessages) {
+    return query(
+        QueryMessagesRequest.newBuilder()
+            .setTopic(required(topic))
+            .setKey(Objects.requireNonNull(key, "key"))
+            .setMaxMessages(maxMessages)
+            .build());
+  }
+
+  @Override
+  public List<MessageView> queryMessagesByStoreTime(
+      String topic, Instant from, Instant to, int maxMessages) {
+    return query(
+        QueryMessagesRequest.newBuilder()
+            .setTopic(required(topic))
+            .setStoreTime(
+                TimeRange.newBuilder()
+                    .setFromMs(from.toEpochMilli())
+                    .setToMs(to.toEpochMilli()))
+            .setMaxMessages(maxMessages)
+            .build());
+  }
+
+  private List<MessageView> query(QueryMessagesRequest request) {
+    List<MessageView> out = new ArrayList<>();
+    for (Message m : call(ep -> ep.admin().queryMessages(request)).getMessagesList()) {
+      out.add(new MessageViewImpl(Delivery.newBuilder().setMessage(m).build()));
+    }
+    return List.copyOf(out);
   }
 
   private <T> T call(

@@ -78,6 +78,12 @@ public final class GroupQueues {
         replyTo -> new Queue.ForGroup(group, new GroupQueue.Describe(replyTo)), askTimeout);
   }
 
+  /** Moves the group's position on one queue; completes with its progress after the move. */
+  public CompletionStage<GroupQueue.Progress> resetTo(String group, String topic, int queueId, long offset) {
+    return queue(topic, queueId).ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.ResetTo(offset, replyTo)), askTimeout);
+  }
+
   public CompletionStage<Queue.EndOffset> endOffset(String topic, int queueId) {
     return queue(topic, queueId).ask(Queue.GetEndOffset::new, askTimeout);
   }

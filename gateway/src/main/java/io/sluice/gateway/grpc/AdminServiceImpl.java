@@ -8,6 +8,7 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.gateway.query.QueriesAndOffsets;
 import io.sluice.protocol.v1.AdminService;
 import io.sluice.protocol.v1.ConsumerGroup;
 import io.sluice.protocol.v1.CreateTopicRequest;
@@ -17,6 +18,9 @@ import io.sluice.protocol.v1.DescribeConsumerGroupRequest;
 import io.sluice.protocol.v1.DescribeTopicRequest;
 import io.sluice.protocol.v1.ListTopicsRequest;
 import io.sluice.protocol.v1.ListTopicsResponse;
+import io.sluice.protocol.v1.QueryMessagesRequest;
+import io.sluice.protocol.v1.QueryMessagesResponse;
+import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
 import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.QueueProgress;
 import io.sluice.protocol.v1.Reason;
@@ -41,15 +45,28 @@ public final class AdminServiceImpl implements AdminService {
   private final ActorRef<TopicRegistry.Command> registry;
   private final TopicCatalog catalog;
   private final GroupQueues groups;
+  private final QueriesAndOffsets queries;
   private final Duration askTimeout;
 
   public AdminServiceImpl(ActorSystem<?> system, ActorRef<TopicRegistry.Command> registry, TopicCatalog catalog,
-      GroupQueues groups, Duration askTimeout) {
+      GroupQueues groups, QueriesAndOffsets queries, Duration askTimeout) {
     this.system = system;
     this.registry = registry;
     this.catalog = catalog;
     this.groups = groups;
+    this.queries = queries;
     this.askTimeout = askTimeout;
+  }
+
+  @Override
+  public CompletionStage<QueryMessagesResponse> queryMessages(QueryMessagesRequest request) {
+    return Calls.unary(() -> queries.query(request));
+  }
+
+  @Override
+  public CompletionStage<ConsumerGroup> resetConsumerGroupOffset(ResetConsumerGroupOffsetRequest request) {
+    return Calls.unary(() -> queries.reset(request).thenCompose(done -> describeConsumerGroup(
+        DescribeConsumerGroupRequest.newBuilder().setGroup(request.getGroup()).setTopic(request.getTopic()).build())));
   }
 
   @Override

@@ -1,0 +1,130 @@
+package io.sluice.gateway.query;
+
+import io.sluice.actors.topic.TopicCatalog;
+import io.sluice.actors.topic.TopicConfig;
+import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.KnownTopics;
+import io.sluice.gateway.Names;
+import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.QueryMessagesRequest;
+import io.sluice.protocol.v1.QueryMessagesResponse;
+import io.sluice.protocol.v1.Reason;
+import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin calls that read the store directly: message lookups and consumer-group position resets.
+ * Store reads run on Pekko's blocking-I/O dispatcher.
+ */
+public final class QueriesAndOffsets {
+  private static final Logger log = LoggerFactory.getLogger(QueriesAndOffsets.class);
+  static final int DEFAULT_MAX_MESSAGES = 32;
+  static final int MAX_MESSAGES = 1000;
+
+  private final TopicCatalog catalog;
+  private final GroupQueues groups;
+  private final StoredMessages stored;
+  private final Executor blockingIo;
+
+  public QueriesAndOffsets(ActorSystem<?> system, TopicCatalog catalog, GroupQueues groups, StoredMessages stored) {
+    this.catalog = catalog;
+    this.groups = groups;
+    this.stored = stored;
+    this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
+  }
+
+  public CompletionStage<QueryMessagesResponse> query(QueryMessagesRequest request) {
+    TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
+    int max = request.getMaxMessages() == 0 ? DEFAULT_MAX_MESSAGES : request.getMaxMessages();
+    if (max < 1 || max > MAX_MESSAGES) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "max_messages " + max + " is outside 1 .. " + MAX_MESSAGES);
+    }
+    Supplier<List<Message>> lookup = switch (request.getCriterionCase()) {
+      case MESSAGE_ID -> {
+        String id = nonEmpty("message_id", request.getMessageId());
+        yield () -> stored.byMessageId(topic, id, max);
+      }
+      case KEY -> {
+        String key = nonEmpty("key", request.getKey());
+        yield () -> stored.byKey(topic, key, max);
+      }
+      case STORE_TIME -> {
+        long from = request.getStoreTime().getFromMs();
+        long to = request.getStoreTime().getToMs();
+        if (from < 0 || to < from) {
+          throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+              "store_time [" + from + ", " + to + "] is not a range of epoch milliseconds");
+        }
+        yield () -> stored.byStoreTime(topic, from, to, max);
+      }
+      default -> throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "give one of message_id, key or store_time");
+    };
+    return CompletableFuture.supplyAsync(
+        () -> QueryMessagesResponse.newBuilder().addAllMessages(lookup.get()).build(), blockingIo);
+  }
+
+  /** Resets every queue of the topic for the group; completes when each queue's group state has moved. */
+  public CompletionStage<Void> reset(ResetConsumerGroupOffsetRequest request) {
+    String group = Names.check("consumer group", request.getGroup());
+    TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
+    List<LongSupplier> targets = new ArrayList<>();
+    String where = switch (request.getPositionCase()) {
+      case EARLIEST -> {
+        for (int q = 0; q < topic.queueCount(); q++) {
+          int queueId = q;
+          targets.add(() -> stored.earliestOffset(topic, queueId));
+        }
+        yield "earliest";
+      }
+      case LATEST -> {
+        for (int q = 0; q < topic.queueCount(); q++) {
+          int queueId = q;
+          targets.add(() -> stored.endOffset(topic, queueId));
+        }
+        yield "latest";
+      }
+      case TIMESTAMP_MS -> {
+        long timeMs = request.getTimestampMs();
+        if (timeMs < 0) {
+          throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "timestamp_ms " + timeMs + " is negative");
+        }
+        for (int q = 0; q < topic.queueCount(); q++) {
+          int queueId = q;
+          targets.add(() -> stored.offsetAtTime(topic, queueId, timeMs));
+        }
+        yield "time " + timeMs;
+      }
+      default -> throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "give one of earliest, latest or timestamp_ms");
+    };
+    return CompletableFuture.supplyAsync(() -> targets.stream().map(LongSupplier::getAsLong).toList(), blockingIo)
+        .thenCompose(offsets -> {
+          log.info("Resetting group {} on topic {} to {}: offsets {}", group, topic.name(), where, offsets);
+          CompletableFuture<?>[] moves = new CompletableFuture<?>[offsets.size()];
+          for (int q = 0; q < offsets.size(); q++) {
+            moves[q] = groups.resetTo(group, topic.name(), q, offsets.get(q)).toCompletableFuture();
+          }
+          return CompletableFuture.allOf(moves);
+        });
+  }
+
+  private static String nonEmpty(String field, String value) {
+    if (value.isEmpty()) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT, field + " is empty");
+    }
+    return value;
+  }
+}
