@@ -9,7 +9,7 @@ import java.util.UUID;
  *
  * @param group the consumer group
  * @param topic the topic
- * @param filter a tag expression: {@code "*"} (default), {@code "TagA"} or {@code "TagA || TagB"}
+ * @param filter which messages to receive (see {@link Filter}); default {@link Filter#ALL}
  * @param consumptionThreads listener threads; default 4
  * @param maxCachedMessages the credit window: most messages delivered and not yet finished plus
  *     credit not yet used by the broker; default 64
@@ -22,7 +22,7 @@ import java.util.UUID;
 public record PushConsumerSettings(
     String group,
     String topic,
-    String filter,
+    Filter filter,
     int consumptionThreads,
     int maxCachedMessages,
     Duration invisibleDuration,
@@ -75,7 +75,7 @@ public record PushConsumerSettings(
   public static final class Builder {
     private final String group;
     private final String topic;
-    private String filter = "*";
+    private Filter filter = Filter.ALL;
     private int consumptionThreads = 4;
     private int maxCachedMessages = 64;
     private Duration invisibleDuration = Duration.ofSeconds(30);
@@ -88,12 +88,22 @@ public record PushConsumerSettings(
     }
 
     /**
-     * Sets the tag filter.
+     * Sets a tag filter.
      *
-     * @param filter a tag expression
+     * @param tagExpression {@code "*"}, {@code "TagA"} or {@code "TagA || TagB"}
      * @return this builder
      */
-    public Builder filter(String filter) {
+    public Builder filter(String tagExpression) {
+      return filter(Filter.tag(tagExpression));
+    }
+
+    /**
+     * Sets the filter, tag or SQL92.
+     *
+     * @param filter the filter
+     * @return this builder
+     */
+    public Builder filter(Filter filter) {
       this.filter = filter;
       return this;
     }

@@ -8,13 +8,12 @@ import java.util.Objects;
  *
  * @param group the consumer group
  * @param topic the topic
- * @param filter a tag expression: {@code "*"} (everything, the default), {@code "TagA"} or {@code
- *     "TagA || TagB"}
+ * @param filter which messages to receive (see {@link Filter}); default {@link Filter#ALL}
  * @param awaitDuration how long {@link SimpleConsumer#receive} waits for a first message; default 5
  *     s, at most 30 s
  */
 public record SimpleConsumerSettings(
-    String group, String topic, String filter, Duration awaitDuration) {
+    String group, String topic, Filter filter, Duration awaitDuration) {
 
   /**
    * Validates the components.
@@ -54,7 +53,7 @@ public record SimpleConsumerSettings(
   public static final class Builder {
     private final String group;
     private final String topic;
-    private String filter = "*";
+    private Filter filter = Filter.ALL;
     private Duration awaitDuration = Duration.ofSeconds(5);
 
     private Builder(String group, String topic) {
@@ -63,12 +62,22 @@ public record SimpleConsumerSettings(
     }
 
     /**
-     * Sets the tag filter.
+     * Sets a tag filter.
      *
-     * @param filter a tag expression
+     * @param tagExpression {@code "*"}, {@code "TagA"} or {@code "TagA || TagB"}
      * @return this builder
      */
-    public Builder filter(String filter) {
+    public Builder filter(String tagExpression) {
+      return filter(Filter.tag(tagExpression));
+    }
+
+    /**
+     * Sets the filter, tag or SQL92.
+     *
+     * @param filter the filter
+     * @return this builder
+     */
+    public Builder filter(Filter filter) {
       this.filter = filter;
       return this;
     }

@@ -69,19 +69,8 @@ class BackpressureHeapTest {
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      if (raw != null) {
-        raw.close();
-      }
-      if (client != null) {
-        client.close();
-      }
-    } finally {
-      if (node != null) {
-        node.close();
-      }
-    }
+  static void stop() throws Exception {
+    Closer.closeAll(raw, client, node);
   }
 
   @Test

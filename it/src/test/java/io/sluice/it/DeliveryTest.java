@@ -63,16 +63,8 @@ class DeliveryTest {
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      if (client != null) {
-        client.close();
-      }
-    } finally {
-      if (node != null) {
-        node.close();
-      }
-    }
+  static void stop() throws Exception {
+    Closer.closeAll(client, node);
   }
 
   /** One delivery as a listener saw it. */

@@ -47,16 +47,8 @@ class QueryAndResetTest {
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      if (client != null) {
-        client.close();
-      }
-    } finally {
-      if (node != null) {
-        node.close();
-      }
-    }
+  static void stop() throws Exception {
+    Closer.closeAll(client, node);
   }
 
   static List<SendReceipt> send(Producer producer, String topic, String batch, int n) {

@@ -2,6 +2,7 @@ package io.sluice.actors.consume;
 
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
+import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -53,10 +54,10 @@ public final class GroupQueue
   public sealed interface Command {}
 
   /**
-   * Hands out up to {@code max} messages matching {@code tagExpression}, invisible for {@code
+   * Hands out up to {@code max} messages matching {@code filter} (valid: checked by the caller), invisible for {@code
    * invisibleMs}; replies at once, possibly with none.
    */
-  public record Pull(int max, long invisibleMs, String tagExpression, ActorRef<Pulled> replyTo)
+  public record Pull(int max, long invisibleMs, FilterExpression filter, ActorRef<Pulled> replyTo)
       implements Command {}
 
   /** Replies {@link Available} once a message can be pulled, or never if none comes before the deadline. */
@@ -230,8 +231,8 @@ public final class GroupQueue
   /** Numbers the journal streams, so messages of a replaced one are told apart. */
   private int streamNumber;
   private long nextStreamOffset;
-  private String lastExpression = "*";
-  private TagFilter lastFilter = TagFilter.ALL;
+  private FilterExpression lastExpression = FilterExpression.getDefaultInstance();
+  private MessageFilter lastFilter = TagFilter.ALL;
 
   private GroupQueue(
       ActorContext<Command> context,
@@ -293,7 +294,7 @@ public final class GroupQueue
   private ReplyEffect<Event, State> onPull(State state, Pull cmd) {
     long now = System.currentTimeMillis();
     expire(now);
-    TagFilter filter = filterFor(cmd.tagExpression());
+    MessageFilter filter = filterFor(cmd.filter());
     List<Delivered> out = new ArrayList<>();
     while (out.size() < cmd.max() && !ready.isEmpty()) {
       InFlight redelivery = ready.poll();
@@ -307,7 +308,7 @@ public final class GroupQueue
       if (state.isAcked(m.getOffset()) || inFlight.containsKey(m.getOffset())) {
         continue;
       }
-      if (!filter.matches(m.getTag())) {
+      if (!filter.matches(m)) {
         // Filtered out for this group: settled as if acked, so the watermark can pass it.
         queueAck(m.getOffset());
         continue;
@@ -527,9 +528,10 @@ public final class GroupQueue
     }
   }
 
-  private TagFilter filterFor(String expression) {
+  /** Subscribers of a group normally share one filter: parse it once, not per pull. */
+  private MessageFilter filterFor(FilterExpression expression) {
     if (!expression.equals(lastExpression)) {
-      lastFilter = TagFilter.parse(expression);
+      lastFilter = MessageFilter.parse(expression);
       lastExpression = expression;
     }
     return lastFilter;

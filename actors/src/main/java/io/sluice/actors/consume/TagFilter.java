@@ -1,5 +1,6 @@
 package io.sluice.actors.consume;
 
+import io.sluice.protocol.v1.Message;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -7,7 +8,7 @@ import java.util.TreeSet;
  * A tag expression as RocketMQ consumers write it: {@code *} (or empty) for every message, or tags
  * joined by {@code ||}. Messages without a tag match only {@code *}.
  */
-public record TagFilter(Set<String> tags) {
+public record TagFilter(Set<String> tags) implements MessageFilter {
   public static final TagFilter ALL = new TagFilter(Set.of());
 
   /**
@@ -40,5 +41,10 @@ public record TagFilter(Set<String> tags) {
 
   public boolean matches(String tag) {
     return tags.isEmpty() || tags.contains(tag);
+  }
+
+  @Override
+  public boolean matches(Message message) {
+    return matches(message.getTag());
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.sluice.actors.ActorsTestConfig;
 import io.sluice.actors.queue.Queue;
+import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,10 +85,14 @@ class GroupQueueTest {
     append(testKit, queue, tags);
   }
 
+  static FilterExpression tagFilter(String expression) {
+    return FilterExpression.newBuilder().setType(FilterExpression.Type.TAG).setExpression(expression).build();
+  }
+
   static GroupQueue.Pulled pull(
       ActorTestKit kit, ActorRef<GroupQueue.Command> group, int max, long invisibleMs, String expression) {
     TestProbe<GroupQueue.Pulled> probe = kit.createTestProbe();
-    group.tell(new GroupQueue.Pull(max, invisibleMs, expression, probe.getRef()));
+    group.tell(new GroupQueue.Pull(max, invisibleMs, tagFilter(expression), probe.getRef()));
     return probe.receiveMessage(WAIT);
   }
 

@@ -9,6 +9,7 @@ import io.sluice.actors.ActorsTestConfig;
 import io.sluice.actors.consume.GroupQueue;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.MessageStore;
+import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -128,7 +129,7 @@ class QueueRetentionTest {
     long last = MESSAGES + fresh.size() - 1;
     testKit.createTestProbe().awaitAssert(WAIT, Duration.ofMillis(100), () -> {
       TestProbe<GroupQueue.Pulled> probe = testKit.createTestProbe();
-      group.tell(new GroupQueue.Pull(1_000, 60_000, "*", probe.getRef()));
+      group.tell(new GroupQueue.Pull(1_000, 60_000, FilterExpression.getDefaultInstance(), probe.getRef()));
       got.addAll(probe.receiveMessage(WAIT).deliveries());
       assertTrue(!got.isEmpty() && got.get(got.size() - 1).message().getOffset() == last,
           "every retained message up to offset " + last + ", got " + got.size());

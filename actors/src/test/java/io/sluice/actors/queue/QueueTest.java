@@ -166,7 +166,7 @@ class QueueTest {
     waiter.awaitAssert(FIRST_REPLY, Duration.ofMillis(50), () -> {
       TestProbe<io.sluice.actors.consume.GroupQueue.Pulled> probe = testKit.createTestProbe();
       q.tell(new Queue.ForGroup("group a/b", // a name that needs escaping as an actor name
-          new io.sluice.actors.consume.GroupQueue.Pull(10, 60_000, "*", probe.getRef())));
+          new io.sluice.actors.consume.GroupQueue.Pull(10, 60_000, io.sluice.protocol.v1.FilterExpression.getDefaultInstance(), probe.getRef())));
       probe.receiveMessage(FIRST_REPLY).deliveries().forEach(d -> offsets.add(d.message().getOffset()));
       assertEquals(List.of(0L, 1L, 2L), offsets);
       return null;

@@ -14,6 +14,7 @@ import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.actors.topic.Topics;
+import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
@@ -229,7 +230,7 @@ class SerializationTest {
     GroupQueue.Delivered delivered = new GroupQueue.Delivered(fullMessage(), 1, 1, 2);
     for (Object o : List.of(
         new Queue.Append(List.of(fullMessage()), appendReply),
-        new GroupQueue.Pull(10, 30_000, "*", pullReply),
+        new GroupQueue.Pull(10, 30_000, FilterExpression.getDefaultInstance(), pullReply),
         new GroupQueue.Pulled(List.of(delivered)),
         delivered)) {
       assertThrows(NotSerializableException.class, () -> serialization.findSerializerFor(o),

@@ -1,6 +1,7 @@
 package io.sluice.client.internal;
 
 import com.google.protobuf.UnsafeByteOperations;
+import io.sluice.client.Filter;
 import io.sluice.client.ConsumerGroupInfo;
 import io.sluice.client.Message;
 import io.sluice.client.MessageType;
@@ -62,10 +63,13 @@ public final class Protos {
    * @param expression the tag expression
    * @return the protocol's filter
    */
-  public static FilterExpression tagFilter(String expression) {
+  public static FilterExpression toProto(Filter filter) {
     return FilterExpression.newBuilder()
-        .setType(FilterExpression.Type.TAG)
-        .setExpression(expression)
+        .setType(
+            filter.type() == Filter.Type.SQL92
+                ? FilterExpression.Type.SQL92
+                : FilterExpression.Type.TAG)
+        .setExpression(filter.expression())
         .build();
   }
 

@@ -92,7 +92,7 @@ public final class PushConsumerImpl implements PushConsumer {
                 Subscribe.newBuilder()
                     .setGroup(settings.group())
                     .setTopic(settings.topic())
-                    .setFilter(Protos.tagFilter(settings.filter()))
+                    .setFilter(Protos.toProto(settings.filter()))
                     .setInvisibleDurationMs(invisibleMs)
                     .setClientId(settings.clientId()))
             .build();

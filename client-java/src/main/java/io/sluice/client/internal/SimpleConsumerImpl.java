@@ -33,7 +33,7 @@ public final class SimpleConsumerImpl implements SimpleConsumer {
   public SimpleConsumerImpl(ClientContext context, SimpleConsumerSettings settings) {
     this.context = context;
     this.settings = Objects.requireNonNull(settings, "settings");
-    this.filter = Protos.tagFilter(settings.filter());
+    this.filter = Protos.toProto(settings.filter());
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.sluice.actors.consume.GroupQueue;
 import io.sluice.actors.queue.Queue;
 import io.sluice.gateway.BrokerException;
 import io.sluice.protocol.v1.Delivery;
+import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Reason;
 import java.time.Duration;
 import java.util.List;
@@ -34,9 +35,9 @@ public final class GroupQueues {
   }
 
   public CompletionStage<GroupQueue.Pulled> pull(
-      String group, String topic, int queueId, int max, long invisibleMs, String tagExpression) {
+      String group, String topic, int queueId, int max, long invisibleMs, FilterExpression filter) {
     return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.Pull(max, invisibleMs, tagExpression, replyTo)),
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Pull(max, invisibleMs, filter, replyTo)),
         askTimeout);
   }
 

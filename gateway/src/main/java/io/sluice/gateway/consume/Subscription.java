@@ -1,6 +1,6 @@
 package io.sluice.gateway.consume;
 
-import io.sluice.actors.consume.TagFilter;
+import io.sluice.actors.consume.MessageFilter;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
@@ -11,11 +11,11 @@ import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Reason;
 
 /**
- * A checked request to consume: group, topic, tag expression and invisible time.
+ * A checked request to consume: group, topic, filter and invisible time.
  *
- * @param tagExpression a valid tag expression ({@code *} for all)
+ * @param filter a valid tag or SQL92 expression
  */
-public record Subscription(String group, TopicConfig topic, String tagExpression, long invisibleMs) {
+public record Subscription(String group, TopicConfig topic, FilterExpression filter, long invisibleMs) {
 
   /** @throws BrokerException naming the first invalid part */
   public static Subscription check(
@@ -23,7 +23,7 @@ public record Subscription(String group, TopicConfig topic, String tagExpression
     Names.check("consumer group", group);
     TopicConfig topic = KnownTopics.require(catalog, topicName);
     checkInvisible(invisibleMs);
-    return new Subscription(group, topic, tagExpression(filter), invisibleMs);
+    return new Subscription(group, topic, checkFilter(filter), invisibleMs);
   }
 
   public static void checkInvisible(long invisibleMs) {
@@ -34,17 +34,14 @@ public record Subscription(String group, TopicConfig topic, String tagExpression
     }
   }
 
-  private static String tagExpression(FilterExpression filter) {
-    if (filter.getType() != FilterExpression.Type.TAG) {
-      throw BrokerException.invalid(Reason.INVALID_FILTER,
-          "filter type " + filter.getType() + " is not supported yet; use a TAG expression");
-    }
+  /** The filter, checked; an empty tag expression means every message. */
+  private static FilterExpression checkFilter(FilterExpression filter) {
     try {
-      TagFilter.parse(filter.getExpression());
+      MessageFilter.parse(filter);
     } catch (IllegalArgumentException e) {
-      throw BrokerException.invalid(Reason.INVALID_FILTER, e.getMessage());
+      throw BrokerException.invalid(Reason.INVALID_FILTER, filter.getType() + " filter '" + filter.getExpression()
+          + "': " + e.getMessage());
     }
-    String expression = filter.getExpression().trim();
-    return expression.isEmpty() ? "*" : expression;
+    return filter;
   }
 }
