@@ -17,7 +17,12 @@ import java.util.UUID;
  *     redelivers it unless acked or renewed; default 30 s, allowed 1 s .. 12 h
  * @param shutdownTimeout how long {@link PushConsumer#close()} waits for running listeners; default
  *     30 s
- * @param clientId identifies this consumer instance to the broker; default a random UUID
+ * @param clientId identifies this consumer instance to the broker; default a random UUID. A
+ *     broadcasting member must set it, and keep it across restarts: it names the member's position
+ * @param broadcasting false (default): clustering, the group's members share the messages; true:
+ *     every member receives every message and keeps its own position
+ * @param startPosition where a position that does not exist yet starts; default {@link
+ *     StartPosition#DEFAULT}
  */
 public record PushConsumerSettings(
     String group,
@@ -27,7 +32,9 @@ public record PushConsumerSettings(
     int maxCachedMessages,
     Duration invisibleDuration,
     Duration shutdownTimeout,
-    String clientId) {
+    String clientId,
+    boolean broadcasting,
+    StartPosition startPosition) {
 
   /**
    * Validates the components.
@@ -40,12 +47,15 @@ public record PushConsumerSettings(
    * @param invisibleDuration 1 s .. 12 h
    * @param shutdownTimeout not negative
    * @param clientId not null
+   * @param broadcasting the consumption mode
+   * @param startPosition not null
    */
   public PushConsumerSettings {
     SimpleConsumerSettings.requireName(group, "group");
     SimpleConsumerSettings.requireName(topic, "topic");
     Objects.requireNonNull(filter, "filter");
     Objects.requireNonNull(clientId, "clientId");
+    Objects.requireNonNull(startPosition, "startPosition");
     if (consumptionThreads <= 0 || maxCachedMessages <= 0) {
       throw new IllegalArgumentException(
           "consumptionThreads and maxCachedMessages must be positive");
@@ -81,6 +91,9 @@ public record PushConsumerSettings(
     private Duration invisibleDuration = Duration.ofSeconds(30);
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private String clientId = UUID.randomUUID().toString();
+    private boolean clientIdSet;
+    private boolean broadcasting;
+    private StartPosition startPosition = StartPosition.DEFAULT;
 
     private Builder(String group, String topic) {
       this.group = group;
@@ -160,6 +173,29 @@ public record PushConsumerSettings(
      */
     public Builder clientId(String clientId) {
       this.clientId = clientId;
+      this.clientIdSet = true;
+      return this;
+    }
+
+    /**
+     * Makes this consumer a member of a broadcasting group: it receives every message of the topic
+     * and keeps its own position, named by its {@link #clientId(String)} (required).
+     *
+     * @return this builder
+     */
+    public Builder broadcasting() {
+      this.broadcasting = true;
+      return this;
+    }
+
+    /**
+     * Sets where a position that does not exist yet starts.
+     *
+     * @param startPosition the start
+     * @return this builder
+     */
+    public Builder startPosition(StartPosition startPosition) {
+      this.startPosition = startPosition;
       return this;
     }
 
@@ -169,6 +205,11 @@ public record PushConsumerSettings(
      * @return the settings
      */
     public PushConsumerSettings build() {
+      if (broadcasting && !clientIdSet) {
+        throw new IllegalStateException(
+            "a broadcasting consumer needs a clientId that stays the same across restarts:"
+                + " it names the member's own position");
+      }
       return new PushConsumerSettings(
           group,
           topic,
@@ -177,7 +218,9 @@ public record PushConsumerSettings(
           maxCachedMessages,
           invisibleDuration,
           shutdownTimeout,
-          clientId);
+          clientId,
+          broadcasting,
+          startPosition);
     }
   }
 }

@@ -99,6 +99,13 @@ public final class GroupQueue
    */
   public record ResetTo(long offset, ActorRef<Progress> replyTo) implements Command, CborSerializable {}
 
+  /**
+   * Starts a position that does not exist yet (nothing persisted for this group and queue) at
+   * {@code offset}, as {@link ResetTo} would, and persists it so that it exists from then on; has
+   * no effect on an existing position. Replies with the progress.
+   */
+  public record StartAt(long offset, ActorRef<Progress> replyTo) implements Command, CborSerializable {}
+
   /** Messages from the journal stream number {@code stream}; those of a replaced stream are ignored. */
   private record Arrived(List<Message> messages, ActorRef<StreamAck> ackTo, int stream) implements Command {}
 
@@ -278,7 +285,10 @@ public final class GroupQueue
         .onCommand(Nack.class, this::onNack)
         .onCommand(ChangeInvisible.class, this::onChangeInvisible)
         .onCommand(Describe.class, (state, cmd) -> Effect().reply(cmd.replyTo(), progress(state)))
-        .onCommand(ResetTo.class, this::onResetTo)
+        .onCommand(ResetTo.class, (state, cmd) -> moveTo(state, cmd.offset(), cmd.replyTo(), "reset"))
+        .onCommand(StartAt.class, (state, cmd) -> lastSequenceNumber(context) > 0
+            ? Effect().reply(cmd.replyTo(), progress(state))
+            : moveTo(state, cmd.offset(), cmd.replyTo(), "started"))
         .onCommand(Arrived.class, this::onArrived)
         .onCommand(StreamStarted.class, this::onStreamStarted)
         .onCommand(StreamEnded.class, this::onStreamEnded)
@@ -396,9 +406,9 @@ public final class GroupQueue
         + " is not current: it was acked, expired or redelivered";
   }
 
-  private ReplyEffect<Event, State> onResetTo(State state, ResetTo cmd) {
-    context.getLog().info("Position of {} reset from watermark {} to offset {}; {} deliveries in flight dropped",
-        context.getSelf().path().name() + " on " + queueEntityId, state.watermark(), cmd.offset(),
+  private ReplyEffect<Event, State> moveTo(State state, long offset, ActorRef<Progress> replyTo, String why) {
+    context.getLog().info("Position of {} {} at offset {} (watermark was {}); {} deliveries in flight dropped",
+        context.getSelf().path().name() + " on " + queueEntityId, why, offset, state.watermark(),
         inFlight.size() + ready.size());
     // Acks taken before the reset are answered as taken but not persisted: the reset replaces them.
     pendingAckReplies.forEach(r -> r.replyTo().tell(r.reply()));
@@ -408,9 +418,9 @@ public final class GroupQueue
     bufferedBytes = 0;
     inFlight.clear();
     ready.clear();
-    return Effect().persist(new PositionReset(cmd.offset()))
-        .thenRun(s -> startStream(cmd.offset()))
-        .thenReply(cmd.replyTo(), this::progress);
+    return Effect().persist(new PositionReset(offset))
+        .thenRun(s -> startStream(offset))
+        .thenReply(replyTo, this::progress);
   }
 
   private ReplyEffect<Event, State> onArrived(State state, Arrived cmd) {

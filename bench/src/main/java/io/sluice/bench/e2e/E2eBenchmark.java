@@ -88,7 +88,7 @@ public final class E2eBenchmark {
           "settings:   warm-up %d ms, measured %d ms, %d run(s) per scenario; %d-byte bodies; topic"
               + " with %d queues (NORMAL); %d push consumer(s) in one group, %d listener threads"
               + " and cache %d each; pipelined producers: buffer %d MiB, batch 256 KiB, linger 1 ms;"
-              + " drain timeout %d s%n",
+              + " requests in flight per producer %s; drain timeout %d s%n",
           options.warmUp().toMillis(),
           options.window().toMillis(),
           options.runs(),
@@ -98,6 +98,7 @@ public final class E2eBenchmark {
           options.consumerThreads(),
           options.consumerCache(),
           options.maxInFlightMib(),
+          options.maxInFlightRequests() == 0 ? "client default" : Integer.toString(options.maxInFlightRequests()),
           options.drain().toSeconds());
       if (options.profileDir() != null) {
         out.println("profiling:  JFR of each measured window into " + options.profileDir());
@@ -216,10 +217,11 @@ public final class E2eBenchmark {
     try {
       ProducerLoad load =
           s.kind() == Kind.SYNC
-              ? ProducerLoad.sync(newClient, TOPIC, options.messageSize(), s.parallelism())
+              ? ProducerLoad.sync(
+                  newClient, TOPIC, options.messageSize(), s.parallelism(), options.maxInFlightRequests())
               : ProducerLoad.pipelined(
                   newClient, TOPIC, options.messageSize(), s.parallelism(), options.maxInFlightMib(),
-                  options.rate());
+                  options.maxInFlightRequests(), options.rate());
       String jfrBase = s.slug() + "-run" + run;
       if (options.profileDir() != null) {
         startBrokerRecording(broker, options.profileDir().resolve(jfrBase + "-broker.jfr"));
@@ -324,7 +326,8 @@ public final class E2eBenchmark {
       Scenario s, int run, BrokerProcess broker, SluiceClient admin, Supplier<SluiceClient> newClient)
       throws Exception {
     ProducerLoad fill =
-        ProducerLoad.pipelined(newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib(), 0);
+        ProducerLoad.pipelined(
+            newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib(), options.maxInFlightRequests(), 0);
     long f0 = System.nanoTime();
     fill.start();
     Thread.sleep(options.window().toMillis());

@@ -22,6 +22,8 @@ import java.util.Set;
  * @param consumerThreads listener threads per consumer
  * @param consumerCache credit window ({@code maxCachedMessages}) per consumer
  * @param maxInFlightMib producer buffer ({@code maxInFlightBytes}) of each pipelined producer
+ * @param maxInFlightRequests requests each producer has on its stream unanswered; 0 for the client
+ *     default
  * @param rate messages per second all pipelined producers together are paced to; 0 for as fast as
  *     they can
  * @param messageSize body bytes per message
@@ -43,6 +45,7 @@ public record E2eOptions(
     int consumerThreads,
     int consumerCache,
     int maxInFlightMib,
+    int maxInFlightRequests,
     double rate,
     int messageSize,
     Duration drain,
@@ -61,7 +64,8 @@ public record E2eOptions(
           "usage: bench/run.sh e2e [--quick] [--runs N] [--warmup SECONDS] [--measure SECONDS]",
           "                        [--only sync,pipelined,drain] [--sync-threads N] [--producers 1,2,4]",
           "                        [--consumers M] [--consumer-threads N] [--consumer-cache N]",
-          "                        [--max-in-flight-mib N] [--rate MSG_PER_S] [--message-size BYTES]",
+          "                        [--max-in-flight-mib N] [--max-in-flight-requests N] [--rate MSG_PER_S]",
+          "                        [--message-size BYTES]",
           "                        [--drain SECONDS]",
           "                        [--broker-java-opts \"...\"] [--profile DIR] [--dir PATH]",
           "                        [--broker-jar PATH (run.sh passes it)]",
@@ -94,6 +98,7 @@ public record E2eOptions(
     int consumerThreads = 4;
     int consumerCache = 1024;
     int maxInFlightMib = 16;
+    int maxInFlightRequests = 0;
     double rate = 0;
     int messageSize = 1024;
     Duration drain = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10);
@@ -152,6 +157,9 @@ public record E2eOptions(
         case "--max-in-flight-mib":
           maxInFlightMib = Integer.parseInt(value(args, ++i, a));
           break;
+        case "--max-in-flight-requests":
+          maxInFlightRequests = Integer.parseInt(value(args, ++i, a));
+          break;
         case "--rate":
           rate = Double.parseDouble(value(args, ++i, a));
           break;
@@ -170,6 +178,9 @@ public record E2eOptions(
     }
     if (runs < 1 || syncThreads < 1 || consumers < 0 || consumerThreads < 1 || consumerCache < 1) {
       throw new IllegalArgumentException("counts must be positive\n" + USAGE);
+    }
+    if (maxInFlightRequests < 0) {
+      throw new IllegalArgumentException("--max-in-flight-requests must not be negative\n" + USAGE);
     }
     if (rate < 0) {
       throw new IllegalArgumentException("--rate must not be negative\n" + USAGE);
@@ -194,6 +205,7 @@ public record E2eOptions(
         consumerThreads,
         consumerCache,
         maxInFlightMib,
+        maxInFlightRequests,
         rate,
         messageSize,
         drain,

@@ -52,11 +52,12 @@ final class ProducerLoad {
     this.pipelined = pipelined;
   }
 
-  static ProducerLoad sync(Supplier<SluiceClient> newClient, String topic, int messageSize, int threads) {
+  static ProducerLoad sync(
+      Supplier<SluiceClient> newClient, String topic, int messageSize, int threads, int maxInFlightRequests) {
     ProducerLoad load = new ProducerLoad(topic, messageSize, false);
     SluiceClient client = newClient.get();
     load.clients.add(client);
-    Producer producer = client.newProducer();
+    Producer producer = client.newProducer(withInFlightRequests(ProducerSettings.builder(), maxInFlightRequests).build());
     load.producers.add(producer);
     for (int i = 0; i < threads; i++) {
       load.threads.add(new Thread(() -> load.sendLoop(producer), "bench-sync-" + i));
@@ -70,11 +71,12 @@ final class ProducerLoad {
       int messageSize,
       int producers,
       int maxInFlightMib,
+      int maxInFlightRequests,
       double totalRate) {
     double ratePerProducer = totalRate / producers;
     ProducerLoad load = new ProducerLoad(topic, messageSize, true);
     ProducerSettings settings =
-        ProducerSettings.builder()
+        withInFlightRequests(ProducerSettings.builder(), maxInFlightRequests)
             .maxInFlightBytes((long) maxInFlightMib << 20)
             .maxBlock(Duration.ofSeconds(60))
             .build();
@@ -87,6 +89,11 @@ final class ProducerLoad {
           new Thread(() -> load.sendAsyncLoop(producer, ratePerProducer), "bench-producer-" + i));
     }
     return load;
+  }
+
+  /** {@code requests} 0 keeps the client's default. */
+  private static ProducerSettings.Builder withInFlightRequests(ProducerSettings.Builder settings, int requests) {
+    return requests > 0 ? settings.maxInFlightRequests(requests) : settings;
   }
 
   void start() {

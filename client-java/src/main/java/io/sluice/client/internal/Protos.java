@@ -2,6 +2,7 @@ package io.sluice.client.internal;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.sluice.client.Filter;
+import io.sluice.client.StartPosition;
 import io.sluice.client.ConsumerGroupInfo;
 import io.sluice.client.Message;
 import io.sluice.client.MessageType;
@@ -63,6 +64,17 @@ public final class Protos {
    * @param expression the tag expression
    * @return the protocol's filter
    */
+  public static io.sluice.protocol.v1.StartPosition toProto(StartPosition start) {
+    switch (start) {
+      case EARLIEST:
+        return io.sluice.protocol.v1.StartPosition.EARLIEST;
+      case LATEST:
+        return io.sluice.protocol.v1.StartPosition.LATEST;
+      default:
+        return io.sluice.protocol.v1.StartPosition.START_POSITION_DEFAULT;
+    }
+  }
+
   public static FilterExpression toProto(Filter filter) {
     return FilterExpression.newBuilder()
         .setType(

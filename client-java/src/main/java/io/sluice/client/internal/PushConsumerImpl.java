@@ -11,6 +11,7 @@ import io.sluice.protocol.v1.AckResponse;
 import io.sluice.protocol.v1.Acknowledge;
 import io.sluice.protocol.v1.ConsumeRequest;
 import io.sluice.protocol.v1.ConsumeResponse;
+import io.sluice.protocol.v1.ConsumptionMode;
 import io.sluice.protocol.v1.Credit;
 import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.Nack;
@@ -94,7 +95,9 @@ public final class PushConsumerImpl implements PushConsumer {
                     .setTopic(settings.topic())
                     .setFilter(Protos.toProto(settings.filter()))
                     .setInvisibleDurationMs(invisibleMs)
-                    .setClientId(settings.clientId()))
+                    .setClientId(settings.clientId())
+                    .setMode(mode())
+                    .setStartPosition(Protos.toProto(settings.startPosition())))
             .build();
   }
 
@@ -357,7 +360,11 @@ public final class PushConsumerImpl implements PushConsumer {
 
   private void ackUnary(List<HeldDelivery> held) {
     AckRequest.Builder request =
-        AckRequest.newBuilder().setGroup(settings.group()).setTopic(settings.topic());
+        AckRequest.newBuilder()
+            .setGroup(settings.group())
+            .setTopic(settings.topic())
+            .setMode(mode())
+            .setClientId(settings.clientId());
     held.forEach(h -> request.addReceiptHandles(h.view.receiptHandle()));
     AckRequest req = request.build();
     CompletableFuture<AckResponse> ack;
@@ -406,6 +413,10 @@ public final class PushConsumerImpl implements PushConsumer {
     synchronized (lock) {
       return session == held.session && held.session.offer(request);
     }
+  }
+
+  private ConsumptionMode mode() {
+    return settings.broadcasting() ? ConsumptionMode.BROADCASTING : ConsumptionMode.CLUSTERING;
   }
 
   private void onSessionEnd(ConsumeSession s, Throwable failure) {

@@ -4,15 +4,19 @@ import io.sluice.actors.consume.GroupQueue;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
+import io.sluice.actors.queue.Queue;
 import io.sluice.protocol.v1.ConsumeRequest;
 import io.sluice.protocol.v1.ConsumeResponse;
 import io.sluice.protocol.v1.Deliveries;
 import io.sluice.protocol.v1.ReceiptResult;
 import io.sluice.protocol.v1.ReceiptResults;
 import io.sluice.protocol.v1.Reason;
+import io.sluice.protocol.v1.ConsumptionMode;
+import io.sluice.protocol.v1.StartPosition;
 import io.sluice.protocol.v1.Subscribed;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -60,6 +64,9 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
 
   private record PullDone(GroupQueue.Pulled pulled, Throwable failure) implements Command {}
 
+  /** The subscription's new position was started (or failed to). */
+  private record PositionStarted(Throwable failure) implements Command {}
+
   private enum Woken implements Command {
     INSTANCE
   }
@@ -90,6 +97,8 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
   private int nextQueue;
   private int emptyPulls;
   private boolean pulling;
+  /** A new position is being started: no pulls until it is. */
+  private boolean starting;
   private boolean waiting;
   private int pendingReceipts;
   private ActorRef<StreamAck> heldAck;
@@ -116,6 +125,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
         })
         .onMessage(FromClient.class, this::onClient)
         .onMessage(PullDone.class, this::onPulled)
+        .onMessage(PositionStarted.class, this::onPositionStarted)
         .onMessageEquals(Woken.INSTANCE, this::onWoken)
         .onMessageEquals(WaitExpired.INSTANCE, this::onWoken)
         .onMessage(ReceiptsDone.class, this::onReceiptsDone)
@@ -182,7 +192,42 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     var s = request.getSubscribe();
     long invisibleMs = s.getInvisibleDurationMs() == 0
         ? deps.settings().defaultInvisibleDuration().toMillis() : s.getInvisibleDurationMs();
-    subscription = Subscription.check(deps.catalog(), s.getGroup(), s.getTopic(), s.getFilter(), invisibleMs);
+    subscription = Subscription.check(
+        deps.catalog(), s.getGroup(), s.getMode(), s.getClientId(), s.getTopic(), s.getFilter(), invisibleMs);
+    StartPosition start = s.getStartPosition() != StartPosition.START_POSITION_DEFAULT ? s.getStartPosition()
+        : s.getMode() == ConsumptionMode.BROADCASTING ? StartPosition.LATEST : null;
+    if (start == null) {
+      onStarted();
+      return;
+    }
+    // A new position starts where asked before anything is pulled; an existing one stays.
+    starting = true;
+    boolean latest = start == StartPosition.LATEST;
+    CompletableFuture<?>[] starts = new CompletableFuture<?>[subscription.topic().queueCount()];
+    for (int q = 0; q < starts.length; q++) {
+      int queueId = q;
+      String topic = subscription.topic().name();
+      CompletionStage<Long> offset = latest
+          ? deps.groups().endOffset(topic, queueId).thenApply(Queue.EndOffset::offset)
+          : CompletableFuture.completedFuture(0L);
+      starts[q] = offset.thenCompose(o -> deps.groups().startAt(subscription.group(), topic, queueId, o))
+          .toCompletableFuture();
+    }
+    getContext().pipeToSelf(CompletableFuture.allOf(starts), (ok, failure) -> new PositionStarted(failure));
+  }
+
+  private Behavior<Command> onPositionStarted(PositionStarted started) {
+    starting = false;
+    if (started.failure() != null) {
+      out.fail(BrokerException.of(started.failure()).toGrpc());
+      return Behaviors.stopped();
+    }
+    onStarted();
+    pullIfDue();
+    return next();
+  }
+
+  private void onStarted() {
     Subscribed.Builder subscribed = Subscribed.newBuilder();
     for (int q = 0; q < subscription.topic().queueCount(); q++) {
       subscribed.addQueueIds(q);
@@ -254,7 +299,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
 
   /** Pulls the next queue when there is credit, no pull running and no reason to wait. */
   private void pullIfDue() {
-    if (credit == 0 || pulling || waiting || clientDone) {
+    if (credit == 0 || pulling || waiting || clientDone || starting) {
       return;
     }
     pulling = true;

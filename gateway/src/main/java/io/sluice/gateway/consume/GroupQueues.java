@@ -85,6 +85,12 @@ public final class GroupQueues {
         replyTo -> new Queue.ForGroup(group, new GroupQueue.ResetTo(offset, replyTo)), askTimeout);
   }
 
+  /** Starts the group's position on one queue at {@code offset} unless it exists already. */
+  public CompletionStage<GroupQueue.Progress> startAt(String group, String topic, int queueId, long offset) {
+    return queue(topic, queueId).ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.StartAt(offset, replyTo)), askTimeout);
+  }
+
   public CompletionStage<Queue.EndOffset> endOffset(String topic, int queueId) {
     return queue(topic, queueId).ask(Queue.GetEndOffset::new, askTimeout);
   }

@@ -7,23 +7,43 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
 import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
+import io.sluice.protocol.v1.ConsumptionMode;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Reason;
 
 /**
- * A checked request to consume: group, topic, filter and invisible time.
+ * A checked request to consume: whose position, topic, filter and invisible time.
  *
+ * @param group the consumption state's name: the consumer group, or for a broadcasting member
+ *     {@code group#clientId} (its own position; '#' cannot occur in names, so it cannot clash with
+ *     a group)
  * @param filter a valid tag or SQL92 expression
  */
 public record Subscription(String group, TopicConfig topic, FilterExpression filter, long invisibleMs) {
 
-  /** @throws BrokerException naming the first invalid part */
+  /** A clustering subscription. @throws BrokerException naming the first invalid part */
   public static Subscription check(
       TopicCatalog catalog, String group, String topicName, FilterExpression filter, long invisibleMs) {
-    Names.check("consumer group", group);
+    return check(catalog, group, ConsumptionMode.CLUSTERING, "", topicName, filter, invisibleMs);
+  }
+
+  /** @throws BrokerException naming the first invalid part */
+  public static Subscription check(TopicCatalog catalog, String group, ConsumptionMode mode, String clientId,
+      String topicName, FilterExpression filter, long invisibleMs) {
+    String state = stateGroup(group, mode, clientId);
     TopicConfig topic = KnownTopics.require(catalog, topicName);
     checkInvisible(invisibleMs);
-    return new Subscription(group, topic, checkFilter(filter), invisibleMs);
+    return new Subscription(state, topic, checkFilter(filter), invisibleMs);
+  }
+
+  /** The name of the consumption state a group member reads and acks: see {@link Subscription#group()}. */
+  public static String stateGroup(String group, ConsumptionMode mode, String clientId) {
+    Names.check("consumer group", group);
+    return switch (mode) {
+      case CLUSTERING -> group;
+      case BROADCASTING -> group + "#" + Names.check("client id", clientId);
+      default -> throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "unknown consumption mode " + mode);
+    };
   }
 
   public static void checkInvisible(long invisibleMs) {

@@ -114,10 +114,10 @@ public final class MessagingServiceImpl implements MessagingService {
   @Override
   public CompletionStage<AckResponse> ack(AckRequest request) {
     return Calls.unary(() -> {
-      Names.check("consumer group", request.getGroup());
+      String group = Subscription.stateGroup(request.getGroup(), request.getMode(), request.getClientId());
       TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
       return ReceiptSettler.ackAll(request.getReceiptHandlesList(), topic,
-              (queueId, receipts) -> groups.ack(request.getGroup(), topic.name(), queueId, receipts))
+              (queueId, receipts) -> groups.ack(group, topic.name(), queueId, receipts))
           .thenApply(results -> AckResponse.newBuilder().addAllResults(results).build());
     });
   }
