@@ -18,6 +18,9 @@ import java.util.UUID;
  * @param shutdownTimeout how long {@link PushConsumer#close()} waits for running listeners; default
  *     30 s
  * @param clientId identifies this consumer instance to the broker; default a random UUID
+ * @param orderly for FIFO topics: the listener gets the messages of one message group one at a
+ *     time, in delivery order (groups still run in parallel over the consumption threads); default
+ *     false
  */
 public record PushConsumerSettings(
     String group,
@@ -27,7 +30,8 @@ public record PushConsumerSettings(
     int maxCachedMessages,
     Duration invisibleDuration,
     Duration shutdownTimeout,
-    String clientId) {
+    String clientId,
+    boolean orderly) {
 
   /**
    * Validates the components.
@@ -81,6 +85,7 @@ public record PushConsumerSettings(
     private Duration invisibleDuration = Duration.ofSeconds(30);
     private Duration shutdownTimeout = Duration.ofSeconds(30);
     private String clientId = UUID.randomUUID().toString();
+    private boolean orderly;
 
     private Builder(String group, String topic) {
       this.group = group;
@@ -154,6 +159,19 @@ public record PushConsumerSettings(
     }
 
     /**
+     * Calls the listener sequentially per message group, for FIFO topics: never two messages of
+     * one group at once, and in the order the broker delivers them (which, on a FIFO topic, is
+     * the group's order, a redelivery before the group's next message).
+     *
+     * @param orderly true for orderly consumption
+     * @return this builder
+     */
+    public Builder orderly(boolean orderly) {
+      this.orderly = orderly;
+      return this;
+    }
+
+    /**
      * Builds the settings.
      *
      * @return the settings
@@ -167,7 +185,8 @@ public record PushConsumerSettings(
           maxCachedMessages,
           invisibleDuration,
           shutdownTimeout,
-          clientId);
+          clientId,
+          orderly);
     }
   }
 }

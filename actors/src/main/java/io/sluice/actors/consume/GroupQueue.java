@@ -46,6 +46,10 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  * acked) and the acked offsets above it, written in batches: one event holds the acks that arrived
  * while the previous one was written. In-flight bookkeeping lives in memory: after a restart,
  * whatever was unacked is delivered again.
+ *
+ * <p>On a FIFO topic's queue (known from the first {@link Pull} that says {@code ordered}, since a
+ * topic's type never changes) a {@link GroupOrder} keeps one message per message group outstanding:
+ * later messages of the group wait, held back, until it is settled; other groups keep flowing.
  */
 public final class GroupQueue
     extends EventSourcedBehaviorWithEnforcedReplies<GroupQueue.Command, GroupQueue.Event, GroupQueue.State> {
@@ -54,10 +58,16 @@ public final class GroupQueue
 
   /**
    * Hands out up to {@code max} messages matching {@code tagExpression}, invisible for {@code
-   * invisibleMs}; replies at once, possibly with none.
+   * invisibleMs}; replies at once, possibly with none. {@code ordered} (the queue belongs to a FIFO
+   * topic) keeps message-group order from then on ({@link GroupOrder}).
    */
-  public record Pull(int max, long invisibleMs, String tagExpression, ActorRef<Pulled> replyTo)
-      implements Command {}
+  public record Pull(int max, long invisibleMs, String tagExpression, boolean ordered, ActorRef<Pulled> replyTo)
+      implements Command {
+    /** A pull on a queue of a topic without message-group order. */
+    public Pull(int max, long invisibleMs, String tagExpression, ActorRef<Pulled> replyTo) {
+      this(max, invisibleMs, tagExpression, false, replyTo);
+    }
+  }
 
   /** Replies {@link Available} once a message can be pulled, or never if none comes before the deadline. */
   public record AwaitMessages(long deadlineMs, ActorRef<Available> replyTo) implements Command, CborSerializable {}
@@ -219,6 +229,8 @@ public final class GroupQueue
   private long nextStreamOffset;
   private String lastExpression = "*";
   private TagFilter lastFilter = TagFilter.ALL;
+  /** Message-group order, once a pull said the topic is FIFO; null before. */
+  private GroupOrder order;
 
   private GroupQueue(
       ActorContext<Command> context,
@@ -280,14 +292,22 @@ public final class GroupQueue
     long now = System.currentTimeMillis();
     expire(now);
     TagFilter filter = filterFor(cmd.tagExpression());
+    if (cmd.ordered() && order == null) {
+      order = new GroupOrder();
+    }
     List<Delivered> out = new ArrayList<>();
     while (out.size() < cmd.max() && !ready.isEmpty()) {
       InFlight redelivery = ready.poll();
       if (!state.isAcked(redelivery.message.getOffset())) {
         out.add(deliver(redelivery, now, cmd.invisibleMs()));
+      } else if (order != null) {
+        order.settled(redelivery.message.getMessageGroup(), redelivery.message.getOffset());
       }
     }
-    while (out.size() < cmd.max() && !buffer.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
+    while (order != null && out.size() < cmd.max() && order.hasReleased()) {
+      out.add(deliver(new InFlight(order.pollReleased(), 1), now, cmd.invisibleMs()));
+    }
+    while (out.size() < cmd.max() && !buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT) {
       Message m = buffer.poll();
       bufferedBytes -= m.getBody().size();
       if (state.isAcked(m.getOffset()) || inFlight.containsKey(m.getOffset())) {
@@ -297,6 +317,13 @@ public final class GroupQueue
         // Filtered out for this group: settled as if acked, so the watermark can pass it.
         queueAck(m.getOffset());
         continue;
+      }
+      if (order != null) {
+        if (order.blocks(m)) {
+          order.hold(m);
+          continue;
+        }
+        order.delivering(m);
       }
       out.add(deliver(new InFlight(m, 1), now, cmd.invisibleMs()));
     }
@@ -312,6 +339,7 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onAwait(State state, AwaitMessages cmd) {
+    holdBlocked();
     if (hasDeliverable()) {
       return Effect().reply(cmd.replyTo(), Available.INSTANCE);
     }
@@ -337,10 +365,12 @@ public final class GroupQueue
       if (current(r.offset(), r.nonce()) == null) {
         refused.add(i);
       } else {
-        inFlight.remove(r.offset());
-        queueAck(r.offset());
+        settle(inFlight.get(r.offset()).message);
         accepted++;
       }
+    }
+    if (order != null) {
+      notifyWaiters();
     }
     Acked reply = new Acked(refused);
     if (accepted == 0) {
@@ -441,6 +471,19 @@ public final class GroupQueue
   }
 
   /**
+   * {@code message} is finished for good: acked, or (for the dead-letter path) moved out of the
+   * queue. It stops being in flight, its ack is queued, and on a FIFO topic the next message of its
+   * message group is released.
+   */
+  private void settle(Message message) {
+    inFlight.remove(message.getOffset());
+    queueAck(message.getOffset());
+    if (order != null) {
+      order.settled(message.getMessageGroup(), message.getOffset());
+    }
+  }
+
+  /**
    * Acks are persisted in batches: one event per flush, not per ack. The caller queues its reply
    * in {@link #pendingAckReplies} after queueing its offsets.
    */
@@ -469,10 +512,34 @@ public final class GroupQueue
   }
 
   private boolean hasDeliverable() {
-    return !ready.isEmpty() || (!buffer.isEmpty() && inFlight.size() < MAX_IN_FLIGHT);
+    return !ready.isEmpty() || (order != null && order.hasReleased())
+        || (!buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT);
+  }
+
+  /** Messages held back by message-group order: they count against {@link #MAX_IN_FLIGHT}. */
+  private int waitingCount() {
+    return order == null ? 0 : order.waitingCount();
+  }
+
+  /**
+   * Moves buffered messages that must wait for their group into {@link #order}, so that a buffer
+   * of only blocked messages does not count as deliverable (a waiter would be woken for nothing).
+   */
+  private void holdBlocked() {
+    if (order == null) {
+      return;
+    }
+    while (!buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT
+        && order.blocks(buffer.peek()) && lastFilter.matches(buffer.peek().getTag())) {
+      Message m = buffer.poll();
+      bufferedBytes -= m.getBody().size();
+      order.hold(m);
+    }
+    requestMoreIfRoom();
   }
 
   private void notifyWaiters() {
+    holdBlocked();
     if (!waiters.isEmpty() && hasDeliverable()) {
       waiters.keySet().forEach(w -> w.tell(Available.INSTANCE));
       waiters.clear();

@@ -262,7 +262,8 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     nextQueue = (nextQueue + 1) % subscription.topic().queueCount();
     getContext().pipeToSelf(
         deps.groups().pull(subscription.group(), subscription.topic().name(), queueId,
-            Math.min(credit, MAX_PULL), subscription.invisibleMs(), subscription.tagExpression()),
+            Math.min(credit, MAX_PULL), subscription.invisibleMs(), subscription.tagExpression(),
+            subscription.ordered()),
         PullDone::new);
   }
 

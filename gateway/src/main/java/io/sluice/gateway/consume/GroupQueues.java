@@ -33,10 +33,11 @@ public final class GroupQueues {
     return sharding.entityRefFor(Queue.ENTITY_KEY, Queue.entityId(topic, queueId));
   }
 
+  /** @param ordered the topic is FIFO: the queue keeps message-group order */
   public CompletionStage<GroupQueue.Pulled> pull(
-      String group, String topic, int queueId, int max, long invisibleMs, String tagExpression) {
+      String group, String topic, int queueId, int max, long invisibleMs, String tagExpression, boolean ordered) {
     return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.Pull(max, invisibleMs, tagExpression, replyTo)),
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Pull(max, invisibleMs, tagExpression, ordered, replyTo)),
         askTimeout);
   }
 

@@ -8,6 +8,7 @@ import io.sluice.gateway.GatewaySettings;
 import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.protocol.v1.FilterExpression;
+import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
 
 /**
@@ -24,6 +25,11 @@ public record Subscription(String group, TopicConfig topic, String tagExpression
     TopicConfig topic = KnownTopics.require(catalog, topicName);
     checkInvisible(invisibleMs);
     return new Subscription(group, topic, tagExpression(filter), invisibleMs);
+  }
+
+  /** Whether deliveries keep message-group order: the topic is FIFO. */
+  public boolean ordered() {
+    return topic.messageType() == MessageType.FIFO;
   }
 
   public static void checkInvisible(long invisibleMs) {
