@@ -26,11 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** A consumer group's state on a FIFO topic's queue: ordered pulls keep message-group order. */
 class GroupQueueFifoTest {
-  /** Limit of every wait (generous: the machine is shared) and the pull loop's period. */
-  private static final Duration WAIT = Duration.ofSeconds(30), POLL = Duration.ofMillis(50);
   /** Never expires within a test. */
   private static final long LONG_INVISIBLE = Duration.ofMinutes(2).toMillis();
   private static final AtomicInteger queues = new AtomicInteger();
+  /** Limit of every wait: generous, the machine is shared. */
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration POLL = Duration.ofMillis(50);
 
   @TempDir static Path dir;
   static ActorTestKit testKit;
