@@ -134,8 +134,11 @@ class PushConsumerTest {
         };
     PushConsumerSettings settings =
         PushConsumerSettings.builder("g-orderly", "orders").consumptionThreads(4).orderly(true).build();
-    try (PushConsumer consumer = client.newPushConsumer(settings, listener)) {
+    PushConsumer consumer = client.newPushConsumer(settings, listener);
+    try {
       await(script.allAcked);
+    } finally {
+      consumer.close();
     }
     assertEquals(List.of(), overlaps);
     for (int g = 0; g < groups; g++) {

@@ -14,6 +14,8 @@ import io.sluice.client.Producer;
 import io.sluice.client.PushConsumer;
 import io.sluice.client.PushConsumerSettings;
 import io.sluice.client.Reason;
+import io.sluice.client.SimpleConsumer;
+import io.sluice.client.SimpleConsumerSettings;
 import io.sluice.client.SluiceClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,7 +23,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -176,6 +181,41 @@ class FifoTest {
     assertTrue(ledger.complete(perGroup), ledger::progress);
     assertTrue(ledger.failuresInjected.get() > 0, "failures were injected");
     assertTrue(ledger.redeliveries.get() > 0, "failed messages came back");
+  }
+
+  /** Receives until {@code count} messages came (failing after 30 s); returns them by body. */
+  static Map<String, MessageView> receive(SimpleConsumer consumer, int count) {
+    Map<String, MessageView> got = new HashMap<>();
+    Await.until(count + " messages received", Duration.ofSeconds(30), () -> {
+      consumer.receive(10, Duration.ofSeconds(30)).forEach(m -> got.put(new String(m.bodyBytes(), StandardCharsets.UTF_8), m));
+      return got.size() >= count;
+    }, got::toString);
+    return got;
+  }
+
+  @Test
+  void simpleConsumerGetsOneMessagePerGroupUntilItIsAcked() {
+    client.admin().createTopic("fifo-simple", 1, MessageType.FIFO);
+    try (Producer producer = client.newProducer()) {
+      List<Message> batch = new ArrayList<>();
+      for (String body : List.of("a0", "a1", "b0", "a2")) {
+        batch.add(Message.builder().topic("fifo-simple").messageGroup(body.substring(0, 1))
+            .body(body.getBytes(StandardCharsets.UTF_8)).build());
+      }
+      producer.send(batch);
+    }
+    try (SimpleConsumer consumer = client.newSimpleConsumer(
+        SimpleConsumerSettings.builder("audit", "fifo-simple").awaitDuration(Duration.ofSeconds(1)).build())) {
+      Map<String, MessageView> first = receive(consumer, 2);
+      assertEquals(Set.of("a0", "b0"), first.keySet(), "b flows past a's waiting messages in the same queue");
+      assertEquals(List.of(), consumer.receive(10, Duration.ofSeconds(30)), "a1 waits for a0");
+
+      consumer.ack(first.get("a0"));
+      Map<String, MessageView> second = receive(consumer, 1);
+      assertEquals(Set.of("a1"), second.keySet());
+      consumer.ack(second.get("a1"));
+      assertEquals(Set.of("a2"), receive(consumer, 1).keySet());
+    }
   }
 
   @Test
