@@ -218,7 +218,9 @@ public final class Message {
     }
 
     /**
-     * Sets the message group (FIFO topics).
+     * Sets the message group: required on a FIFO topic (the broker refuses a message without one
+     * with {@link InvalidArgumentException}); on a NORMAL topic it only sends the group's messages
+     * to one queue, without ordered delivery. At most 128 characters, not blank.
      *
      * @param messageGroup the group; empty for none
      * @return this builder

@@ -13,6 +13,11 @@ package io.sluice.client;
  * the consumer reconnects with exponential backoff (failing over to the next endpoint on {@code
  * UNAVAILABLE}); delivery is at-least-once, so listeners should tolerate duplicates (the message id
  * identifies them).
+ *
+ * <p>Orderly mode ({@link PushConsumerSettings.Builder#orderly}, for FIFO topics): the listener
+ * gets the messages of one message group one at a time, in delivery order; different groups run in
+ * parallel. The broker delivers a group's next message only after the previous one is acked, so
+ * a {@code RETRY} holds the group back until the redelivery succeeds.
  */
 public interface PushConsumer extends AutoCloseable {
   /**

@@ -23,6 +23,9 @@ import java.util.UUID;
  *     every member receives every message and keeps its own position
  * @param startPosition where a position that does not exist yet starts; default {@link
  *     StartPosition#DEFAULT}
+ * @param orderly for FIFO topics: the listener gets the messages of one message group one at a
+ *     time, in delivery order (groups still run in parallel over the consumption threads); default
+ *     false
  */
 public record PushConsumerSettings(
     String group,
@@ -34,7 +37,8 @@ public record PushConsumerSettings(
     Duration shutdownTimeout,
     String clientId,
     boolean broadcasting,
-    StartPosition startPosition) {
+    StartPosition startPosition,
+    boolean orderly) {
 
   /**
    * Validates the components.
@@ -94,6 +98,7 @@ public record PushConsumerSettings(
     private boolean clientIdSet;
     private boolean broadcasting;
     private StartPosition startPosition = StartPosition.DEFAULT;
+    private boolean orderly;
 
     private Builder(String group, String topic) {
       this.group = group;
@@ -200,6 +205,19 @@ public record PushConsumerSettings(
     }
 
     /**
+     * Calls the listener sequentially per message group, for FIFO topics: never two messages of
+     * one group at once, and in the order the broker delivers them (which, on a FIFO topic, is
+     * the group's order, a redelivery before the group's next message).
+     *
+     * @param orderly true for orderly consumption
+     * @return this builder
+     */
+    public Builder orderly(boolean orderly) {
+      this.orderly = orderly;
+      return this;
+    }
+
+    /**
      * Builds the settings.
      *
      * @return the settings
@@ -220,7 +238,8 @@ public record PushConsumerSettings(
           shutdownTimeout,
           clientId,
           broadcasting,
-          startPosition);
+          startPosition,
+          orderly);
     }
   }
 }

@@ -514,6 +514,8 @@ final class FakeBroker implements MessagingService, AdminService {
     private int renews;
     private int streamsFailed;
     private long subscribeInvisibleMs;
+    /** Message i goes to message group {@code "group-" + i % messageGroups}; 0: no groups. */
+    volatile int messageGroups;
 
     ConsumeScript(String topic, int count, int window) {
       this(topic, count, window, 0);
@@ -648,7 +650,7 @@ final class FakeBroker implements MessagingService, AdminService {
         }
         batch.addDeliveries(
             Delivery.newBuilder()
-                .setMessage(storedMessage(topic, p.index()))
+                .setMessage(grouped(storedMessage(topic, p.index())))
                 .setReceiptHandle(handle)
                 .setAttempt(p.attempt())
                 .setInvisibleUntilMs(System.currentTimeMillis() + subscribeInvisibleMs));
@@ -656,6 +658,12 @@ final class FakeBroker implements MessagingService, AdminService {
       if (batch.getDeliveriesCount() > 0) {
         stream.out.offer(ConsumeResponse.newBuilder().setDeliveries(batch).build());
       }
+    }
+
+    private Message grouped(Message m) {
+      return messageGroups == 0
+          ? m
+          : m.toBuilder().setMessageGroup("group-" + m.getOffset() % messageGroups).build();
     }
 
     /** Ack commands received on consume streams (each may carry many receipt handles). */

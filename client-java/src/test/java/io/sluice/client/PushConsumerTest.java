@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.ActorSystem;
 import org.junit.jupiter.api.AfterAll;
@@ -93,6 +95,58 @@ class PushConsumerTest {
     assertEquals(0, script.nacks());
     assertEquals(List.of(), script.invalidReceipts);
     assertEquals(30_000, script.subscribeInvisibleMs());
+  }
+
+  @Test
+  void orderlyListenerTakesEachGroupOneAtATimeInDeliveryOrderAndGroupsInParallel()
+      throws Exception {
+    int groups = 3;
+    FakeBroker.ConsumeScript script = new FakeBroker.ConsumeScript("orders", 60, 64);
+    script.messageGroups = groups;
+    broker.consumeScript = script;
+    CountDownLatch everyGroupStarted = new CountDownLatch(groups);
+    Map<String, List<Integer>> seen = new ConcurrentHashMap<>();
+    Map<String, AtomicBoolean> busy = new ConcurrentHashMap<>();
+    List<String> overlaps = new CopyOnWriteArrayList<>();
+    CountDownLatch overlapSeen = new CountDownLatch(1);
+    MessageListener listener =
+        m -> {
+          AtomicBoolean groupBusy = busy.computeIfAbsent(m.messageGroup(), g -> new AtomicBoolean());
+          if (!groupBusy.compareAndSet(false, true)) {
+            overlaps.add(m.messageGroup() + " at " + indexOf(m));
+            overlapSeen.countDown();
+          }
+          try {
+            if (indexOf(m) < groups) {
+              // the first message of each group waits for the others: only parallel groups get
+              // on; then it stays a moment, so an idle thread would take the group's next message
+              everyGroupStarted.countDown();
+              await(everyGroupStarted);
+              overlapSeen.await(200, TimeUnit.MILLISECONDS);
+            }
+            seen.computeIfAbsent(m.messageGroup(), g -> new CopyOnWriteArrayList<>()).add(indexOf(m));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            groupBusy.set(false);
+          }
+          return ConsumeResult.SUCCESS;
+        };
+    PushConsumerSettings settings =
+        PushConsumerSettings.builder("g-orderly", "orders").consumptionThreads(4).orderly(true).build();
+    PushConsumer consumer = client.newPushConsumer(settings, listener);
+    try {
+      await(script.allAcked);
+    } finally {
+      consumer.close();
+    }
+    assertEquals(List.of(), overlaps);
+    for (int g = 0; g < groups; g++) {
+      int group = g;
+      List<Integer> expected =
+          java.util.stream.IntStream.range(0, 60).filter(i -> i % groups == group).boxed().toList();
+      assertEquals(expected, seen.get("group-" + g), "group-" + g + " in delivery order");
+    }
   }
 
   @Test

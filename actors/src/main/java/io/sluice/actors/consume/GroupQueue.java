@@ -47,6 +47,10 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  * acked) and the acked offsets above it, written in batches: one event holds the acks that arrived
  * while the previous one was written. In-flight bookkeeping lives in memory: after a restart,
  * whatever was unacked is delivered again.
+ *
+ * <p>On a FIFO topic's queue (known from the first {@link Pull} that says {@code ordered}, since a
+ * topic's type never changes) a {@link GroupOrder} keeps one message per message group outstanding:
+ * later messages of the group wait, held back, until it is settled; other groups keep flowing.
  */
 public final class GroupQueue
     extends EventSourcedBehaviorWithEnforcedReplies<GroupQueue.Command, GroupQueue.Event, GroupQueue.State> {
@@ -54,11 +58,17 @@ public final class GroupQueue
   public sealed interface Command {}
 
   /**
-   * Hands out up to {@code max} messages matching {@code filter} (valid: checked by the caller), invisible for {@code
-   * invisibleMs}; replies at once, possibly with none.
+   * Hands out up to {@code max} messages matching {@code filter} (valid: checked by the caller), invisible for
+   * {@code invisibleMs}; replies at once, possibly with none. {@code ordered} (the queue belongs to a FIFO
+   * topic) keeps message-group order from then on ({@link GroupOrder}).
    */
-  public record Pull(int max, long invisibleMs, FilterExpression filter, ActorRef<Pulled> replyTo)
-      implements Command {}
+  public record Pull(int max, long invisibleMs, FilterExpression filter, boolean ordered, ActorRef<Pulled> replyTo)
+      implements Command {
+    /** A pull on a queue of a topic without message-group order. */
+    public Pull(int max, long invisibleMs, FilterExpression filter, ActorRef<Pulled> replyTo) {
+      this(max, invisibleMs, filter, false, replyTo);
+    }
+  }
 
   /** Replies {@link Available} once a message can be pulled, or never if none comes before the deadline. */
   public record AwaitMessages(long deadlineMs, ActorRef<Available> replyTo) implements Command, CborSerializable {}
@@ -240,6 +250,8 @@ public final class GroupQueue
   private long nextStreamOffset;
   private FilterExpression lastExpression = FilterExpression.getDefaultInstance();
   private MessageFilter lastFilter = TagFilter.ALL;
+  /** Message-group order, once a pull said the topic is FIFO; null before. */
+  private GroupOrder order;
 
   private GroupQueue(
       ActorContext<Command> context,
@@ -305,14 +317,22 @@ public final class GroupQueue
     long now = System.currentTimeMillis();
     expire(now);
     MessageFilter filter = filterFor(cmd.filter());
+    if (cmd.ordered() && order == null) {
+      order = new GroupOrder();
+    }
     List<Delivered> out = new ArrayList<>();
     while (out.size() < cmd.max() && !ready.isEmpty()) {
       InFlight redelivery = ready.poll();
       if (!state.isAcked(redelivery.message.getOffset())) {
         out.add(deliver(redelivery, now, cmd.invisibleMs()));
+      } else if (order != null) {
+        order.settled(redelivery.message.getMessageGroup(), redelivery.message.getOffset());
       }
     }
-    while (out.size() < cmd.max() && !buffer.isEmpty() && inFlight.size() < MAX_IN_FLIGHT) {
+    while (order != null && out.size() < cmd.max() && order.hasReleased()) {
+      out.add(deliver(new InFlight(order.pollReleased(), 1), now, cmd.invisibleMs()));
+    }
+    while (out.size() < cmd.max() && !buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT) {
       Message m = buffer.poll();
       bufferedBytes -= m.getBody().size();
       if (state.isAcked(m.getOffset()) || inFlight.containsKey(m.getOffset())) {
@@ -322,6 +342,13 @@ public final class GroupQueue
         // Filtered out for this group: settled as if acked, so the watermark can pass it.
         queueAck(m.getOffset());
         continue;
+      }
+      if (order != null) {
+        if (order.blocks(m)) {
+          order.hold(m);
+          continue;
+        }
+        order.delivering(m);
       }
       out.add(deliver(new InFlight(m, 1), now, cmd.invisibleMs()));
     }
@@ -337,6 +364,7 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onAwait(State state, AwaitMessages cmd) {
+    holdBlocked();
     if (hasDeliverable()) {
       return Effect().reply(cmd.replyTo(), Available.INSTANCE);
     }
@@ -362,10 +390,12 @@ public final class GroupQueue
       if (current(r.offset(), r.nonce()) == null) {
         refused.add(i);
       } else {
-        inFlight.remove(r.offset());
-        queueAck(r.offset());
+        settle(inFlight.get(r.offset()).message);
         accepted++;
       }
+    }
+    if (order != null) {
+      notifyWaiters();
     }
     Acked reply = new Acked(refused);
     if (accepted == 0) {
@@ -418,6 +448,9 @@ public final class GroupQueue
     bufferedBytes = 0;
     inFlight.clear();
     ready.clear();
+    if (order != null) {
+      order = new GroupOrder(); // nothing is out any more: every message group starts afresh
+    }
     return Effect().persist(new PositionReset(offset))
         .thenRun(s -> startStream(offset))
         .thenReply(replyTo, this::progress);
@@ -492,6 +525,19 @@ public final class GroupQueue
   }
 
   /**
+   * {@code message} is finished for good: acked, or (for the dead-letter path) moved out of the
+   * queue. It stops being in flight, its ack is queued, and on a FIFO topic the next message of its
+   * message group is released.
+   */
+  private void settle(Message message) {
+    inFlight.remove(message.getOffset());
+    queueAck(message.getOffset());
+    if (order != null) {
+      order.settled(message.getMessageGroup(), message.getOffset());
+    }
+  }
+
+  /**
    * Acks are persisted in batches: one event per flush, not per ack. The caller queues its reply
    * in {@link #pendingAckReplies} after queueing its offsets.
    */
@@ -520,10 +566,34 @@ public final class GroupQueue
   }
 
   private boolean hasDeliverable() {
-    return !ready.isEmpty() || (!buffer.isEmpty() && inFlight.size() < MAX_IN_FLIGHT);
+    return !ready.isEmpty() || (order != null && order.hasReleased())
+        || (!buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT);
+  }
+
+  /** Messages held back by message-group order: they count against {@link #MAX_IN_FLIGHT}. */
+  private int waitingCount() {
+    return order == null ? 0 : order.waitingCount();
+  }
+
+  /**
+   * Moves buffered messages that must wait for their group into {@link #order}, so that a buffer
+   * of only blocked messages does not count as deliverable (a waiter would be woken for nothing).
+   */
+  private void holdBlocked() {
+    if (order == null) {
+      return;
+    }
+    while (!buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT
+        && order.blocks(buffer.peek()) && lastFilter.matches(buffer.peek())) {
+      Message m = buffer.poll();
+      bufferedBytes -= m.getBody().size();
+      order.hold(m);
+    }
+    requestMoreIfRoom();
   }
 
   private void notifyWaiters() {
+    holdBlocked();
     if (!waiters.isEmpty() && hasDeliverable()) {
       waiters.keySet().forEach(w -> w.tell(Available.INSTANCE));
       waiters.clear();

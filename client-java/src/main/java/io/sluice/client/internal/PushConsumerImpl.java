@@ -38,7 +38,9 @@ import org.apache.pekko.event.LoggingAdapter;
  * a nack goes at once. A message held longer than half its invisible duration is renewed; the ack
  * waits for a renewal in flight so it carries the newest receipt handle. When the stream ends, the
  * consumer reconnects with backoff; acks of messages from the dead stream are sent with the unary
- * {@code Ack} (a nack is dropped: the invisibility expiry redelivers the message). Thread-safe.
+ * {@code Ack} (a nack is dropped: the invisibility expiry redelivers the message). In orderly mode
+ * the listener calls of one message group run one at a time, in delivery order ({@link
+ * KeyedSerialExecutor}); the broker's FIFO order does the rest. Thread-safe.
  */
 public final class PushConsumerImpl implements PushConsumer {
   private final ClientContext context;
@@ -47,6 +49,8 @@ public final class PushConsumerImpl implements PushConsumer {
   private final Runnable onClosed;
   private final LoggingAdapter log;
   private final ThreadPoolExecutor workers;
+  /** Orderly mode: listener calls serialized per message group; null otherwise. */
+  private final KeyedSerialExecutor byGroup;
   private final ConsumeRequest subscribe;
   private final long invisibleMs;
   private final int queueCapacity;
@@ -87,6 +91,7 @@ public final class PushConsumerImpl implements PushConsumer {
             TimeUnit.MILLISECONDS,
             new LinkedBlockingQueue<>(),
             Threads.daemonFactory("sluice-consumer-" + settings.group()));
+    this.byGroup = settings.orderly() ? new KeyedSerialExecutor(workers) : null;
     this.subscribe =
         ConsumeRequest.newBuilder()
             .setSubscribe(
@@ -251,7 +256,11 @@ public final class PushConsumerImpl implements PushConsumer {
       HeldDelivery held = new HeldDelivery(new MessageViewImpl(delivery), s);
       renewer.schedule(held);
       try {
-        workers.execute(() -> process(held));
+        if (byGroup != null && !held.view.messageGroup().isEmpty()) {
+          byGroup.execute(held.view.messageGroup(), () -> process(held));
+        } else {
+          workers.execute(() -> process(held));
+        }
       } catch (RejectedExecutionException shuttingDown) {
         afterListener(held, ConsumeResult.RETRY);
       }

@@ -307,7 +307,8 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     nextQueue = (nextQueue + 1) % subscription.topic().queueCount();
     getContext().pipeToSelf(
         deps.groups().pull(subscription.group(), subscription.topic().name(), queueId,
-            Math.min(credit, MAX_PULL), subscription.invisibleMs(), subscription.filter()),
+            Math.min(credit, MAX_PULL), subscription.invisibleMs(), subscription.filter(),
+            subscription.ordered()),
         PullDone::new);
   }
 

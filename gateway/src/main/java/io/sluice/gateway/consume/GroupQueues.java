@@ -34,10 +34,11 @@ public final class GroupQueues {
     return sharding.entityRefFor(Queue.ENTITY_KEY, Queue.entityId(topic, queueId));
   }
 
+  /** @param ordered the topic is FIFO: the queue keeps message-group order */
   public CompletionStage<GroupQueue.Pulled> pull(
-      String group, String topic, int queueId, int max, long invisibleMs, FilterExpression filter) {
+      String group, String topic, int queueId, int max, long invisibleMs, FilterExpression filter, boolean ordered) {
     return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.Pull(max, invisibleMs, filter, replyTo)),
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Pull(max, invisibleMs, filter, ordered, replyTo)),
         askTimeout);
   }
 

@@ -65,7 +65,8 @@ public final class ReceivePath {
       return CompletableFuture.completedFuture(response);
     }
     int queueId = (start + step) % queues;
-    return groups.pull(sub.group(), sub.topic().name(), queueId, wanted, sub.invisibleMs(), sub.filter())
+    return groups.pull(sub.group(), sub.topic().name(), queueId, wanted, sub.invisibleMs(), sub.filter(),
+            sub.ordered())
         .thenCompose(pulled -> {
           for (GroupQueue.Delivered d : pulled.deliveries()) {
             response.addDeliveries(GroupQueues.toDelivery(d));

@@ -9,6 +9,7 @@ import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.protocol.v1.ConsumptionMode;
 import io.sluice.protocol.v1.FilterExpression;
+import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
 
 /**
@@ -44,6 +45,11 @@ public record Subscription(String group, TopicConfig topic, FilterExpression fil
       case BROADCASTING -> group + "#" + Names.check("client id", clientId);
       default -> throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "unknown consumption mode " + mode);
     };
+  }
+
+  /** Whether deliveries keep message-group order: the topic is FIFO. */
+  public boolean ordered() {
+    return topic.messageType() == MessageType.FIFO;
   }
 
   public static void checkInvisible(long invisibleMs) {

@@ -167,11 +167,11 @@ public final class AdminServiceImpl implements AdminService {
           + "retention_hours 0; sluice.persistence.journal.retention.time applies to every topic");
     }
     MessageType type = topic.getMessageType();
-    if (type != MessageType.NORMAL && type != MessageType.MESSAGE_TYPE_UNSPECIFIED) {
+    if (type != MessageType.NORMAL && type != MessageType.FIFO && type != MessageType.MESSAGE_TYPE_UNSPECIFIED) {
       throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
-          "message type " + type + " is not supported yet; create a NORMAL topic");
+          "message type " + type + " is not supported yet; create a NORMAL or FIFO topic");
     }
-    return new TopicConfig(topic.getName(), queues, MessageType.NORMAL, topic.getRetentionHours());
+    return new TopicConfig(topic.getName(), queues, type, topic.getRetentionHours());
   }
 
   private static Topic toProto(TopicConfig topic) {

@@ -14,6 +14,7 @@ public final class MessageValidator {
   static final int MAX_KEY_LENGTH = 128;
   static final int MAX_KEYS = 32;
   static final int MAX_ID_LENGTH = 128;
+  static final int MAX_GROUP_LENGTH = 128;
 
   private final TopicCatalog catalog;
   private final long maxMessageSize;
@@ -29,9 +30,19 @@ public final class MessageValidator {
    */
   public TopicConfig check(Message message) {
     TopicConfig topic = KnownTopics.require(catalog, message.getTopic());
-    if (topic.messageType() != MessageType.NORMAL) {
+    if (topic.messageType() != MessageType.NORMAL && topic.messageType() != MessageType.FIFO) {
       throw BrokerException.invalid(Reason.MESSAGE_TYPE_MISMATCH,
-          "topic '" + topic.name() + "' is a " + topic.messageType() + " topic; only NORMAL topics take messages yet");
+          "topic '" + topic.name() + "' is a " + topic.messageType() + " topic; only NORMAL and FIFO topics take messages yet");
+    }
+    // A NORMAL topic accepts a group too: it only routes (same queue), without ordered delivery.
+    if (topic.messageType() == MessageType.FIFO && message.getMessageGroup().isEmpty()) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "topic '" + topic.name() + "' is a FIFO topic: every message needs a message group");
+    }
+    if (message.getMessageGroup().length() > MAX_GROUP_LENGTH || (!message.getMessageGroup().isEmpty()
+        && message.getMessageGroup().isBlank())) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
+          "message group is invalid: at most " + MAX_GROUP_LENGTH + " characters, not blank");
     }
     if (message.getBody().isEmpty()) {
       throw BrokerException.invalid(Reason.MESSAGE_BODY_EMPTY, "message body is empty");

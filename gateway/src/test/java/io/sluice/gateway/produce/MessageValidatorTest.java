@@ -2,6 +2,7 @@ package io.sluice.gateway.produce;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.sluice.actors.topic.TopicCatalog;
@@ -22,7 +23,8 @@ class MessageValidatorTest {
     TopicCatalog catalog = new TopicCatalog();
     catalog.offer(new Topics(1, Map.of(
         "orders", new TopicConfig("orders", 2, MessageType.NORMAL, 0),
-        "later", new TopicConfig("later", 2, MessageType.DELAY, 0))));
+        "later", new TopicConfig("later", 2, MessageType.DELAY, 0),
+        "fifo", new TopicConfig("fifo", 2, MessageType.FIFO, 0))));
     return catalog;
   }
 
@@ -50,6 +52,26 @@ class MessageValidatorTest {
     assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setTag("a||b"))));
     assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setTag("*"))));
     assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.addKeys(""))));
+  }
+
+  @Test
+  void fifoTopicTakesMessagesWithAGroupOnly() {
+    assertEquals("fifo", validator.check(message(b -> b.setTopic("fifo").setMessageGroup("order-1"))).name());
+    BrokerException refused =
+        assertThrows(BrokerException.class, () -> validator.check(message(b -> b.setTopic("fifo"))));
+    assertEquals(Reason.INVALID_ARGUMENT, refused.reason());
+    assertTrue(refused.getMessage().contains("message group"), refused.getMessage());
+  }
+
+  @Test
+  void normalTopicTakesAGroupForRouting() {
+    assertEquals("orders", validator.check(message(b -> b.setMessageGroup("order-1"))).name());
+  }
+
+  @Test
+  void refusesABlankOrOverlongGroup() {
+    assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setMessageGroup(" "))));
+    assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setMessageGroup("g".repeat(129)))));
   }
 
   @Test
