@@ -7,6 +7,7 @@ import io.sluice.actors.topic.TopicCatalogFeed;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.actors.topic.Topics;
 import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.gateway.deadletter.DeadLetterAdmin;
 import io.sluice.gateway.consume.ReceivePath;
 import io.sluice.gateway.grpc.AdminServiceImpl;
 import io.sluice.gateway.grpc.MessagingServiceImpl;
@@ -93,7 +94,8 @@ public final class BrokerNode {
     CompletableFuture<String> advertised = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
         system, catalog, producePath, new ReceivePath(catalog, groups), groups, settings, advertised::join);
-    AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups, settings.askTimeout());
+    AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups, settings.askTimeout(),
+        new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout()));
 
     catalog.offer(loadTopics(system, registry, settings.askTimeout()));
 

@@ -1,6 +1,8 @@
 package io.sluice.actors.consume;
 
 import io.sluice.actors.CborSerializable;
+import io.sluice.actors.group.RetryPolicies;
+import io.sluice.actors.group.RetryPolicyFeed;
 import io.sluice.actors.queue.Queue;
 import io.sluice.protocol.v1.Message;
 import java.security.SecureRandom;
@@ -40,7 +42,9 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  * One consumer group's consumption of one queue (RocketMQ 5 "pop" / SQS style). Messages stream in
  * from the queue's journal (a live, backpressured query) into a small read-ahead buffer; a {@link
  * Pull} hands them out, each becoming invisible to the group until acked, nacked or its invisible
- * time passes, after which it is redelivered with its attempt count incremented.
+ * time passes, after which it is redelivered with its attempt count incremented, after the
+ * group's {@link RetryPolicy} backoff; after the policy's last attempt it is moved to the group's
+ * dead-letter queue ({@link DeadLetters}) and then settled like an ack.
  *
  * <p>Persisted state is only what survives a restart: the ack watermark (every offset below it is
  * acked) and the acked offsets above it, written in batches: one event holds the acks that arrived
@@ -90,6 +94,22 @@ public final class GroupQueue
       implements Command, CborSerializable {}
 
   public record Describe(ActorRef<Progress> replyTo) implements Command, CborSerializable {}
+
+  /** Settles offsets without a delivery (an operator's decision); replies once durable. */
+  public record Settle(List<Long> offsets, ActorRef<Acked> replyTo) implements Command, CborSerializable {
+    public Settle {
+      offsets = List.copyOf(offsets);
+    }
+  }
+
+  /** Replies with the persisted state: which offsets are settled. */
+  public record GetSettled(ActorRef<State> replyTo) implements Command, CborSerializable {}
+
+  private record PoliciesChanged(RetryPolicies policies) implements Command {}
+
+  private record DeadLetterStored(long offset, Throwable failure) implements Command {}
+
+  private record RetryDeadLetter(long offset) implements Command {}
 
   private record Arrived(List<Message> messages, ActorRef<StreamAck> ackTo) implements Command {}
 
@@ -142,7 +162,7 @@ public final class GroupQueue
       ackedAbove = List.copyOf(ackedAbove);
     }
 
-    boolean isAcked(long offset) {
+    public boolean isAcked(long offset) {
       return offset < watermark || java.util.Collections.binarySearch(ackedAbove, offset) >= 0;
     }
 
@@ -177,6 +197,7 @@ public final class GroupQueue
   private static final int MAX_IN_FLIGHT = 4096;
   private static final Duration TICK = Duration.ofMillis(100);
   private static final Duration STREAM_RESTART_DELAY = Duration.ofSeconds(1);
+  private static final Duration DEAD_LETTER_RETRY_DELAY = Duration.ofSeconds(1);
 
   public static Behavior<Command> create(String group, String queueEntityId, String readJournalPluginId) {
     return Behaviors.setup(
@@ -202,8 +223,13 @@ public final class GroupQueue
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
+  private final String group;
   private final String queueEntityId;
   private final String readJournalPluginId;
+  private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+  private long policyRevision = -1;
+  /** Messages past their last attempt, until their dead letter is durable. */
+  private final Map<Long, InFlight> deadLettering = new HashMap<>();
   private final SecureRandom random = new SecureRandom();
   private final ArrayDeque<Message> buffer = new ArrayDeque<>();
   private long bufferedBytes;
@@ -229,6 +255,7 @@ public final class GroupQueue
     super(PersistenceId.ofUniqueId("group|" + group + "|" + queueEntityId));
     this.context = context;
     this.timers = timers;
+    this.group = group;
     this.queueEntityId = queueEntityId;
     this.readJournalPluginId = readJournalPluginId;
   }
@@ -248,6 +275,7 @@ public final class GroupQueue
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+          RetryPolicyFeed.follow(context, context.messageAdapter(RetryPolicies.class, PoliciesChanged::new));
           startStream(state.watermark());
         })
         .onSignal(PostStop.instance(), state -> stopStream())
@@ -264,6 +292,17 @@ public final class GroupQueue
         .onCommand(Nack.class, this::onNack)
         .onCommand(ChangeInvisible.class, this::onChangeInvisible)
         .onCommand(Describe.class, (state, cmd) -> Effect().reply(cmd.replyTo(), progress(state)))
+        .onCommand(Settle.class, this::onSettle)
+        .onCommand(GetSettled.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
+        .onCommand(PoliciesChanged.class, this::onPoliciesChanged)
+        .onCommand(DeadLetterStored.class, this::onDeadLetterStored)
+        .onCommand(RetryDeadLetter.class, (state, cmd) -> {
+          InFlight entry = deadLettering.get(cmd.offset());
+          if (entry != null) {
+            storeDeadLetter(entry);
+          }
+          return Effect().noReply();
+        })
         .onCommand(Arrived.class, this::onArrived)
         .onCommand(StreamStarted.class, this::onStreamStarted)
         .onCommand(StreamEnded.class, this::onStreamEnded)
@@ -355,10 +394,73 @@ public final class GroupQueue
     if (entry == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
     }
-    // The old handle stops working now; the message returns after the delay as the next attempt.
-    entry.nonce = 0;
-    entry.deadlineMs = System.currentTimeMillis() + Math.max(0, cmd.delayMs());
+    failed(entry, System.currentTimeMillis(), cmd.delayMs());
     return Effect().reply(cmd.replyTo(), StatusReply.ack());
+  }
+
+  /**
+   * A delivery failed (nacked, or its invisible time passed): the old handle stops working now and
+   * the message returns as the next attempt after {@code delayMs}, or (if 0) the policy's backoff;
+   * after the policy's last attempt it is dead-lettered instead.
+   */
+  private void failed(InFlight entry, long now, long delayMs) {
+    entry.nonce = 0;
+    if (retryPolicy.isLast(entry.attempt)) {
+      inFlight.remove(entry.message.getOffset());
+      deadLettering.put(entry.message.getOffset(), entry);
+      storeDeadLetter(entry);
+      return;
+    }
+    entry.deadlineMs = now + (delayMs > 0 ? delayMs : retryPolicy.delayMsAfter(entry.attempt));
+  }
+
+  private void storeDeadLetter(InFlight entry) {
+    long offset = entry.message.getOffset();
+    context.pipeToSelf(DeadLetters.append(context.getSystem(), group, DeadLetters.of(entry.message, entry.attempt)),
+        (appended, failure) -> new DeadLetterStored(offset, failure));
+  }
+
+  private ReplyEffect<Event, State> onDeadLetterStored(State state, DeadLetterStored cmd) {
+    InFlight entry = deadLettering.get(cmd.offset());
+    if (cmd.failure() != null) {
+      context.getLog().warn("Could not store the dead letter of offset {} of {} (group {}); retrying: {}",
+          cmd.offset(), queueEntityId, group, cmd.failure().toString());
+      timers.startSingleTimer(new RetryDeadLetter(cmd.offset()), DEAD_LETTER_RETRY_DELAY);
+      return Effect().noReply();
+    }
+    deadLettering.remove(cmd.offset());
+    context.getLog().info("Dead-lettered message {} (offset {} of {}, group {}) after {} attempts to {}",
+        entry.message.getMessageId(), cmd.offset(), queueEntityId, group, entry.attempt, DeadLetters.topicOf(group));
+    settleDeadLettered(cmd.offset());
+    return Effect().noReply();
+  }
+
+  /**
+   * Settles a message whose dead letter is durable, the way an ack settles a delivery: from here
+   * the group is done with it.
+   */
+  private void settleDeadLettered(long offset) {
+    queueAck(offset);
+  }
+
+  private ReplyEffect<Event, State> onSettle(State state, Settle cmd) {
+    for (long offset : cmd.offsets()) {
+      inFlight.remove(offset);
+      queueAck(offset);
+    }
+    if (cmd.offsets().isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new Acked(List.of()));
+    }
+    pendingAckReplies.add(new PendingReply(cmd.replyTo(), new Acked(List.of())));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onPoliciesChanged(State state, PoliciesChanged cmd) {
+    if (cmd.policies().revision() > policyRevision) {
+      policyRevision = cmd.policies().revision();
+      retryPolicy = cmd.policies().of(group);
+    }
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onChangeInvisible(State state, ChangeInvisible cmd) {
@@ -454,18 +556,27 @@ public final class GroupQueue
     }
   }
 
-  /** Moves deliveries whose invisible time (or nack delay) passed to the redelivery queue. */
+  /**
+   * Fails deliveries whose invisible time passed, and moves those whose backoff passed to the
+   * redelivery queue.
+   */
   private void expire(long now) {
+    List<InFlight> expired = new ArrayList<>(0);
     Iterator<InFlight> it = inFlight.values().iterator();
     while (it.hasNext()) {
       InFlight entry = it.next();
-      if (entry.deadlineMs <= now) {
+      if (entry.deadlineMs > now) {
+        continue;
+      }
+      if (entry.nonce != 0) {
+        expired.add(entry);
+      } else {
         it.remove();
         entry.attempt++;
-        entry.nonce = 0;
         ready.add(entry);
       }
     }
+    expired.forEach(entry -> failed(entry, now, 0));
   }
 
   private boolean hasDeliverable() {
@@ -497,7 +608,8 @@ public final class GroupQueue
 
   private Progress progress(State state) {
     long readCursor = buffer.isEmpty() ? nextStreamOffset : buffer.peek().getOffset();
-    return new Progress(state.watermark(), Math.max(readCursor, state.watermark()), inFlight.size() + ready.size());
+    return new Progress(state.watermark(), Math.max(readCursor, state.watermark()),
+        inFlight.size() + ready.size() + deadLettering.size());
   }
 
   private void startStream(long fromOffset) {

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.sluice.actors.ActorsTestConfig;
+import io.sluice.actors.group.ConsumerGroupRegistry;
+import io.sluice.actors.group.RetryPolicies;
 import io.sluice.actors.queue.Queue;
 import io.sluice.protocol.v1.Message;
 import java.nio.file.Path;
@@ -47,6 +49,12 @@ class GroupQueueTest {
   @BeforeAll
   static void start() {
     testKit = ActorTestKit.create("GroupQueueTest", ActorsTestConfig.create(dir));
+    // group "g" retries at once, so redelivery tests need not wait for the default backoff
+    ActorsTestConfig.joinSelf(testKit.system());
+    TestProbe<RetryPolicies> policies = testKit.createTestProbe();
+    ConsumerGroupRegistry.init(testKit.system())
+        .tell(new ConsumerGroupRegistry.SetRetryPolicy("g", new RetryPolicy(16, List.of(1L)), policies.getRef()));
+    policies.receiveMessage(WAIT);
   }
 
   @AfterAll
