@@ -121,4 +121,47 @@ public interface Admin {
    * @throws TopicNotFoundException if the topic does not exist
    */
   List<MessageView> queryMessagesByStoreTime(String topic, Instant from, Instant to, int maxMessages);
+
+  /**
+   * Sets a consumer group's retry policy; the broker stores it and every member follows it.
+   *
+   * @param group the consumer group
+   * @param policy the policy ({@code RetryPolicy.builder().build()} restores the default)
+   * @return the policy as the broker stored it, defaults filled in
+   * @throws InvalidArgumentException if the policy or group name is invalid
+   */
+  RetryPolicy setRetryPolicy(String group, RetryPolicy policy);
+
+  /**
+   * A consumer group's retry policy.
+   *
+   * @param group the consumer group
+   * @return its policy, the default if none was set
+   */
+  RetryPolicy retryPolicy(String group);
+
+  /**
+   * A page of a consumer group's dead letters not yet redriven.
+   *
+   * @param group the consumer group
+   * @param pageSize at most this many, 1 .. 1000
+   * @param newestFirst newest first instead of oldest first
+   * @param pageToken the previous page's {@link DeadLetterPage#nextPageToken()}, or null for the first
+   * @return the page
+   * @throws InvalidArgumentException if the page size or token is invalid
+   */
+  DeadLetterPage listDeadLetters(String group, int pageSize, boolean newestFirst, String pageToken);
+
+  /**
+   * Sends dead letters back to their original topics (same queue where it still exists), where they
+   * are consumed as new messages from attempt 1; they are no longer listed. A broker crash during
+   * the call may redrive a message twice.
+   *
+   * @param group the consumer group
+   * @param messageIds the message ids to redrive; none means every dead letter of the group
+   * @return how many were redriven
+   * @throws InvalidArgumentException if an id is not a dead letter of the group
+   * @throws TopicNotFoundException if an original topic no longer exists
+   */
+  int redriveDeadLetters(String group, java.util.Collection<String> messageIds);
 }

@@ -11,6 +11,7 @@ import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
 import org.junit.jupiter.api.AfterAll;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The admin API, endpoint failover, and a client that owns its actor system, against the in-test
+ * The admin API (topics, retry policies, dead letters), endpoint failover, and a client that
+ * owns its actor system, against the in-test
  * {@link FakeBroker}.
  */
 class AdminTest {
@@ -168,6 +170,34 @@ class AdminTest {
       BrokerUnavailableException e =
           assertThrows(BrokerUnavailableException.class, () -> client.admin().listTopics());
       assertEquals(Status.Code.UNAVAILABLE, e.statusCode());
+    }
+  }
+
+  @Test
+  void setsAndReadsRetryPolicyInMilliseconds() {
+    try (SluiceClient client = SluiceClient.builder().endpoints(broker.endpoint()).actorSystem(system).build()) {
+      RetryPolicy stored = client.admin().setRetryPolicy("g1",
+          RetryPolicy.builder().delays(Duration.ofMillis(100), Duration.ofSeconds(2)).build());
+      assertEquals(new RetryPolicy(3, List.of(Duration.ofMillis(100), Duration.ofSeconds(2))), stored);
+      assertEquals(stored, client.admin().retryPolicy("g1"));
+      assertEquals(100, broker.retryPolicies.get("g1").getDelaysMs(0));
+    }
+  }
+
+  @Test
+  void mapsDeadLettersAndPageTokens() {
+    try (SluiceClient client = SluiceClient.builder().endpoints(broker.endpoint()).actorSystem(system).build()) {
+      DeadLetterPage first = client.admin().listDeadLetters("g1", 10, true, null);
+      assertEquals(Optional.of("next"), first.nextPageToken());
+      DeadLetter d = first.deadLetters().get(0);
+      assertEquals("orders", d.originalTopic());
+      assertEquals(2, d.originalQueueId());
+      assertEquals(41, d.originalOffset());
+      assertEquals(3, d.attempts());
+      assertEquals(Instant.ofEpochMilli(1_000), d.deadLetteredAt());
+      assertEquals(List.of("order-3"), d.message().keys());
+      assertTrue(client.admin().listDeadLetters("g1", 10, true, "next").nextPageToken().isEmpty());
+      assertEquals(2, client.admin().redriveDeadLetters("g1", List.of("a", "b")));
     }
   }
 }

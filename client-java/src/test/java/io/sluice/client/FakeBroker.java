@@ -13,13 +13,17 @@ import io.sluice.protocol.v1.ConsumeRequest;
 import io.sluice.protocol.v1.ConsumeResponse;
 import io.sluice.protocol.v1.ConsumerGroup;
 import io.sluice.protocol.v1.CreateTopicRequest;
+import io.sluice.protocol.v1.DeadLetter;
 import io.sluice.protocol.v1.DeleteTopicRequest;
 import io.sluice.protocol.v1.DeleteTopicResponse;
 import io.sluice.protocol.v1.Deliveries;
 import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.DescribeConsumerGroupRequest;
 import io.sluice.protocol.v1.DescribeTopicRequest;
+import io.sluice.protocol.v1.GetRetryPolicyRequest;
 import io.sluice.protocol.v1.ItemStatus;
+import io.sluice.protocol.v1.ListDeadLettersRequest;
+import io.sluice.protocol.v1.ListDeadLettersResponse;
 import io.sluice.protocol.v1.ListTopicsRequest;
 import io.sluice.protocol.v1.ListTopicsResponse;
 import io.sluice.protocol.v1.Message;
@@ -37,9 +41,12 @@ import io.sluice.protocol.v1.ReceiptResults;
 import io.sluice.protocol.v1.ReceiveRequest;
 import io.sluice.protocol.v1.ReceiveResponse;
 import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
+import io.sluice.protocol.v1.RedriveDeadLettersRequest;
+import io.sluice.protocol.v1.RedriveDeadLettersResponse;
 import io.sluice.protocol.v1.SendReceipt;
 import io.sluice.protocol.v1.SendRequest;
 import io.sluice.protocol.v1.SendResponse;
+import io.sluice.protocol.v1.SetRetryPolicyRequest;
 import io.sluice.protocol.v1.Subscribed;
 import io.sluice.protocol.v1.Topic;
 import io.sluice.protocol.v1.UpdateTopicRequest;
@@ -104,6 +111,7 @@ final class FakeBroker implements MessagingService, AdminService {
   final Map<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
   private final Set<String> exploded = ConcurrentHashMap.newKeySet();
   final Map<String, Topic> topics = new ConcurrentHashMap<>();
+  final Map<String, io.sluice.protocol.v1.RetryPolicy> retryPolicies = new ConcurrentHashMap<>();
   volatile ConsumeScript consumeScript;
   final SimpleQueue simple = new SimpleQueue();
 
@@ -410,6 +418,40 @@ final class FakeBroker implements MessagingService, AdminService {
               .setLag(3));
     }
     return CompletableFuture.completedFuture(g.build());
+  }
+
+  @Override
+  public CompletionStage<io.sluice.protocol.v1.RetryPolicy> setRetryPolicy(SetRetryPolicyRequest in) {
+    io.sluice.protocol.v1.RetryPolicy p = in.getPolicy();
+    if (p.getMaxAttempts() == 0) {
+      p = p.toBuilder().setMaxAttempts(p.getDelaysMsCount() + 1).build();
+    }
+    retryPolicies.put(in.getGroup(), p);
+    return CompletableFuture.completedFuture(p);
+  }
+
+  @Override
+  public CompletionStage<io.sluice.protocol.v1.RetryPolicy> getRetryPolicy(GetRetryPolicyRequest in) {
+    io.sluice.protocol.v1.RetryPolicy p = retryPolicies.get(in.getGroup());
+    return p != null ? CompletableFuture.completedFuture(p)
+        : CompletableFuture.failedFuture(failure(Status.INVALID_ARGUMENT, "INVALID_NAME", "no policy"));
+  }
+
+  /** One dead letter per call, {@code next} as the token unless the request carried one. */
+  @Override
+  public CompletionStage<ListDeadLettersResponse> listDeadLetters(ListDeadLettersRequest in) {
+    Message m = storedMessage("orders", 3).toBuilder().setStoreTimestampMs(1_000).build();
+    return CompletableFuture.completedFuture(ListDeadLettersResponse.newBuilder()
+        .addDeadLetters(DeadLetter.newBuilder().setMessage(m).setOriginalTopic("orders").setOriginalQueueId(2)
+            .setOriginalOffset(41).setAttempts(3).setDeadLetteredAtMs(1_000))
+        .setNextPageToken(in.getPageToken().isEmpty() ? "next" : "")
+        .build());
+  }
+
+  @Override
+  public CompletionStage<RedriveDeadLettersResponse> redriveDeadLetters(RedriveDeadLettersRequest in) {
+    return CompletableFuture.completedFuture(
+        RedriveDeadLettersResponse.newBuilder().setRedriven(in.getMessageIdsCount()).build());
   }
 
   private static <T> CompletionStage<T> notFound(String topic) {

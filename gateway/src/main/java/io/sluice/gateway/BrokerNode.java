@@ -7,6 +7,7 @@ import io.sluice.actors.topic.TopicCatalogFeed;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.actors.topic.Topics;
 import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.gateway.deadletter.DeadLetterAdmin;
 import io.sluice.gateway.consume.ReceivePath;
 import io.sluice.gateway.grpc.AdminServiceImpl;
 import io.sluice.gateway.query.QueriesAndOffsets;
@@ -97,7 +98,8 @@ public final class BrokerNode {
         system, catalog, producePath, new ReceivePath(catalog, groups), groups, settings, advertised::join);
     StoredMessages stored = new StoredMessages(system, system.settings().config().getString("pekko.persistence.journal.plugin"));
     AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups,
-        new QueriesAndOffsets(system, catalog, groups, stored), settings.askTimeout());
+        new QueriesAndOffsets(system, catalog, groups, stored), settings.askTimeout(),
+        new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout()));
 
     catalog.offer(loadTopics(system, registry, settings.askTimeout()));
 

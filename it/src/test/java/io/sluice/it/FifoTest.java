@@ -13,6 +13,7 @@ import io.sluice.client.MessageView;
 import io.sluice.client.Producer;
 import io.sluice.client.PushConsumer;
 import io.sluice.client.PushConsumerSettings;
+import io.sluice.client.RetryPolicy;
 import io.sluice.client.Reason;
 import io.sluice.client.SimpleConsumer;
 import io.sluice.client.SimpleConsumerSettings;
@@ -135,6 +136,10 @@ class FifoTest {
     int perGroup = 200;
     int producers = 4;
     client.admin().createTopic(topic, 8, MessageType.FIFO);
+    // failed messages come back after 10 ms instead of the default backoff (10 s and up); with 10 %
+    // failures, 100 consecutive failures of one message are out of reach
+    client.admin().setRetryPolicy("fulfilment",
+        RetryPolicy.builder().delays(Duration.ofMillis(10)).maxAttempts(100).build());
     assertEquals(MessageType.FIFO, client.admin().describeTopic(topic).messageType());
 
     GroupLedger ledger = new GroupLedger(groups);

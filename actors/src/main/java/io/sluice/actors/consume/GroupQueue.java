@@ -1,6 +1,8 @@
 package io.sluice.actors.consume;
 
 import io.sluice.actors.CborSerializable;
+import io.sluice.actors.group.RetryPolicies;
+import io.sluice.actors.group.RetryPolicyFeed;
 import io.sluice.actors.queue.Queue;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
@@ -41,7 +43,9 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  * One consumer group's consumption of one queue (RocketMQ 5 "pop" / SQS style). Messages stream in
  * from the queue's journal (a live, backpressured query) into a small read-ahead buffer; a {@link
  * Pull} hands them out, each becoming invisible to the group until acked, nacked or its invisible
- * time passes, after which it is redelivered with its attempt count incremented.
+ * time passes, after which it is redelivered with its attempt count incremented, after the
+ * group's {@link RetryPolicy} backoff; after the policy's last attempt it is moved to the group's
+ * dead-letter queue ({@link DeadLetters}) and then settled like an ack.
  *
  * <p>Persisted state is only what survives a restart: the ack watermark (every offset below it is
  * acked) and the acked offsets above it, written in batches: one event holds the acks that arrived
@@ -109,6 +113,22 @@ public final class GroupQueue
    */
   public record ResetTo(long offset, ActorRef<Progress> replyTo) implements Command, CborSerializable {}
 
+  /** Settles offsets without a delivery (an operator's decision); replies once durable. */
+  public record Settle(List<Long> offsets, ActorRef<Acked> replyTo) implements Command, CborSerializable {
+    public Settle {
+      offsets = List.copyOf(offsets);
+    }
+  }
+
+  /** Replies with the persisted state: which offsets are settled. */
+  public record GetSettled(ActorRef<State> replyTo) implements Command, CborSerializable {}
+
+  private record PoliciesChanged(RetryPolicies policies) implements Command {}
+
+  private record DeadLetterStored(long offset, Throwable failure) implements Command {}
+
+  private record RetryDeadLetter(long offset) implements Command {}
+
   /**
    * Starts a position that does not exist yet (nothing persisted for this group and queue) at
    * {@code offset}, as {@link ResetTo} would, and persists it so that it exists from then on; has
@@ -171,7 +191,7 @@ public final class GroupQueue
       ackedAbove = List.copyOf(ackedAbove);
     }
 
-    boolean isAcked(long offset) {
+    public boolean isAcked(long offset) {
       return offset < watermark || java.util.Collections.binarySearch(ackedAbove, offset) >= 0;
     }
 
@@ -206,6 +226,7 @@ public final class GroupQueue
   private static final int MAX_IN_FLIGHT = 4096;
   private static final Duration TICK = Duration.ofMillis(100);
   private static final Duration STREAM_RESTART_DELAY = Duration.ofSeconds(1);
+  private static final Duration DEAD_LETTER_RETRY_DELAY = Duration.ofSeconds(1);
 
   public static Behavior<Command> create(String group, String queueEntityId, String readJournalPluginId) {
     return Behaviors.setup(
@@ -231,8 +252,13 @@ public final class GroupQueue
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
+  private final String group;
   private final String queueEntityId;
   private final String readJournalPluginId;
+  private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+  private long policyRevision = -1;
+  /** Messages past their last attempt, until their dead letter is durable. */
+  private final Map<Long, InFlight> deadLettering = new HashMap<>();
   private final SecureRandom random = new SecureRandom();
   private final ArrayDeque<Message> buffer = new ArrayDeque<>();
   private long bufferedBytes;
@@ -262,6 +288,7 @@ public final class GroupQueue
     super(PersistenceId.ofUniqueId("group|" + group + "|" + queueEntityId));
     this.context = context;
     this.timers = timers;
+    this.group = group;
     this.queueEntityId = queueEntityId;
     this.readJournalPluginId = readJournalPluginId;
   }
@@ -281,6 +308,7 @@ public final class GroupQueue
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
+          RetryPolicyFeed.follow(context, context.messageAdapter(RetryPolicies.class, PoliciesChanged::new));
           startStream(state.watermark());
         })
         .onSignal(PostStop.instance(), state -> stopStream())
@@ -301,6 +329,17 @@ public final class GroupQueue
         .onCommand(StartAt.class, (state, cmd) -> lastSequenceNumber(context) > 0
             ? Effect().reply(cmd.replyTo(), progress(state))
             : moveTo(state, cmd.offset(), cmd.replyTo(), "started"))
+        .onCommand(Settle.class, this::onSettle)
+        .onCommand(GetSettled.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
+        .onCommand(PoliciesChanged.class, this::onPoliciesChanged)
+        .onCommand(DeadLetterStored.class, this::onDeadLetterStored)
+        .onCommand(RetryDeadLetter.class, (state, cmd) -> {
+          InFlight entry = deadLettering.get(cmd.offset());
+          if (entry != null) {
+            storeDeadLetter(entry);
+          }
+          return Effect().noReply();
+        })
         .onCommand(Arrived.class, this::onArrived)
         .onCommand(StreamStarted.class, this::onStreamStarted)
         .onCommand(StreamEnded.class, this::onStreamEnded)
@@ -410,10 +449,77 @@ public final class GroupQueue
     if (entry == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
     }
-    // The old handle stops working now; the message returns after the delay as the next attempt.
-    entry.nonce = 0;
-    entry.deadlineMs = System.currentTimeMillis() + Math.max(0, cmd.delayMs());
+    failed(entry, System.currentTimeMillis(), cmd.delayMs());
     return Effect().reply(cmd.replyTo(), StatusReply.ack());
+  }
+
+  /**
+   * A delivery failed (nacked, or its invisible time passed): the old handle stops working now and
+   * the message returns as the next attempt after {@code delayMs}, or (if 0) the policy's backoff;
+   * after the policy's last attempt it is dead-lettered instead.
+   */
+  private void failed(InFlight entry, long now, long delayMs) {
+    entry.nonce = 0;
+    if (retryPolicy.isLast(entry.attempt)) {
+      inFlight.remove(entry.message.getOffset());
+      deadLettering.put(entry.message.getOffset(), entry);
+      storeDeadLetter(entry);
+      return;
+    }
+    entry.deadlineMs = now + (delayMs > 0 ? delayMs : retryPolicy.delayMsAfter(entry.attempt));
+  }
+
+  private void storeDeadLetter(InFlight entry) {
+    long offset = entry.message.getOffset();
+    context.pipeToSelf(DeadLetters.append(context.getSystem(), group, DeadLetters.of(entry.message, entry.attempt)),
+        (appended, failure) -> new DeadLetterStored(offset, failure));
+  }
+
+  private ReplyEffect<Event, State> onDeadLetterStored(State state, DeadLetterStored cmd) {
+    InFlight entry = deadLettering.get(cmd.offset());
+    if (entry == null) {
+      return Effect().noReply(); // a position reset dropped it meanwhile
+    }
+    if (cmd.failure() != null) {
+      context.getLog().warn("Could not store the dead letter of offset {} of {} (group {}); retrying: {}",
+          cmd.offset(), queueEntityId, group, cmd.failure().toString());
+      timers.startSingleTimer(new RetryDeadLetter(cmd.offset()), DEAD_LETTER_RETRY_DELAY);
+      return Effect().noReply();
+    }
+    deadLettering.remove(cmd.offset());
+    context.getLog().info("Dead-lettered message {} (offset {} of {}, group {}) after {} attempts to {}",
+        entry.message.getMessageId(), cmd.offset(), queueEntityId, group, entry.attempt, DeadLetters.topicOf(group));
+    settleDeadLettered(entry);
+    return Effect().noReply();
+  }
+
+  /**
+   * Settles a message whose dead letter is durable, the way an ack settles a delivery: from here
+   * the group is done with it (on a FIFO topic its message group's next message is released).
+   */
+  private void settleDeadLettered(InFlight entry) {
+    settle(entry.message);
+    notifyWaiters();
+  }
+
+  private ReplyEffect<Event, State> onSettle(State state, Settle cmd) {
+    for (long offset : cmd.offsets()) {
+      inFlight.remove(offset);
+      queueAck(offset);
+    }
+    if (cmd.offsets().isEmpty()) {
+      return Effect().reply(cmd.replyTo(), new Acked(List.of()));
+    }
+    pendingAckReplies.add(new PendingReply(cmd.replyTo(), new Acked(List.of())));
+    return Effect().noReply();
+  }
+
+  private ReplyEffect<Event, State> onPoliciesChanged(State state, PoliciesChanged cmd) {
+    if (cmd.policies().revision() > policyRevision) {
+      policyRevision = cmd.policies().revision();
+      retryPolicy = cmd.policies().of(group);
+    }
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onChangeInvisible(State state, ChangeInvisible cmd) {
@@ -448,6 +554,7 @@ public final class GroupQueue
     bufferedBytes = 0;
     inFlight.clear();
     ready.clear();
+    deadLettering.clear();
     if (order != null) {
       order = new GroupOrder(); // nothing is out any more: every message group starts afresh
     }
@@ -551,18 +658,27 @@ public final class GroupQueue
     }
   }
 
-  /** Moves deliveries whose invisible time (or nack delay) passed to the redelivery queue. */
+  /**
+   * Fails deliveries whose invisible time passed, and moves those whose backoff passed to the
+   * redelivery queue.
+   */
   private void expire(long now) {
+    List<InFlight> expired = new ArrayList<>(0);
     Iterator<InFlight> it = inFlight.values().iterator();
     while (it.hasNext()) {
       InFlight entry = it.next();
-      if (entry.deadlineMs <= now) {
+      if (entry.deadlineMs > now) {
+        continue;
+      }
+      if (entry.nonce != 0) {
+        expired.add(entry);
+      } else {
         it.remove();
         entry.attempt++;
-        entry.nonce = 0;
         ready.add(entry);
       }
     }
+    expired.forEach(entry -> failed(entry, now, 0));
   }
 
   private boolean hasDeliverable() {
@@ -619,7 +735,8 @@ public final class GroupQueue
 
   private Progress progress(State state) {
     long readCursor = buffer.isEmpty() ? nextStreamOffset : buffer.peek().getOffset();
-    return new Progress(state.watermark(), Math.max(readCursor, state.watermark()), inFlight.size() + ready.size());
+    return new Progress(state.watermark(), Math.max(readCursor, state.watermark()),
+        inFlight.size() + ready.size() + deadLettering.size());
   }
 
   private void startStream(long fromOffset) {

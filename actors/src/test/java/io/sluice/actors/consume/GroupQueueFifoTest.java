@@ -39,6 +39,7 @@ class GroupQueueFifoTest {
   @BeforeAll
   static void start() {
     testKit = ActorTestKit.create("GroupQueueFifoTest", ActorsTestConfig.create(dir));
+    GroupQueueTest.retryAtOnce(testKit, "g");
   }
 
   @AfterAll

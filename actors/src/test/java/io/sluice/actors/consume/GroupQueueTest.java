@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.sluice.actors.ActorsTestConfig;
+import io.sluice.actors.group.ConsumerGroupRegistry;
+import io.sluice.actors.group.RetryPolicies;
 import io.sluice.actors.queue.Queue;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
@@ -48,6 +50,16 @@ class GroupQueueTest {
   @BeforeAll
   static void start() {
     testKit = ActorTestKit.create("GroupQueueTest", ActorsTestConfig.create(dir));
+    retryAtOnce(testKit, "g");
+  }
+
+  /** Makes {@code group} retry after 1 ms, so redelivery tests need not wait for the default backoff. */
+  static void retryAtOnce(ActorTestKit kit, String group) {
+    ActorsTestConfig.joinSelf(kit.system());
+    TestProbe<RetryPolicies> policies = kit.createTestProbe();
+    ConsumerGroupRegistry.init(kit.system())
+        .tell(new ConsumerGroupRegistry.SetRetryPolicy(group, new RetryPolicy(16, List.of(1L)), policies.getRef()));
+    policies.receiveMessage(WAIT);
   }
 
   @AfterAll

@@ -10,6 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.sluice.actors.ActorsTestConfig;
 import io.sluice.actors.consume.GroupQueue;
+import io.sluice.actors.consume.RetryPolicy;
+import io.sluice.actors.group.ConsumerGroupRegistry;
+import io.sluice.actors.group.RetryPolicies;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicRegistry;
@@ -137,6 +140,14 @@ class SerializationTest {
         new GroupQueue.Progress(10, 12, 2),
         new GroupQueue.AcksCommitted(List.of(3L, 4L, 5_000_000_000L)),
         new GroupQueue.State(7, List.of(9L, 12L, 5_000_000_000L)),
+        new GroupQueue.Settle(List.of(3L, 5_000_000_000L), ref()),
+        new GroupQueue.GetSettled(ref()),
+        // consumer-group registry: retry policies (commands, event, state, also the broadcast)
+        RetryPolicy.DEFAULT,
+        new RetryPolicies(3, Map.of("billing", new RetryPolicy(3, List.of(100L, 300L)), "audit", RetryPolicy.DEFAULT)),
+        new ConsumerGroupRegistry.SetRetryPolicy("billing", new RetryPolicy(1, List.of(1L)), ref()),
+        new ConsumerGroupRegistry.GetRetryPolicies(ref()),
+        new ConsumerGroupRegistry.RetryPolicySet("billing", new RetryPolicy(5, List.of(7_200_000L))),
         // replies to Append / Nack / ChangeInvisible (Pekko's serializer, CBOR inside)
         StatusReply.success(new GroupQueue.Renewed(1, 2)),
         StatusReply.success(new Queue.Appended(3, 4)),

@@ -2,26 +2,37 @@ package io.sluice.client.internal;
 
 import io.sluice.client.Admin;
 import io.sluice.client.ConsumerGroupInfo;
+import io.sluice.client.DeadLetter;
+import io.sluice.client.DeadLetterPage;
 import io.sluice.client.MessageType;
 import io.sluice.client.MessageView;
 import io.sluice.client.OffsetReset;
+import io.sluice.client.RetryPolicy;
 import io.sluice.client.TopicInfo;
 import io.sluice.protocol.v1.CreateTopicRequest;
 import io.sluice.protocol.v1.DeleteTopicRequest;
 import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.DescribeConsumerGroupRequest;
 import io.sluice.protocol.v1.DescribeTopicRequest;
+import io.sluice.protocol.v1.GetRetryPolicyRequest;
+import io.sluice.protocol.v1.ListDeadLettersRequest;
+import io.sluice.protocol.v1.ListDeadLettersResponse;
 import io.sluice.protocol.v1.ListTopicsRequest;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.QueryMessagesRequest;
+import io.sluice.protocol.v1.RedriveDeadLettersRequest;
 import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
+import io.sluice.protocol.v1.SetRetryPolicyRequest;
 import io.sluice.protocol.v1.TimeRange;
 import io.sluice.protocol.v1.Topic;
 import io.sluice.protocol.v1.UpdateTopicRequest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /** The {@link Admin} API: each method is one retried unary call. Thread-safe. */
 public final class AdminImpl implements Admin {
@@ -142,6 +153,57 @@ public final class AdminImpl implements Admin {
       out.add(new MessageViewImpl(Delivery.newBuilder().setMessage(m).build()));
     }
     return List.copyOf(out);
+  }
+
+  @Override
+  public RetryPolicy setRetryPolicy(String group, RetryPolicy policy) {
+    io.sluice.protocol.v1.RetryPolicy.Builder proto =
+        io.sluice.protocol.v1.RetryPolicy.newBuilder().setMaxAttempts(policy.maxAttempts());
+    policy.delays().forEach(d -> proto.addDelaysMs(d.toMillis()));
+    SetRetryPolicyRequest req =
+        SetRetryPolicyRequest.newBuilder().setGroup(required(group)).setPolicy(proto).build();
+    return policyFromProto(call(ep -> ep.admin().setRetryPolicy(req)));
+  }
+
+  @Override
+  public RetryPolicy retryPolicy(String group) {
+    GetRetryPolicyRequest req = GetRetryPolicyRequest.newBuilder().setGroup(required(group)).build();
+    return policyFromProto(call(ep -> ep.admin().getRetryPolicy(req)));
+  }
+
+  @Override
+  public DeadLetterPage listDeadLetters(String group, int pageSize, boolean newestFirst, String pageToken) {
+    ListDeadLettersRequest req =
+        ListDeadLettersRequest.newBuilder()
+            .setGroup(required(group))
+            .setPageSize(pageSize)
+            .setNewestFirst(newestFirst)
+            .setPageToken(pageToken == null ? "" : pageToken)
+            .build();
+    ListDeadLettersResponse resp = call(ep -> ep.admin().listDeadLetters(req));
+    List<DeadLetter> out = new ArrayList<>();
+    for (io.sluice.protocol.v1.DeadLetter d : resp.getDeadLettersList()) {
+      out.add(new DeadLetter(
+          new MessageViewImpl(Delivery.newBuilder().setMessage(d.getMessage()).setAttempt(d.getAttempts()).build()),
+          d.getOriginalTopic(), d.getOriginalQueueId(), d.getOriginalOffset(), d.getAttempts(),
+          Instant.ofEpochMilli(d.getDeadLetteredAtMs())));
+    }
+    String next = resp.getNextPageToken();
+    return new DeadLetterPage(out, next.isEmpty() ? Optional.empty() : Optional.of(next));
+  }
+
+  @Override
+  public int redriveDeadLetters(String group, Collection<String> messageIds) {
+    RedriveDeadLettersRequest req =
+        RedriveDeadLettersRequest.newBuilder()
+            .setGroup(required(group))
+            .addAllMessageIds(messageIds)
+            .build();
+    return call(ep -> ep.admin().redriveDeadLetters(req)).getRedriven();
+  }
+
+  private static RetryPolicy policyFromProto(io.sluice.protocol.v1.RetryPolicy proto) {
+    return new RetryPolicy(proto.getMaxAttempts(), proto.getDelaysMsList().stream().map(Duration::ofMillis).toList());
   }
 
   private <T> T call(

@@ -92,6 +92,18 @@ public final class GroupQueues {
         replyTo -> new Queue.ForGroup(group, new GroupQueue.StartAt(offset, replyTo)), askTimeout);
   }
 
+  /** Settles offsets of one queue for the group without deliveries; completes once durable. */
+  public CompletionStage<GroupQueue.Acked> settle(String group, String topic, int queueId, List<Long> offsets) {
+    return queue(topic, queueId).ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Settle(offsets, replyTo)), askTimeout);
+  }
+
+  /** The group's persisted state on one queue: which offsets are settled. */
+  public CompletionStage<GroupQueue.State> settled(String group, String topic, int queueId) {
+    return queue(topic, queueId).ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.GetSettled(replyTo)), askTimeout);
+  }
+
   public CompletionStage<Queue.EndOffset> endOffset(String topic, int queueId) {
     return queue(topic, queueId).ask(Queue.GetEndOffset::new, askTimeout);
   }

@@ -9,6 +9,7 @@ import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.gateway.query.QueriesAndOffsets;
+import io.sluice.gateway.deadletter.DeadLetterAdmin;
 import io.sluice.protocol.v1.AdminService;
 import io.sluice.protocol.v1.ConsumerGroup;
 import io.sluice.protocol.v1.CreateTopicRequest;
@@ -16,6 +17,9 @@ import io.sluice.protocol.v1.DeleteTopicRequest;
 import io.sluice.protocol.v1.DeleteTopicResponse;
 import io.sluice.protocol.v1.DescribeConsumerGroupRequest;
 import io.sluice.protocol.v1.DescribeTopicRequest;
+import io.sluice.protocol.v1.GetRetryPolicyRequest;
+import io.sluice.protocol.v1.ListDeadLettersRequest;
+import io.sluice.protocol.v1.ListDeadLettersResponse;
 import io.sluice.protocol.v1.ListTopicsRequest;
 import io.sluice.protocol.v1.ListTopicsResponse;
 import io.sluice.protocol.v1.QueryMessagesRequest;
@@ -24,6 +28,10 @@ import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
 import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.QueueProgress;
 import io.sluice.protocol.v1.Reason;
+import io.sluice.protocol.v1.RedriveDeadLettersRequest;
+import io.sluice.protocol.v1.RedriveDeadLettersResponse;
+import io.sluice.protocol.v1.RetryPolicy;
+import io.sluice.protocol.v1.SetRetryPolicyRequest;
 import io.sluice.protocol.v1.Topic;
 import io.sluice.protocol.v1.UpdateTopicRequest;
 import java.time.Duration;
@@ -47,15 +55,17 @@ public final class AdminServiceImpl implements AdminService {
   private final GroupQueues groups;
   private final QueriesAndOffsets queries;
   private final Duration askTimeout;
+  private final DeadLetterAdmin deadLetters;
 
   public AdminServiceImpl(ActorSystem<?> system, ActorRef<TopicRegistry.Command> registry, TopicCatalog catalog,
-      GroupQueues groups, QueriesAndOffsets queries, Duration askTimeout) {
+      GroupQueues groups, QueriesAndOffsets queries, Duration askTimeout, DeadLetterAdmin deadLetters) {
     this.system = system;
     this.registry = registry;
     this.catalog = catalog;
     this.groups = groups;
     this.queries = queries;
     this.askTimeout = askTimeout;
+    this.deadLetters = deadLetters;
   }
 
   @Override
@@ -134,6 +144,26 @@ public final class AdminServiceImpl implements AdminService {
           .thenApply(done -> ConsumerGroup.newBuilder().setGroup(group).setTopic(topic.name())
               .addAllQueues(queues.stream().map(CompletableFuture::join).toList()).build());
     });
+  }
+
+  @Override
+  public CompletionStage<RetryPolicy> setRetryPolicy(SetRetryPolicyRequest request) {
+    return Calls.unary(() -> deadLetters.setRetryPolicy(request.getGroup(), request.getPolicy()));
+  }
+
+  @Override
+  public CompletionStage<RetryPolicy> getRetryPolicy(GetRetryPolicyRequest request) {
+    return Calls.unary(() -> deadLetters.retryPolicy(request.getGroup()));
+  }
+
+  @Override
+  public CompletionStage<ListDeadLettersResponse> listDeadLetters(ListDeadLettersRequest request) {
+    return Calls.unary(() -> deadLetters.list(request));
+  }
+
+  @Override
+  public CompletionStage<RedriveDeadLettersResponse> redriveDeadLetters(RedriveDeadLettersRequest request) {
+    return Calls.unary(() -> deadLetters.redrive(request));
   }
 
   /** Asks the registry for a change; the new topic list reaches this node's catalog before the reply. */

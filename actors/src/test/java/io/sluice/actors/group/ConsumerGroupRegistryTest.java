@@ -1,0 +1,77 @@
+package io.sluice.actors.group;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sluice.actors.ActorsTestConfig;
+import io.sluice.actors.consume.RetryPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The consumer-group registry as a node runs it (a singleton, messages serialized as between
+ * nodes): policies are broadcast to followers and survive a restart of the actor system.
+ */
+class ConsumerGroupRegistryTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final RetryPolicy FAST = new RetryPolicy(3, List.of(100L, 300L));
+  private static final RetryPolicy SLOW = new RetryPolicy(20, List.of(60_000L));
+
+  static RetryPolicies set(ActorTestKit kit, ActorRef<ConsumerGroupRegistry.Command> reg, String group,
+      RetryPolicy policy) {
+    TestProbe<RetryPolicies> probe = kit.createTestProbe();
+    reg.tell(new ConsumerGroupRegistry.SetRetryPolicy(group, policy, probe.getRef()));
+    return probe.receiveMessage(WAIT);
+  }
+
+  @Test
+  void policiesReachFollowersAndSurviveARestart(@TempDir Path dir) {
+    RetryPolicies expected;
+    ActorTestKit first = ActorTestKit.create("GroupRegistry1", ActorsTestConfig.create(dir, true));
+    try {
+      ActorsTestConfig.joinSelf(first.system());
+      ActorRef<ConsumerGroupRegistry.Command> reg = ConsumerGroupRegistry.init(first.system());
+      // a follower, as a GroupQueue follows: it sees the snapshot of the last change
+      TestProbe<RetryPolicies> follower = first.createTestProbe();
+      first.spawn(Behaviors.setup(ctx -> {
+        RetryPolicyFeed.follow(ctx, follower.getRef());
+        return Behaviors.empty();
+      }));
+      assertEquals(RetryPolicy.DEFAULT, follower.receiveMessage(WAIT).of("billing"), "before any change");
+
+      set(first, reg, "billing", SLOW);
+      expected = set(first, reg, "billing", FAST);
+      set(first, reg, "audit", SLOW);
+      expected = expected.with("audit", SLOW);
+      follower.awaitAssert(WAIT, () -> {
+        assertEquals(FAST, follower.receiveMessage(WAIT).of("billing"));
+        return null;
+      });
+    } finally {
+      first.shutdownTestKit();
+    }
+    assertEquals(3, expected.revision());
+
+    ActorTestKit second = ActorTestKit.create("GroupRegistry2", ActorsTestConfig.create(dir, true));
+    try {
+      ActorsTestConfig.joinSelf(second.system());
+      ActorRef<ConsumerGroupRegistry.Command> reg = ConsumerGroupRegistry.init(second.system());
+      TestProbe<RetryPolicies> probe = second.createTestProbe();
+      reg.tell(new ConsumerGroupRegistry.GetRetryPolicies(probe.getRef()));
+      RetryPolicies recovered = probe.receiveMessage(WAIT);
+      assertEquals(expected, recovered);
+      assertEquals(FAST, recovered.of("billing"));
+      assertEquals(SLOW, recovered.of("audit"));
+      assertEquals(RetryPolicy.DEFAULT, recovered.of("never-set"));
+      assertEquals(4, set(second, reg, "audit", FAST).revision(), "revisions continue");
+    } finally {
+      second.shutdownTestKit();
+    }
+  }
+}
