@@ -1,8 +1,7 @@
 package io.sluice.actors.consume;
 
 import io.sluice.actors.CborSerializable;
-import io.sluice.actors.group.RetryPolicies;
-import io.sluice.actors.group.RetryPolicyFeed;
+import io.sluice.actors.group.RetryPolicyCatalog;
 import io.sluice.actors.queue.Queue;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
@@ -122,8 +121,6 @@ public final class GroupQueue
 
   /** Replies with the persisted state: which offsets are settled. */
   public record GetSettled(ActorRef<State> replyTo) implements Command, CborSerializable {}
-
-  private record PoliciesChanged(RetryPolicies policies) implements Command {}
 
   private record DeadLetterStored(long offset, Throwable failure) implements Command {}
 
@@ -255,8 +252,8 @@ public final class GroupQueue
   private final String group;
   private final String queueEntityId;
   private final String readJournalPluginId;
-  private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-  private long policyRevision = -1;
+  /** The groups' retry policies, as this node knows them. */
+  private final RetryPolicyCatalog policies;
   /** Messages past their last attempt, until their dead letter is durable. */
   private final Map<Long, InFlight> deadLettering = new HashMap<>();
   private final SecureRandom random = new SecureRandom();
@@ -291,6 +288,7 @@ public final class GroupQueue
     this.group = group;
     this.queueEntityId = queueEntityId;
     this.readJournalPluginId = readJournalPluginId;
+    this.policies = RetryPolicyCatalog.get(context.getSystem());
   }
 
   @Override
@@ -308,7 +306,6 @@ public final class GroupQueue
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> {
           timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
-          RetryPolicyFeed.follow(context, context.messageAdapter(RetryPolicies.class, PoliciesChanged::new));
           startStream(state.watermark());
         })
         .onSignal(PostStop.instance(), state -> stopStream())
@@ -331,7 +328,6 @@ public final class GroupQueue
             : moveTo(state, cmd.offset(), cmd.replyTo(), "started"))
         .onCommand(Settle.class, this::onSettle)
         .onCommand(GetSettled.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
-        .onCommand(PoliciesChanged.class, this::onPoliciesChanged)
         .onCommand(DeadLetterStored.class, this::onDeadLetterStored)
         .onCommand(RetryDeadLetter.class, (state, cmd) -> {
           InFlight entry = deadLettering.get(cmd.offset());
@@ -460,6 +456,7 @@ public final class GroupQueue
    */
   private void failed(InFlight entry, long now, long delayMs) {
     entry.nonce = 0;
+    RetryPolicy retryPolicy = policies.policyOf(group);
     if (retryPolicy.isLast(entry.attempt)) {
       inFlight.remove(entry.message.getOffset());
       deadLettering.put(entry.message.getOffset(), entry);
@@ -511,14 +508,6 @@ public final class GroupQueue
       return Effect().reply(cmd.replyTo(), new Acked(List.of()));
     }
     pendingAckReplies.add(new PendingReply(cmd.replyTo(), new Acked(List.of())));
-    return Effect().noReply();
-  }
-
-  private ReplyEffect<Event, State> onPoliciesChanged(State state, PoliciesChanged cmd) {
-    if (cmd.policies().revision() > policyRevision) {
-      policyRevision = cmd.policies().revision();
-      retryPolicy = cmd.policies().of(group);
-    }
     return Effect().noReply();
   }
 

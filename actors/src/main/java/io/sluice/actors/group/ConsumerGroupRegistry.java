@@ -18,7 +18,7 @@ import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 /**
  * The durable per-consumer-group settings, one per cluster (a cluster singleton): today each
  * group's {@link RetryPolicy}. A change is persisted, then the new {@link RetryPolicies} snapshot
- * is the reply and a broadcast on {@link #BROADCAST}, which every {@code GroupQueue} follows.
+ * is the reply and a broadcast on {@link #BROADCAST}, which each node's {@link RetryPolicyCatalog} follows.
  */
 public final class ConsumerGroupRegistry
     extends EventSourcedBehaviorWithEnforcedReplies<ConsumerGroupRegistry.Command, ConsumerGroupRegistry.Event,

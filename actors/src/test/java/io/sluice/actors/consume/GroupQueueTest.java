@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 import io.sluice.actors.ActorsTestConfig;
 import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.group.RetryPolicies;
+import io.sluice.actors.group.RetryPolicyCatalog;
 import io.sluice.actors.queue.Queue;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
@@ -57,9 +58,15 @@ class GroupQueueTest {
   static void retryAtOnce(ActorTestKit kit, String group) {
     ActorsTestConfig.joinSelf(kit.system());
     TestProbe<RetryPolicies> policies = kit.createTestProbe();
+    RetryPolicy fast = new RetryPolicy(16, List.of(1L));
     ConsumerGroupRegistry.init(kit.system())
-        .tell(new ConsumerGroupRegistry.SetRetryPolicy(group, new RetryPolicy(16, List.of(1L)), policies.getRef()));
+        .tell(new ConsumerGroupRegistry.SetRetryPolicy(group, fast, policies.getRef()));
     policies.receiveMessage(WAIT);
+    // the node's catalog, which the group queues read, has it too
+    policies.awaitAssert(WAIT, () -> {
+      assertEquals(fast, RetryPolicyCatalog.get(kit.system()).policyOf(group));
+      return null;
+    });
   }
 
   @AfterAll
