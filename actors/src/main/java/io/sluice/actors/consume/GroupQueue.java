@@ -215,6 +215,8 @@ public final class GroupQueue
     }
   }
 
+  private static final char MEMBER_SEPARATOR = '#';
+
   /** Read-ahead per group and queue: at most this many messages and (beyond one message) bytes. */
   private static final int BUFFER_CAPACITY = 256;
   private static final long BUFFER_BYTES = 4L << 20;
@@ -456,7 +458,7 @@ public final class GroupQueue
    */
   private void failed(InFlight entry, long now, long delayMs) {
     entry.nonce = 0;
-    RetryPolicy retryPolicy = policies.policyOf(group);
+    RetryPolicy retryPolicy = policies.policyOf(consumerGroupOf(group));
     if (retryPolicy.isLast(entry.attempt)) {
       inFlight.remove(entry.message.getOffset());
       deadLettering.put(entry.message.getOffset(), entry);
@@ -468,7 +470,8 @@ public final class GroupQueue
 
   private void storeDeadLetter(InFlight entry) {
     long offset = entry.message.getOffset();
-    context.pipeToSelf(DeadLetters.append(context.getSystem(), group, DeadLetters.of(entry.message, entry.attempt)),
+    context.pipeToSelf(
+        DeadLetters.append(context.getSystem(), consumerGroupOf(group), DeadLetters.of(entry.message, entry.attempt)),
         (appended, failure) -> new DeadLetterStored(offset, failure));
   }
 
@@ -485,7 +488,7 @@ public final class GroupQueue
     }
     deadLettering.remove(cmd.offset());
     context.getLog().info("Dead-lettered message {} (offset {} of {}, group {}) after {} attempts to {}",
-        entry.message.getMessageId(), cmd.offset(), queueEntityId, group, entry.attempt, DeadLetters.topicOf(group));
+        entry.message.getMessageId(), cmd.offset(), queueEntityId, group, entry.attempt, DeadLetters.topicOf(consumerGroupOf(group)));
     settleDeadLettered(entry);
     return Effect().noReply();
   }
@@ -523,6 +526,20 @@ public final class GroupQueue
 
   private String invalidReceipt(long offset) {
     return notCurrent(queueEntityId, offset);
+  }
+
+  /**
+   * The consumption state of one member of a broadcasting group: its own position, named {@code
+   * group#clientId} ('#' cannot occur in group names, so it cannot clash with a group's).
+   */
+  public static String memberState(String group, String clientId) {
+    return group + MEMBER_SEPARATOR + clientId;
+  }
+
+  /** The consumer group a consumption state belongs to: itself, or a broadcasting member's group. */
+  public static String consumerGroupOf(String state) {
+    int member = state.indexOf(MEMBER_SEPARATOR);
+    return member < 0 ? state : state.substring(0, member);
   }
 
   /** Why a receipt for {@code offset} of queue {@code queueEntityId} is refused. */

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sluice.actors.ActorsTestConfig;
 import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.group.RetryPolicies;
+import io.sluice.actors.group.RetryPolicyCatalog;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.actors.topic.Topics;
@@ -54,6 +55,11 @@ class GroupQueueRetryTest {
     ConsumerGroupRegistry.init(testKit.system())
         .tell(new ConsumerGroupRegistry.SetRetryPolicy("dl", POLICY, probe.getRef()));
     assertEquals(POLICY, probe.receiveMessage(WAIT).of("dl"));
+    // group queues read the node's catalog, which follows the registry asynchronously
+    probe.awaitAssert(WAIT, () -> {
+      assertEquals(POLICY, RetryPolicyCatalog.get(testKit.system()).policyOf("dl"));
+      return null;
+    });
   }
 
   @AfterAll
@@ -146,6 +152,21 @@ class GroupQueueRetryTest {
       return null;
     });
     assertEquals(List.of(), pull(testKit, g, 10, 100, "*").deliveries());
+  }
+
+  @Test
+  void aBroadcastingMemberFollowsItsGroupsPolicyAndDeadLettersToItsGroupsQueue() {
+    append("broadcast/0", "y");
+    ActorRef<GroupQueue.Command> member = group("broadcast/0", GroupQueue.memberState("dl", "m1"));
+    List<GroupQueue.Delivered> seen = pollUntil(testKit, member, 10, 100, "*", count(3));
+    assertEquals(List.of(1, 2, 3), seen.stream().map(GroupQueue.Delivered::attempt).toList(), "group dl's 3 attempts");
+    // settled only once its dead letter is stored in %DLQ%dl (a "%DLQ%dl#m1" topic could not exist)
+    testKit.createTestProbe().awaitAssert(WAIT, () -> {
+      assertEquals(1, progress(testKit, member).ackWatermark());
+      return null;
+    });
+    assertEquals("dl", GroupQueue.consumerGroupOf(GroupQueue.memberState("dl", "m1")));
+    assertEquals("dl", GroupQueue.consumerGroupOf("dl"));
   }
 
   @Test

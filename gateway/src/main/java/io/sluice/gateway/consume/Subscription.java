@@ -1,5 +1,6 @@
 package io.sluice.gateway.consume;
 
+import io.sluice.actors.consume.GroupQueue;
 import io.sluice.actors.consume.MessageFilter;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
@@ -16,8 +17,7 @@ import io.sluice.protocol.v1.Reason;
  * A checked request to consume: whose position, topic, filter and invisible time.
  *
  * @param group the consumption state's name: the consumer group, or for a broadcasting member
- *     {@code group#clientId} (its own position; '#' cannot occur in names, so it cannot clash with
- *     a group)
+ *     its own position ({@link GroupQueue#memberState})
  * @param filter a valid tag or SQL92 expression
  */
 public record Subscription(String group, TopicConfig topic, FilterExpression filter, long invisibleMs) {
@@ -42,7 +42,7 @@ public record Subscription(String group, TopicConfig topic, FilterExpression fil
     Names.check("consumer group", group);
     return switch (mode) {
       case CLUSTERING -> group;
-      case BROADCASTING -> group + "#" + Names.check("client id", clientId);
+      case BROADCASTING -> GroupQueue.memberState(group, Names.check("client id", clientId));
       default -> throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "unknown consumption mode " + mode);
     };
   }
