@@ -1,6 +1,7 @@
 package io.sluice.bench.e2e;
 
 import io.sluice.client.ConsumeResult;
+import io.sluice.client.Filter;
 import io.sluice.client.MessageView;
 import io.sluice.client.PushConsumer;
 import io.sluice.client.PushConsumerSettings;
@@ -32,12 +33,24 @@ final class ConsumerSide implements AutoCloseable {
       int consumers,
       int threads,
       int cache) {
+    this(newClient, group, topic, consumers, threads, cache, Filter.ALL);
+  }
+
+  ConsumerSide(
+      Supplier<SluiceClient> newClient,
+      String group,
+      String topic,
+      int consumers,
+      int threads,
+      int cache,
+      Filter filter) {
     for (int i = 0; i < consumers; i++) {
       SluiceClient client = newClient.get();
       clients.add(client);
       this.consumers.add(
           client.newPushConsumer(
               PushConsumerSettings.builder(group, topic)
+                  .filter(filter)
                   .consumptionThreads(threads)
                   .maxCachedMessages(cache)
                   .build(),

@@ -6,6 +6,7 @@ import io.sluice.bench.DiskSettle;
 import io.sluice.bench.MachineFacts;
 import io.sluice.bench.Scratch;
 import io.sluice.bench.measure.ResultTable;
+import io.sluice.client.Filter;
 import io.sluice.client.MessageType;
 import io.sluice.client.SluiceClient;
 import java.io.IOException;
@@ -59,7 +60,9 @@ public final class E2eBenchmark {
     SYNC,
     PIPELINED,
     /** Diagnostic: one pipelined producer fills the topic first, then only the consumers run. */
-    DRAIN
+    DRAIN,
+    /** Diagnostic: after a fill, a group without a filter and a group with a 1 % tag filter each scan it. */
+    FILTER
   }
 
   record Scenario(String name, Kind kind, int parallelism) {
@@ -145,6 +148,9 @@ public final class E2eBenchmark {
     if (options.scenarios().contains("drain")) {
       list.add(new Scenario("drain      consumers only, after a fill", Kind.DRAIN, options.consumers()));
     }
+    if (options.scenarios().contains("filter")) {
+      list.add(new Scenario("filter     1 % tag filter vs none", Kind.FILTER, options.consumers()));
+    }
     return list;
   }
 
@@ -172,10 +178,11 @@ public final class E2eBenchmark {
                     .build();
         try (SluiceClient admin = newClient.get()) {
           admin.admin().createTopic(TOPIC, QUEUES, MessageType.NORMAL);
-          result =
-              s.kind() == Kind.DRAIN
-                  ? measureDrain(s, run, broker, admin, newClient)
-                  : measure(s, run, broker, admin, newClient);
+          result = switch (s.kind()) {
+            case DRAIN -> measureDrain(s, run, broker, admin, newClient);
+            case FILTER -> measureFilter(run, broker, admin, newClient);
+            default -> measure(s, run, broker, admin, newClient);
+          };
         }
       } finally {
         system.terminate();
@@ -404,6 +411,64 @@ public final class E2eBenchmark {
     }
   }
 
+  /**
+   * The filter diagnostic: one pipelined producer fills the topic for the length of a window, one
+   * message in {@link #RARE_EVERY} tagged {@code rare} and the others {@code common}; then a group
+   * without a filter and a group subscribed to {@code rare}, one after the other, each consume the
+   * whole backlog (until the broker reports the group's lag 0), in alternating order from run to
+   * run. Compares how fast each passes through the topic. The result's consume rate is that of
+   * the group measured last.
+   */
+  private RunResult measureFilter(int run, BrokerProcess broker, SluiceClient admin, Supplier<SluiceClient> newClient)
+      throws Exception {
+    ProducerLoad fill = ProducerLoad.pipelined(newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib(),
+        options.maxInFlightRequests(), 0, RARE_EVERY);
+    fill.start();
+    Thread.sleep(options.window().toMillis());
+    fill.stop();
+    long filled = fill.acked.sum();
+    out.printf(Locale.ROOT, "  filter run %d: filled %,d messages (1 in %d tagged rare)%n", run, filled, RARE_EVERY);
+    double[] scanRate = new double[2];
+    RunResult last = null;
+    String[] labels = {"no filter", "tag filter 'rare' (1 %)"};
+    Filter[] filters = {Filter.ALL, Filter.tag("rare")};
+    // alternate which goes first, so neither always runs on a colder JIT
+    for (int i : run % 2 == 1 ? new int[] {0, 1} : new int[] {1, 0}) {
+      String group = "filter-" + i;
+      CpuClock.Reading cpu0 = CpuClock.read(broker);
+      long uptime0 = broker.uptimeMillis();
+      long t0 = System.nanoTime();
+      long lag;
+      long delivered;
+      try (ConsumerSide consumers = new ConsumerSide(newClient, group, TOPIC, Math.max(1, options.consumers()),
+          options.consumerThreads(), options.consumerCache(), filters[i])) {
+        long deadline = t0 + 10 * options.window().toNanos();
+        do {
+          Thread.sleep(200);
+          lag = admin.admin().describeConsumerGroup(group, TOPIC).totalLag();
+        } while (lag > 0 && System.nanoTime() < deadline);
+        delivered = consumers.consumed.sum();
+      }
+      long t1 = System.nanoTime();
+      CpuClock.Usage cpu = CpuClock.between(cpu0, CpuClock.read(broker), t1 - t0);
+      scanRate[i] = (filled - lag) * 1e9 / (t1 - t0);
+      out.printf(Locale.ROOT,
+          "  filter run %d, %-24s scanned %,d messages in %.1f s = %,.0f msg/s, delivered %,d; lag left %,d;"
+              + " cpu broker %.2f, client %.2f, other %.2f%n",
+          run, labels[i] + ":", filled - lag, (t1 - t0) / 1e9, scanRate[i], delivered, lag, cpu.broker(), cpu.client(),
+          cpu.other());
+      last = new RunResult(0, filled - lag, t1 - t0, options.messageSize(), null, null, filled, lag, lag, -1, lag,
+          fill.errors.sum(), fill.firstError.get(), 0, cpu,
+          CpuClock.brokerGcPauses(broker.gcLog(), uptime0, broker.uptimeMillis()), null, null, List.of());
+    }
+    out.printf(Locale.ROOT, "  filter run %d: the 1 %% tag filter passes through the topic at %.2fx the rate of no filter%n",
+        run, scanRate[1] / scanRate[0]);
+    return last;
+  }
+
+  /** One message in this many is tagged {@code rare} in the filter diagnostic. */
+  static final int RARE_EVERY = 100;
+
   /** Starts a JFR recording in the broker that covers the measured window (jcmd, delay = warm-up). */
   private void startBrokerRecording(BrokerProcess broker, Path file) throws Exception {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
@@ -472,7 +537,7 @@ public final class E2eBenchmark {
         run,
         options.runs(),
         s.name());
-    if (s.kind() == Kind.DRAIN) {
+    if (s.kind() == Kind.DRAIN || s.kind() == Kind.FILTER) {
       out.printf(
           Locale.ROOT,
           "%sconsume  %,9.0f msg/s %7.1f MB/s   backlog %,d at window start, %,d at end (group lag %,d);"
@@ -591,7 +656,7 @@ public final class E2eBenchmark {
       }
       double rate = median(rs, RunResult::producedPerSecond);
       long keptUp = rs.stream().filter(RunResult::keptUp).count();
-      if (s.kind() == Kind.DRAIN) {
+      if (s.kind() == Kind.DRAIN || s.kind() == Kind.FILTER) {
         out.printf(
             Locale.ROOT,
             row,
@@ -658,7 +723,7 @@ public final class E2eBenchmark {
         continue;
       }
       double rate = median(rs, RunResult::producedPerSecond);
-      if (s.kind() == Kind.DRAIN) {
+      if (s.kind() == Kind.DRAIN || s.kind() == Kind.FILTER) {
         continue;
       }
       if (s.kind() == Kind.SYNC) {

@@ -51,9 +51,9 @@ public record E2eOptions(
     Duration drain,
     Path profileDir) {
 
-  public static final Set<String> ALL_SCENARIOS = Set.of("sync", "pipelined", "drain");
+  public static final Set<String> ALL_SCENARIOS = Set.of("sync", "pipelined", "drain", "filter");
 
-  /** What runs without {@code --only}; "drain" is a diagnostic, run on request. */
+  /** What runs without {@code --only}; "drain" and "filter" are diagnostics, run on request. */
   public static final Set<String> DEFAULT_SCENARIOS = Set.of("sync", "pipelined");
 
   public static final String DEFAULT_BROKER_JAVA_OPTS = "-Xms1g -Xmx2g";
@@ -62,7 +62,7 @@ public record E2eOptions(
       String.join(
           "\n",
           "usage: bench/run.sh e2e [--quick] [--runs N] [--warmup SECONDS] [--measure SECONDS]",
-          "                        [--only sync,pipelined,drain] [--sync-threads N] [--producers 1,2,4]",
+          "                        [--only sync,pipelined,drain,filter] [--sync-threads N] [--producers 1,2,4]",
           "                        [--consumers M] [--consumer-threads N] [--consumer-cache N]",
           "                        [--max-in-flight-mib N] [--max-in-flight-requests N] [--rate MSG_PER_S]",
           "                        [--message-size BYTES]",
@@ -78,7 +78,9 @@ public record E2eOptions(
           "  --profile DIR: JFR (settings=profile) of each measured window, broker and client, and",
           "                 each run's broker log and GC log",
           "  drain (diagnostic, only with --only): 1 pipelined producer fills the topic for one window,",
-          "         then the consumers alone drain it; consumption is measured after the warm-up");
+          "         then the consumers alone drain it; consumption is measured after the warm-up",
+          "  filter (diagnostic, only with --only): a fill as for drain, 1 message in 100 tagged 'rare';",
+          "         then a group without filter and a group on tag 'rare' each pass through the backlog");
 
   public static E2eOptions parse(List<String> args) {
     boolean quick = args.contains("--quick");

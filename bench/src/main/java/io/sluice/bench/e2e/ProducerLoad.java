@@ -38,6 +38,7 @@ final class ProducerLoad {
   private final List<Producer> producers = new ArrayList<>();
   private final List<Thread> threads = new ArrayList<>();
   private final boolean pipelined;
+  private final int rareEvery;
   private volatile boolean running = true;
   private boolean stopped; // guarded by this
 
@@ -46,15 +47,16 @@ final class ProducerLoad {
   final AtomicReference<String> firstError = new AtomicReference<>();
   final Latency ackLatency = new Latency();
 
-  private ProducerLoad(String topic, int messageSize, boolean pipelined) {
+  private ProducerLoad(String topic, int messageSize, boolean pipelined, int rareEvery) {
     this.topic = topic;
     this.messageSize = messageSize;
     this.pipelined = pipelined;
+    this.rareEvery = rareEvery;
   }
 
   static ProducerLoad sync(
       Supplier<SluiceClient> newClient, String topic, int messageSize, int threads, int maxInFlightRequests) {
-    ProducerLoad load = new ProducerLoad(topic, messageSize, false);
+    ProducerLoad load = new ProducerLoad(topic, messageSize, false, 0);
     SluiceClient client = newClient.get();
     load.clients.add(client);
     Producer producer = client.newProducer(withInFlightRequests(ProducerSettings.builder(), maxInFlightRequests).build());
@@ -73,8 +75,21 @@ final class ProducerLoad {
       int maxInFlightMib,
       int maxInFlightRequests,
       double totalRate) {
+    return pipelined(newClient, topic, messageSize, producers, maxInFlightMib, maxInFlightRequests, totalRate, 0);
+  }
+
+  /** As above; with {@code rareEvery} above 0, one message in that many is tagged "rare", the others "common". */
+  static ProducerLoad pipelined(
+      Supplier<SluiceClient> newClient,
+      String topic,
+      int messageSize,
+      int producers,
+      int maxInFlightMib,
+      int maxInFlightRequests,
+      double totalRate,
+      int rareEvery) {
     double ratePerProducer = totalRate / producers;
-    ProducerLoad load = new ProducerLoad(topic, messageSize, true);
+    ProducerLoad load = new ProducerLoad(topic, messageSize, true, rareEvery);
     ProducerSettings settings =
         withInFlightRequests(ProducerSettings.builder(), maxInFlightRequests)
             .maxInFlightBytes((long) maxInFlightMib << 20)
@@ -137,7 +152,7 @@ final class ProducerLoad {
       Stamp.write(body, t0);
       try {
         producer
-            .sendAsync(Message.builder().topic(topic).body(body).build())
+            .sendAsync(tagged(Message.builder().topic(topic).body(body), sent).build())
             .whenComplete(
                 (receipt, failure) -> {
                   if (failure == null) {
@@ -151,6 +166,10 @@ final class ProducerLoad {
         failed(e);
       }
     }
+  }
+
+  private Message.Builder tagged(Message.Builder message, long sequence) {
+    return rareEvery == 0 ? message : message.tag(sequence % rareEvery == 0 ? "rare" : "common");
   }
 
   private void failed(Throwable e) {
