@@ -164,4 +164,17 @@ public interface Admin {
    * @throws TopicNotFoundException if an original topic no longer exists
    */
   int redriveDeadLetters(String group, java.util.Collection<String> messageIds);
+
+  /**
+   * Cancels a message sent to a DELAY topic before it is due: no consumer ever receives it.
+   *
+   * @param topic the DELAY topic the message was sent to
+   * @param messageId the message id, as in its {@link SendReceipt}
+   * @throws SluiceException with {@link Reason#MESSAGE_NOT_PENDING} if the message was delivered
+   *     (or is being delivered) or cancelled already (status FAILED_PRECONDITION), or the topic
+   *     never scheduled it (status NOT_FOUND)
+   * @throws InvalidArgumentException if the topic is not a DELAY topic
+   * @throws TopicNotFoundException if the topic does not exist
+   */
+  void cancelDelayedMessage(String topic, String messageId);
 }

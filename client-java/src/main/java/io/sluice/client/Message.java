@@ -135,8 +135,7 @@ public final class Message {
   }
 
   /**
-   * The requested delivery time of a delayed message. Carried by the API for the coming delayed
-   * messages (DESIGN §4.3); this version of the protocol has no field for it, so it is not sent.
+   * The delivery time of a message to a DELAY topic: consumers receive it no earlier.
    *
    * @return the delivery time, if set
    */
@@ -281,15 +280,30 @@ public final class Message {
     }
 
     /**
-     * Sets the delivery time of a delayed message (kept, not yet sent: see {@link
-     * Message#deliveryTimestamp()}).
+     * Sets the delivery time of a message to a DELAY topic (required there; refused by other
+     * topics with {@link Reason#MESSAGE_TYPE_MISMATCH}). The broker stores the message at once and
+     * makes it visible to consumers at this time, typically within 100 ms after it. A time in the
+     * past delivers at once; one further ahead than the broker's {@code max-delay} (default 40
+     * days) is refused with {@link Reason#INVALID_ARGUMENT}. Until it is due, {@link
+     * Admin#cancelDelayedMessage} cancels it.
      *
-     * @param deliveryTimestamp when the message should become visible
+     * @param deliveryTimestamp when the message becomes visible; millisecond precision
      * @return this builder
      */
     public Builder deliveryTimestamp(Instant deliveryTimestamp) {
-      this.deliveryTimestamp = deliveryTimestamp;
+      this.deliveryTimestamp = Objects.requireNonNull(deliveryTimestamp, "deliveryTimestamp");
       return this;
+    }
+
+    /**
+     * Sets the delivery time to {@code delay} from now: {@link #deliveryTimestamp(Instant)} of
+     * the current time plus {@code delay}.
+     *
+     * @param delay how long consumers wait for the message
+     * @return this builder
+     */
+    public Builder deliverAfter(java.time.Duration delay) {
+      return deliveryTimestamp(Instant.now().plus(delay));
     }
 
     /**

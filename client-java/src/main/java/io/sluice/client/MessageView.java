@@ -105,6 +105,13 @@ public interface MessageView {
   long storeTimestampMs();
 
   /**
+   * The delivery time of a message from a DELAY topic, epoch milliseconds; 0 for other messages.
+   *
+   * @return the time the message was due
+   */
+  long deliveryTimestampMs();
+
+  /**
    * The current receipt handle of this delivery (it changes when the invisibility is changed or
    * renewed).
    *

@@ -34,5 +34,7 @@ public enum Reason {
   /** The broker failed to store or read. */
   STORAGE_ERROR,
   /** The message type of the topic does not allow this operation. */
-  MESSAGE_TYPE_MISMATCH
+  MESSAGE_TYPE_MISMATCH,
+  /** A delayed message to cancel is not waiting: delivered, cancelled, or never scheduled. */
+  MESSAGE_NOT_PENDING
 }

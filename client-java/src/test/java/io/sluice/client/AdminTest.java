@@ -200,4 +200,16 @@ class AdminTest {
       assertEquals(2, client.admin().redriveDeadLetters("g1", List.of("a", "b")));
     }
   }
+
+  @Test
+  void cancelsADelayedMessageAndNamesWhyItCannot() {
+    try (SluiceClient client = SluiceClient.builder().endpoints(broker.endpoint()).build()) {
+      client.admin().cancelDelayedMessage("later", "pending");
+      SluiceException refused = assertThrows(SluiceException.class,
+          () -> client.admin().cancelDelayedMessage("later", "gone"));
+      assertEquals(Reason.MESSAGE_NOT_PENDING, refused.reason());
+      assertEquals(Status.Code.FAILED_PRECONDITION, refused.statusCode());
+      assertTrue(refused.getMessage().contains("delivered already"), refused.getMessage());
+    }
+  }
 }

@@ -41,6 +41,8 @@ import io.sluice.protocol.v1.ReceiptResults;
 import io.sluice.protocol.v1.ReceiveRequest;
 import io.sluice.protocol.v1.ReceiveResponse;
 import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
+import io.sluice.protocol.v1.CancelDelayedMessageRequest;
+import io.sluice.protocol.v1.CancelDelayedMessageResponse;
 import io.sluice.protocol.v1.RedriveDeadLettersRequest;
 import io.sluice.protocol.v1.RedriveDeadLettersResponse;
 import io.sluice.protocol.v1.SendReceipt;
@@ -452,6 +454,17 @@ final class FakeBroker implements MessagingService, AdminService {
   public CompletionStage<RedriveDeadLettersResponse> redriveDeadLetters(RedriveDeadLettersRequest in) {
     return CompletableFuture.completedFuture(
         RedriveDeadLettersResponse.newBuilder().setRedriven(in.getMessageIdsCount()).build());
+  }
+
+  /** Message id "pending" is cancelled; any other id was delivered already. */
+  @Override
+  public CompletionStage<CancelDelayedMessageResponse> cancelDelayedMessage(CancelDelayedMessageRequest in) {
+    adminRequests.add(in);
+    if (in.getMessageId().equals("pending")) {
+      return CompletableFuture.completedFuture(CancelDelayedMessageResponse.getDefaultInstance());
+    }
+    return CompletableFuture.failedFuture(failure(Status.FAILED_PRECONDITION, "MESSAGE_NOT_PENDING",
+        "delayed message " + in.getMessageId() + " was delivered already"));
   }
 
   private static <T> CompletionStage<T> notFound(String topic) {

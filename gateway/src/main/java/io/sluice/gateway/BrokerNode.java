@@ -1,12 +1,14 @@
 package io.sluice.gateway;
 
 import com.typesafe.config.Config;
+import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicCatalogFeed;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.actors.topic.Topics;
 import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.gateway.delay.DelayedMessages;
 import io.sluice.gateway.deadletter.DeadLetterAdmin;
 import io.sluice.gateway.consume.ReceivePath;
 import io.sluice.gateway.grpc.AdminServiceImpl;
@@ -14,6 +16,7 @@ import io.sluice.gateway.query.QueriesAndOffsets;
 import io.sluice.gateway.query.StoredMessages;
 import io.sluice.gateway.grpc.MessagingServiceImpl;
 import io.sluice.gateway.health.BrokerReadiness;
+import io.sluice.gateway.produce.DelayRule;
 import io.sluice.gateway.produce.InFlightBudget;
 import io.sluice.gateway.produce.MessageValidator;
 import io.sluice.gateway.produce.ProducePath;
@@ -85,12 +88,15 @@ public final class BrokerNode {
     TopicCatalog catalog = new TopicCatalog();
     system.systemActorOf(TopicCatalogFeed.create(catalog, registry, Duration.ofSeconds(1)), "topic-catalog-feed", Props.empty());
     Queue.init(system, READ_JOURNAL);
+    DelayTimer.init(system, READ_JOURNAL);
 
     GroupQueues groups = new GroupQueues(system, settings.askTimeout());
+    DelayedMessages delays = new DelayedMessages(system, catalog, settings.askTimeout());
     ProducePath producePath = new ProducePath(
-        new MessageValidator(catalog, settings.maxMessageSize()),
+        new MessageValidator(catalog, settings.maxMessageSize(), new DelayRule(settings.maxDelay(), System::currentTimeMillis)),
         new QueueSelector(),
         new QueueAppenders(system, settings.askTimeout(), settings.maxAppendBatch()),
+        delays,
         new InFlightBudget(settings.maxInFlightBytes()),
         settings);
     CompletableFuture<String> advertised = new CompletableFuture<>();
@@ -99,9 +105,10 @@ public final class BrokerNode {
     StoredMessages stored = new StoredMessages(system, system.settings().config().getString("pekko.persistence.journal.plugin"));
     AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups,
         new QueriesAndOffsets(system, catalog, groups, stored), settings.askTimeout(),
-        new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout()));
+        new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout()), delays);
 
     catalog.offer(loadTopics(system, registry, settings.askTimeout()));
+    delays.wakeAll(catalog.snapshot());
 
     @SuppressWarnings("unchecked")
     ServerBinding binding = Http.get(system)

@@ -17,6 +17,7 @@ import java.time.Duration;
  * @param defaultInvisibleDuration invisible time when a subscriber leaves it 0
  * @param maxCredit most unanswered deliveries a consume stream may grant
  * @param shutdownDeadline how long graceful shutdown waits for in-flight requests
+ * @param maxDelay how far ahead a delayed message's delivery time may be
  */
 public record GatewaySettings(
     String grpcInterface,
@@ -29,7 +30,8 @@ public record GatewaySettings(
     Duration askTimeout,
     Duration defaultInvisibleDuration,
     int maxCredit,
-    Duration shutdownDeadline) {
+    Duration shutdownDeadline,
+    Duration maxDelay) {
 
   public static final Duration MIN_INVISIBLE = Duration.ofSeconds(1);
   public static final Duration MAX_INVISIBLE = Duration.ofHours(12);
@@ -49,7 +51,8 @@ public record GatewaySettings(
         c.getDuration("ask-timeout"),
         c.getDuration("default-invisible-duration"),
         c.getInt("max-credit"),
-        c.getDuration("shutdown-deadline"));
+        c.getDuration("shutdown-deadline"),
+        c.getDuration("max-delay"));
     if (s.maxRequestSize < s.maxMessageSize || s.maxInFlightBytes < s.maxRequestSize) {
       throw new IllegalArgumentException(
           "sluice.gateway: need max-message-size <= max-request-size <= max-in-flight-bytes");

@@ -235,9 +235,9 @@ class FifoTest {
   }
 
   @Test
-  void delayTopicsAreRefusedUntilTheyExist() {
+  void transactionTopicsAreRefusedUntilTheyExist() {
     InvalidArgumentException refused = assertThrows(InvalidArgumentException.class,
-        () -> client.admin().createTopic("later", 2, MessageType.DELAY));
-    assertTrue(refused.getMessage().contains("DELAY"), refused.getMessage());
+        () -> client.admin().createTopic("txn", 2, MessageType.TRANSACTION));
+    assertTrue(refused.getMessage().contains("TRANSACTION"), refused.getMessage());
   }
 }

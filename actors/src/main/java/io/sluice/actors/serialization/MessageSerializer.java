@@ -1,6 +1,7 @@
 package io.sluice.actors.serialization;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.queue.Queue;
 import io.sluice.protocol.v1.Message;
 import java.io.NotSerializableException;
@@ -12,6 +13,7 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  */
 public final class MessageSerializer extends SerializerWithStringManifest {
   private static final String MESSAGE_STORED = "MS";
+  private static final String DELAY_SCHEDULED = "DS";
 
   @Override
   public int identifier() {
@@ -23,6 +25,9 @@ public final class MessageSerializer extends SerializerWithStringManifest {
     if (o instanceof Queue.MessageStored) {
       return MESSAGE_STORED;
     }
+    if (o instanceof DelayTimer.Scheduled) {
+      return DELAY_SCHEDULED;
+    }
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
   }
 
@@ -31,16 +36,20 @@ public final class MessageSerializer extends SerializerWithStringManifest {
     if (o instanceof Queue.MessageStored stored) {
       return stored.message().toByteArray();
     }
+    if (o instanceof DelayTimer.Scheduled scheduled) {
+      return scheduled.message().toByteArray();
+    }
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
   }
 
   @Override
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
-    if (!MESSAGE_STORED.equals(manifest)) {
+    if (!MESSAGE_STORED.equals(manifest) && !DELAY_SCHEDULED.equals(manifest)) {
       throw new NotSerializableException("unknown manifest '" + manifest + "'");
     }
     try {
-      return new Queue.MessageStored(Message.parseFrom(bytes));
+      Message message = Message.parseFrom(bytes);
+      return MESSAGE_STORED.equals(manifest) ? new Queue.MessageStored(message) : new DelayTimer.Scheduled(message);
     } catch (InvalidProtocolBufferException e) {
       throw new NotSerializableException("corrupt stored message: " + e.getMessage());
     }

@@ -13,6 +13,8 @@ import io.sluice.actors.consume.GroupQueue;
 import io.sluice.actors.consume.RetryPolicy;
 import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.group.RetryPolicies;
+import io.sluice.actors.delay.DelaySchedule;
+import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicRegistry;
@@ -126,6 +128,12 @@ class SerializationTest {
         new Queue.EndOffset(17),
         new Queue.Appended(3, 1_700_000_000_123L),
         new Queue.State(10_000),
+        // delay timer: CBOR commands, reply and events
+        new DelayTimer.Cancel("0A0B0C", ref()),
+        DelayTimer.Wake.INSTANCE,
+        new DelayTimer.CancelResult(DelaySchedule.Status.DELIVERED),
+        new DelayTimer.Delivered(List.of("0A0B0C", "0D"), 42),
+        new DelayTimer.Cancelled("0A0B0C"),
         // group queue: the CBOR commands and replies, event, snapshot state
         new GroupQueue.AwaitMessages(1_700_000_000_000L, ref()),
         new GroupQueue.Ack(List.of(new GroupQueue.Receipt(5, Long.MAX_VALUE), new GroupQueue.Receipt(6, 1)), ref()),
@@ -187,6 +195,16 @@ class SerializationTest {
   }
 
   // ---- MessageSerializer ----
+
+  @Test
+  void delayScheduledRoundTripsThroughTheMessageSerializer() {
+    DelayTimer.Scheduled scheduled =
+        new DelayTimer.Scheduled(fullMessage().toBuilder().setDeliverAtMs(1_800_000_000_000L).build());
+    Serializer serializer = serialization.findSerializerFor(scheduled);
+    assertInstanceOf(MessageSerializer.class, serializer);
+    assertEquals("DS", Serializers.manifestFor(serializer, scheduled));
+    assertEquals(scheduled, roundTrip(scheduled));
+  }
 
   @Test
   void messageStoredRoundTripsThroughTheMessageSerializer() {

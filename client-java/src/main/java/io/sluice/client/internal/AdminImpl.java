@@ -202,6 +202,16 @@ public final class AdminImpl implements Admin {
     return call(ep -> ep.admin().redriveDeadLetters(req)).getRedriven();
   }
 
+  @Override
+  public void cancelDelayedMessage(String topic, String messageId) {
+    io.sluice.protocol.v1.CancelDelayedMessageRequest req =
+        io.sluice.protocol.v1.CancelDelayedMessageRequest.newBuilder()
+            .setTopic(required(topic))
+            .setMessageId(required(messageId))
+            .build();
+    call(ep -> ep.admin().cancelDelayedMessage(req));
+  }
+
   private static RetryPolicy policyFromProto(io.sluice.protocol.v1.RetryPolicy proto) {
     return new RetryPolicy(proto.getMaxAttempts(), proto.getDelaysMsList().stream().map(Duration::ofMillis).toList());
   }

@@ -125,6 +125,11 @@ public final class MessageViewImpl implements MessageView {
   }
 
   @Override
+  public long deliveryTimestampMs() {
+    return message.getDeliverAtMs();
+  }
+
+  @Override
   public String receiptHandle() {
     return receiptHandle;
   }

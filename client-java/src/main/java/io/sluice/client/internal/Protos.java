@@ -45,6 +45,7 @@ public final class Protos {
     if (!m.properties().isEmpty()) {
       b.putAllProperties(m.properties());
     }
+    m.deliveryTimestamp().ifPresent(at -> b.setDeliverAtMs(at.toEpochMilli()));
     return b.build();
   }
 

@@ -10,7 +10,10 @@ import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.gateway.query.QueriesAndOffsets;
 import io.sluice.gateway.deadletter.DeadLetterAdmin;
+import io.sluice.gateway.delay.DelayedMessages;
 import io.sluice.protocol.v1.AdminService;
+import io.sluice.protocol.v1.CancelDelayedMessageRequest;
+import io.sluice.protocol.v1.CancelDelayedMessageResponse;
 import io.sluice.protocol.v1.ConsumerGroup;
 import io.sluice.protocol.v1.CreateTopicRequest;
 import io.sluice.protocol.v1.DeleteTopicRequest;
@@ -56,9 +59,11 @@ public final class AdminServiceImpl implements AdminService {
   private final QueriesAndOffsets queries;
   private final Duration askTimeout;
   private final DeadLetterAdmin deadLetters;
+  private final DelayedMessages delays;
 
   public AdminServiceImpl(ActorSystem<?> system, ActorRef<TopicRegistry.Command> registry, TopicCatalog catalog,
-      GroupQueues groups, QueriesAndOffsets queries, Duration askTimeout, DeadLetterAdmin deadLetters) {
+      GroupQueues groups, QueriesAndOffsets queries, Duration askTimeout, DeadLetterAdmin deadLetters,
+      DelayedMessages delays) {
     this.system = system;
     this.registry = registry;
     this.catalog = catalog;
@@ -66,6 +71,13 @@ public final class AdminServiceImpl implements AdminService {
     this.queries = queries;
     this.askTimeout = askTimeout;
     this.deadLetters = deadLetters;
+    this.delays = delays;
+  }
+
+  @Override
+  public CompletionStage<CancelDelayedMessageResponse> cancelDelayedMessage(CancelDelayedMessageRequest request) {
+    return Calls.unary(() -> delays.cancel(request.getTopic(), request.getMessageId())
+        .thenApply(done -> CancelDelayedMessageResponse.getDefaultInstance()));
   }
 
   @Override
@@ -197,9 +209,9 @@ public final class AdminServiceImpl implements AdminService {
           + "retention_hours 0; sluice.persistence.journal.retention.time applies to every topic");
     }
     MessageType type = topic.getMessageType();
-    if (type != MessageType.NORMAL && type != MessageType.FIFO && type != MessageType.MESSAGE_TYPE_UNSPECIFIED) {
+    if (type == MessageType.TRANSACTION || type == MessageType.UNRECOGNIZED) {
       throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
-          "message type " + type + " is not supported yet; create a NORMAL or FIFO topic");
+          "message type " + type + " is not supported yet; create a NORMAL, FIFO or DELAY topic");
     }
     return new TopicConfig(topic.getName(), queues, type, topic.getRetentionHours());
   }

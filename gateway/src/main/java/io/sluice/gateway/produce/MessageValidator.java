@@ -18,10 +18,12 @@ public final class MessageValidator {
 
   private final TopicCatalog catalog;
   private final long maxMessageSize;
+  private final DelayRule delays;
 
-  public MessageValidator(TopicCatalog catalog, long maxMessageSize) {
+  public MessageValidator(TopicCatalog catalog, long maxMessageSize, DelayRule delays) {
     this.catalog = catalog;
     this.maxMessageSize = maxMessageSize;
+    this.delays = delays;
   }
 
   /**
@@ -30,10 +32,11 @@ public final class MessageValidator {
    */
   public TopicConfig check(Message message) {
     TopicConfig topic = KnownTopics.require(catalog, message.getTopic());
-    if (topic.messageType() != MessageType.NORMAL && topic.messageType() != MessageType.FIFO) {
+    if (topic.messageType() == MessageType.TRANSACTION) {
       throw BrokerException.invalid(Reason.MESSAGE_TYPE_MISMATCH,
-          "topic '" + topic.name() + "' is a " + topic.messageType() + " topic; only NORMAL and FIFO topics take messages yet");
+          "topic '" + topic.name() + "' is a TRANSACTION topic; only NORMAL, FIFO and DELAY topics take messages yet");
     }
+    delays.check(topic, message);
     // A NORMAL topic accepts a group too: it only routes (same queue), without ordered delivery.
     if (topic.messageType() == MessageType.FIFO && message.getMessageGroup().isEmpty()) {
       throw BrokerException.invalid(Reason.INVALID_ARGUMENT,

@@ -1,10 +1,13 @@
 package io.sluice.gateway.produce;
 
+import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
+import io.sluice.gateway.delay.DelayedMessages;
 import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
 import io.sluice.protocol.v1.SendReceipt;
 import java.util.ArrayList;
@@ -29,20 +32,25 @@ public final class ProducePath {
   private final MessageValidator validator;
   private final QueueSelector selector;
   private final QueueAppenders appenders;
+  private final DelayedMessages delays;
   private final InFlightBudget budget;
   private final long maxRequestSize;
 
   public ProducePath(MessageValidator validator, QueueSelector selector, QueueAppenders appenders,
-      InFlightBudget budget, GatewaySettings settings) {
+      DelayedMessages delays, InFlightBudget budget, GatewaySettings settings) {
     this.validator = validator;
     this.selector = selector;
     this.appenders = appenders;
+    this.delays = delays;
     this.budget = budget;
     this.maxRequestSize = settings.maxRequestSize();
   }
 
-  /** One share of a request: the messages bound for one queue and where they sit in the request. */
-  private record Share(int queueId, List<Message> messages, List<Integer> positions) {}
+  /**
+   * One share of a request: the messages bound for one queue and where they sit in the request.
+   * A DELAY topic's share goes to the queue's timer, and its receipts carry offset -1.
+   */
+  private record Share(int queueId, boolean delayed, List<Message> messages, List<Integer> positions) {}
 
   public CompletionStage<List<SendReceipt>> produce(List<Message> request) {
     SendReceipt[] receipts = new SendReceipt[request.size()];
@@ -64,7 +72,7 @@ public final class ProducePath {
         TopicConfig topic = validator.check(message);
         int queueId = selector.select(topic, message);
         Share share = shares.computeIfAbsent(topic.queueEntityId(queueId),
-            id -> new Share(queueId, new ArrayList<>(), new ArrayList<>()));
+            id -> new Share(queueId, topic.messageType() == MessageType.DELAY, new ArrayList<>(), new ArrayList<>()));
         share.messages().add(message.getMessageId().isEmpty()
             ? message.toBuilder().setMessageId(newMessageId()).build() : message);
         share.positions().add(i);
@@ -86,8 +94,8 @@ public final class ProducePath {
     long taken = acceptedBytes;
     List<CompletableFuture<Void>> appends = new ArrayList<>(shares.size());
     shares.forEach((queueEntityId, share) ->
-        appends.add(appenders.append(queueEntityId, share.messages())
-            .handle((appended, failure) -> {
+        appends.add(store(queueEntityId, share)
+            .handle((firstOffset, failure) -> {
               if (failure != null) {
                 fill(receipts, share, BrokerException.of(failure));
               } else {
@@ -95,7 +103,7 @@ public final class ProducePath {
                   Message m = share.messages().get(j);
                   receipts[share.positions().get(j)] = SendReceipt.newBuilder()
                       .setStatus(OK).setMessageId(m.getMessageId()).setTopic(m.getTopic())
-                      .setQueueId(share.queueId()).setOffset(appended.firstOffset() + j).build();
+                      .setQueueId(share.queueId()).setOffset(share.delayed() ? -1 : firstOffset + j).build();
                 }
               }
               return null;
@@ -105,6 +113,14 @@ public final class ProducePath {
           budget.release(taken);
           return Arrays.asList(receipts);
         });
+  }
+
+  /** Appends {@code share}, or schedules it if delayed; completes with its first offset. */
+  private CompletableFuture<Long> store(String queueEntityId, Share share) {
+    if (share.delayed()) {
+      return delays.schedule(queueEntityId, share.messages()).thenApply(done -> -1L).toCompletableFuture();
+    }
+    return appenders.append(queueEntityId, share.messages()).thenApply(Queue.Appended::firstOffset);
   }
 
   private static void fill(SendReceipt[] receipts, Share share, BrokerException failure) {

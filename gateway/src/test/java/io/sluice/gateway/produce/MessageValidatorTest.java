@@ -12,12 +12,15 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class MessageValidatorTest {
-  private final MessageValidator validator = new MessageValidator(catalog(), 16);
+  private static final long NOW_MS = 1_800_000_000_000L;
+  private final MessageValidator validator =
+      new MessageValidator(catalog(), 16, new DelayRule(Duration.ofDays(40), () -> NOW_MS));
 
   private static TopicCatalog catalog() {
     TopicCatalog catalog = new TopicCatalog();
@@ -48,10 +51,29 @@ class MessageValidatorTest {
     assertEquals(Reason.INVALID_NAME, refusal(message(b -> b.setTopic(""))));
     assertEquals(Reason.MESSAGE_BODY_EMPTY, refusal(message(b -> b.setBody(ByteString.EMPTY))));
     assertEquals(Reason.MESSAGE_TOO_LARGE, refusal(message(b -> b.setBody(ByteString.copyFrom(new byte[17])))));
-    assertEquals(Reason.MESSAGE_TYPE_MISMATCH, refusal(message(b -> b.setTopic("later"))));
+    assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setTopic("later"))));
     assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setTag("a||b"))));
     assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setTag("*"))));
     assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.addKeys(""))));
+  }
+
+  @Test
+  void delayTopicTakesADeliveryTimeUpToTheMaximumAhead() {
+    long maxAhead = Duration.ofDays(40).toMillis();
+    assertEquals("later", validator.check(message(b -> b.setTopic("later").setDeliverAtMs(NOW_MS + maxAhead))).name());
+    assertEquals("later", validator.check(message(b -> b.setTopic("later").setDeliverAtMs(NOW_MS - 5_000))).name());
+    BrokerException tooFar = assertThrows(BrokerException.class,
+        () -> validator.check(message(b -> b.setTopic("later").setDeliverAtMs(NOW_MS + maxAhead + 1))));
+    assertEquals(Reason.INVALID_ARGUMENT, tooFar.reason());
+    assertTrue(tooFar.getMessage().contains("max-delay"), tooFar.getMessage());
+  }
+
+  @Test
+  void deliveryTimeOnANonDelayTopicIsRefused() {
+    BrokerException refused = assertThrows(BrokerException.class,
+        () -> validator.check(message(b -> b.setDeliverAtMs(NOW_MS + 1_000))));
+    assertEquals(Reason.MESSAGE_TYPE_MISMATCH, refused.reason());
+    assertTrue(refused.getMessage().contains("DELAY"), refused.getMessage());
   }
 
   @Test

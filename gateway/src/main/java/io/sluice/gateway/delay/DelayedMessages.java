@@ -1,0 +1,108 @@
+package io.sluice.gateway.delay;
+
+import io.grpc.Status;
+import io.sluice.actors.delay.DelaySchedule;
+import io.sluice.actors.delay.DelayTimer;
+import io.sluice.actors.topic.TopicCatalog;
+import io.sluice.actors.topic.TopicConfig;
+import io.sluice.actors.topic.Topics;
+import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.KnownTopics;
+import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.MessageType;
+import io.sluice.protocol.v1.Reason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+
+/**
+ * The gateway's side of delayed messages: hands a DELAY topic's messages to the timer of their
+ * queue ({@link DelayTimer}), cancels pending ones, and wakes the timers after a restart (sharded
+ * entities start on their first message, and a timer must fire without one).
+ *
+ * <p>Thread-safety: any thread.
+ */
+public final class DelayedMessages {
+  private final ActorSystem<?> system;
+  private final TopicCatalog catalog;
+  private final Duration askTimeout;
+
+  public DelayedMessages(ActorSystem<?> system, TopicCatalog catalog, Duration askTimeout) {
+    this.system = system;
+    this.catalog = catalog;
+    this.askTimeout = askTimeout;
+  }
+
+  /** Stores {@code messages} (bound for queue {@code queueEntityId}) durably until they are due. */
+  public CompletionStage<Done> schedule(String queueEntityId, List<Message> messages) {
+    return timer(queueEntityId).askWithStatus(replyTo -> new DelayTimer.Schedule(messages, replyTo), askTimeout);
+  }
+
+  /**
+   * Cancels pending message {@code messageId} of DELAY topic {@code topicName}. Its queue is not
+   * known here, so every queue's timer is asked; at most one knows the id.
+   */
+  public CompletionStage<Done> cancel(String topicName, String messageId) {
+    TopicConfig topic = KnownTopics.require(catalog, topicName);
+    if (topic.messageType() != MessageType.DELAY) {
+      throw BrokerException.invalid(Reason.MESSAGE_TYPE_MISMATCH,
+          "topic '" + topicName + "' is a " + topic.messageType() + " topic: only DELAY topics hold delayed messages");
+    }
+    if (messageId.isEmpty()) {
+      throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "message id is empty");
+    }
+    List<CompletableFuture<DelayTimer.CancelResult>> answers = new ArrayList<>();
+    for (int q = 0; q < topic.queueCount(); q++) {
+      answers.add(timer(topic.queueEntityId(q))
+          .<DelayTimer.CancelResult>ask(replyTo -> new DelayTimer.Cancel(messageId, replyTo), askTimeout)
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(all -> {
+      DelaySchedule.Status known = DelaySchedule.Status.UNKNOWN;
+      for (CompletableFuture<DelayTimer.CancelResult> answer : answers) {
+        DelaySchedule.Status status = answer.join().status();
+        if (status != DelaySchedule.Status.UNKNOWN) {
+          known = status;
+        }
+      }
+      return outcome(topicName, messageId, known);
+    });
+  }
+
+  private static Done outcome(String topic, String messageId, DelaySchedule.Status status) {
+    switch (status) {
+      case PENDING:
+        return Done.getInstance();
+      case DELIVERED:
+        throw new BrokerException(Status.Code.FAILED_PRECONDITION, Reason.MESSAGE_NOT_PENDING,
+            "delayed message " + messageId + " of topic '" + topic + "' was delivered already (or is being delivered)");
+      case CANCELLED:
+        throw new BrokerException(Status.Code.FAILED_PRECONDITION, Reason.MESSAGE_NOT_PENDING,
+            "delayed message " + messageId + " of topic '" + topic + "' was cancelled already");
+      default:
+        throw new BrokerException(Status.Code.NOT_FOUND, Reason.MESSAGE_NOT_PENDING,
+            "topic '" + topic + "' has no delayed message " + messageId);
+    }
+  }
+
+  /** Starts the timer of every queue of every DELAY topic in {@code topics}. */
+  public void wakeAll(Topics topics) {
+    for (TopicConfig topic : topics.byName().values()) {
+      if (topic.messageType() == MessageType.DELAY) {
+        for (int q = 0; q < topic.queueCount(); q++) {
+          timer(topic.queueEntityId(q)).tell(DelayTimer.Wake.INSTANCE);
+        }
+      }
+    }
+  }
+
+  private EntityRef<DelayTimer.Command> timer(String queueEntityId) {
+    return ClusterSharding.get(system).entityRefFor(DelayTimer.ENTITY_KEY, queueEntityId);
+  }
+}
