@@ -219,7 +219,11 @@ public final class DelayTimer
         .thenNoReply();
   }
 
-  /** Marks delivered what the queue holds past the confirmed offset, then resumes firing. */
+  /**
+   * Marks delivered what the queue holds past the confirmed offset, then resumes firing. The queue
+   * answers {@code GetEndOffset} after any earlier {@code Append} of this timer (it handles one
+   * sender's commands in order), so an append that timed out but was stored is seen here.
+   */
   private void reconcile(DelaySchedule state) {
     busy = true;
     reconciling = true;
