@@ -1,5 +1,6 @@
 package io.sluice.bench;
 
+import io.sluice.bench.e2e.DelayBenchmark;
 import io.sluice.bench.e2e.E2eBenchmark;
 import io.sluice.bench.e2e.E2eOptions;
 import io.sluice.bench.e2e.JfrTop;
@@ -10,6 +11,7 @@ import java.util.List;
 /**
  * Entry point of the benchmarks (never run by the build): {@code storage [options]} runs the
  * storage benchmark; {@code e2e [options]} the end-to-end benchmark against a broker process;
+ * {@code delay [options]} delayed-message lateness under load ({@link DelayBenchmark});
  * {@code jfr-top FILE} summarises a JFR recording; {@code recovery-fill} is the child JVM of the
  * storage benchmark's recovery case.
  */
@@ -44,6 +46,16 @@ public final class BenchMain {
         new E2eBenchmark(e2e, System.out).run();
         System.exit(0);
         break;
+      case "delay":
+        try {
+          DelayBenchmark.main(rest, System.out);
+        } catch (IllegalArgumentException e) {
+          System.err.println(e.getMessage());
+          System.exit(2);
+          return;
+        }
+        System.exit(0);
+        break;
       case "jfr-top":
         JfrTop.main(rest.toArray(new String[0]));
         break;
@@ -53,6 +65,7 @@ public final class BenchMain {
       default:
         System.err.println(BenchOptions.USAGE);
         System.err.println(E2eOptions.USAGE);
+        System.err.println(DelayBenchmark.USAGE);
         System.err.println("usage: bench/run.sh jfr-top FILE.jfr [TOP]");
         System.exit(2);
     }

@@ -7,6 +7,7 @@ package io.sluice.client;
  * @param messageId the message id (as assigned by the client)
  * @param topic the topic
  * @param queueId the queue of the topic the message was stored in
- * @param offset the message's offset in that queue (dense, from 0)
+ * @param offset the message's offset in that queue (dense, from 0); -1 for a message to a DELAY topic,
+ *     which gets its offset when it is due
  */
 public record SendReceipt(String messageId, String topic, int queueId, long offset) {}

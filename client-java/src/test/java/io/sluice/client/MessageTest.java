@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.client.internal.Protos;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -60,5 +63,21 @@ class MessageTest {
             .build();
     assertEquals("0123456789ab0000000000000000000f", m.messageId());
     assertEquals(0x0123456789abL, m.bornTimestampMs());
+  }
+
+  @Test
+  void deliveryTimeTravelsAsEpochMillisAndOnlyWhenSet() {
+    Instant at = Instant.parse("2026-11-26T06:00:00.123456Z");
+    Message delayed = Message.builder().topic("t").body(new byte[] {1}).deliveryTimestamp(at).build();
+    assertEquals(at.toEpochMilli(), Protos.toProto(delayed).getDeliverAtMs());
+
+    long before = System.currentTimeMillis();
+    Message later =
+        Message.builder().topic("t").body(new byte[] {1}).deliverAfter(Duration.ofMinutes(5)).build();
+    long dueMs = Protos.toProto(later).getDeliverAtMs();
+    assertTrue(dueMs >= before + 300_000 && dueMs <= System.currentTimeMillis() + 300_000, "due " + dueMs);
+
+    Message now = Message.builder().topic("t").body(new byte[] {1}).build();
+    assertEquals(0, Protos.toProto(now).getDeliverAtMs());
   }
 }

@@ -13,6 +13,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -123,7 +124,10 @@ public final class DelayTimer
 
   private DelayTimer(ActorContext<Command> context, TimerScheduler<Command> timers, String queueEntityId,
       String readJournalPluginId) {
-    super(persistenceIdOf(queueEntityId));
+    // A failed journal write restarts the timer (replaying its log) instead of stopping it: a
+    // stopped timer would come back only with the next message to its queue.
+    super(persistenceIdOf(queueEntityId),
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2));
     this.context = context;
     this.timers = timers;
     this.queueEntityId = queueEntityId;
@@ -215,7 +219,11 @@ public final class DelayTimer
         .thenNoReply();
   }
 
-  /** Marks delivered what the queue holds past the confirmed offset, then resumes firing. */
+  /**
+   * Marks delivered what the queue holds past the confirmed offset, then resumes firing. The queue
+   * answers {@code GetEndOffset} after any earlier {@code Append} of this timer (it handles one
+   * sender's commands in order), so an append that timed out but was stored is seen here.
+   */
   private void reconcile(DelaySchedule state) {
     busy = true;
     reconciling = true;

@@ -108,6 +108,7 @@ class DelayTimerTest {
     assertEquals(DelaySchedule.Status.PENDING, cancel(timer, "dropped"));
     assertEquals(DelaySchedule.Status.CANCELLED, cancel(timer, "dropped"));
     assertEquals(DelaySchedule.Status.UNKNOWN, cancel(timer, "never-sent"));
+    schedule(timer, message("first", now + 200)); // a producer's retry: answered, stored once
 
     List<Message> stored = awaitStored(q, 3);
     assertEquals(List.of("first", "second", "late"), ids(stored));
