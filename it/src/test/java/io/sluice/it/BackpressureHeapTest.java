@@ -64,7 +64,7 @@ class BackpressureHeapTest {
     gcLog = tmp.resolve("gc.log");
     node = BrokerProcess.start(tmp.resolve("data"),
         "-Xmx384m", "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog);
-    client = SluiceClient.builder().endpoints(node.endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
+    client = node.newClient();
     raw = new RawGrpc(node.grpcPort());
   }
 

@@ -87,7 +87,7 @@ class BadInputTest {
   @BeforeAll
   static void start() {
     node = BrokerProcess.start(tmp.resolve("data"));
-    client = SluiceClient.builder().endpoints(node.endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
+    client = node.newClient();
     raw = new RawGrpc(node.grpcPort());
     client.admin().createTopic("steady", 2, MessageType.NORMAL);
   }

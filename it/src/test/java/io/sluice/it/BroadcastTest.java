@@ -48,7 +48,7 @@ class BroadcastTest {
   @BeforeAll
   static void start() {
     node = BrokerProcess.start(tmp.resolve("data"));
-    client = SluiceClient.builder().endpoints(node.endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
+    client = node.newClient();
     client.admin().createTopic(TOPIC, 4, MessageType.NORMAL);
   }
 

@@ -1,5 +1,7 @@
 package io.sluice.it;
 
+import io.sluice.client.SluiceClient;
+
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.File;
@@ -275,6 +277,11 @@ public final class BrokerProcess implements AutoCloseable {
   }
 
   /** {@code 127.0.0.1:<grpc port>}, for {@code SluiceClient.builder().endpoints(...)}. */
+  /** A client of this node with generous request deadlines (the machine may be shared with other builds). */
+  public SluiceClient newClient() {
+    return SluiceClient.builder().endpoints(endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
+  }
+
   public String endpoint() {
     return "127.0.0.1:" + grpcPort();
   }

@@ -48,20 +48,12 @@ class DeadLetterTest {
   @BeforeAll
   static void start() {
     node = BrokerProcess.start(tmp.resolve("data"));
-    client = SluiceClient.builder().endpoints(node.endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
+    client = node.newClient();
   }
 
   @AfterAll
-  static void stop() {
-    try {
-      if (client != null) {
-        client.close();
-      }
-    } finally {
-      if (node != null) {
-        node.close();
-      }
-    }
+  static void stop() throws Exception {
+    Closer.closeAll(client, node);
   }
 
   /** Waits until the group has settled (acked or dead-lettered) every message of the topic. */

@@ -58,7 +58,7 @@ class DelayTest {
   }
 
   private SluiceClient connect(BrokerProcess node) {
-    return open(SluiceClient.builder().endpoints(node.endpoint()).requestTimeout(Duration.ofSeconds(30)).build());
+    return open(node.newClient());
   }
 
   /** First arrival per message id, in epoch ms, and how many deliveries came at all. */

@@ -60,7 +60,7 @@ class DeliveryTest {
   static void start() {
     node = BrokerProcess.start(tmp.resolve("data"));
     // generous deadlines: the machine may be shared with other builds
-    client = SluiceClient.builder().endpoints(node.endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
+    client = node.newClient();
     // these groups' redeliveries are about attempts, not backoff: retry at once
     for (String group : List.of("auditors", "flaky")) {
       client.admin().setRetryPolicy(group, RetryPolicy.builder().delays(Duration.ofMillis(1)).maxAttempts(16).build());

@@ -55,7 +55,7 @@ class FifoTest {
   static void start() {
     node = BrokerProcess.start(tmp.resolve("data"));
     // generous deadlines: the machine may be shared with other builds
-    client = SluiceClient.builder().endpoints(node.endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
+    client = node.newClient();
   }
 
   /**

@@ -52,7 +52,7 @@ class FilterTest {
   @BeforeAll
   static void start() {
     node = BrokerProcess.start(tmp.resolve("data"));
-    client = SluiceClient.builder().endpoints(node.endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
+    client = node.newClient();
     client.admin().createTopic(TOPIC, 4, MessageType.NORMAL);
     List<CompletableFuture<SendReceipt>> receipts = new ArrayList<>();
     List<Sent> order = new ArrayList<>();

@@ -43,7 +43,7 @@ class QueryAndResetTest {
   @BeforeAll
   static void start() {
     node = BrokerProcess.start(tmp.resolve("data"));
-    client = SluiceClient.builder().endpoints(node.endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
+    client = node.newClient();
   }
 
   @AfterAll

@@ -32,16 +32,6 @@ final class ConsumerSide implements AutoCloseable {
       String topic,
       int consumers,
       int threads,
-      int cache) {
-    this(newClient, group, topic, consumers, threads, cache, Filter.ALL);
-  }
-
-  ConsumerSide(
-      Supplier<SluiceClient> newClient,
-      String group,
-      String topic,
-      int consumers,
-      int threads,
       int cache,
       Filter filter) {
     for (int i = 0; i < consumers; i++) {

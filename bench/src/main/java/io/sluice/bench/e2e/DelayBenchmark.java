@@ -115,7 +115,7 @@ public final class DelayBenchmark {
           received.increment();
           return ConsumeResult.SUCCESS;
         })) {
-      ProducerLoad load = ProducerLoad.pipelined(newClient, "load", BODY_BYTES, 1, 16, 0, rate);
+      ProducerLoad load = ProducerLoad.pipelined(newClient, "load", BODY_BYTES, 1, 16, 0, rate, 0);
       load.start();
       try {
         // paced: message i is sent at start + window * i / messages and due DELAY later, so due

@@ -220,7 +220,8 @@ public final class E2eBenchmark {
                 TOPIC,
                 options.consumers(),
                 options.consumerThreads(),
-                options.consumerCache());
+                options.consumerCache(),
+                Filter.ALL);
     try {
       ProducerLoad load =
           s.kind() == Kind.SYNC
@@ -228,7 +229,7 @@ public final class E2eBenchmark {
                   newClient, TOPIC, options.messageSize(), s.parallelism(), options.maxInFlightRequests())
               : ProducerLoad.pipelined(
                   newClient, TOPIC, options.messageSize(), s.parallelism(), options.maxInFlightMib(),
-                  options.maxInFlightRequests(), options.rate());
+                  options.maxInFlightRequests(), options.rate(), 0);
       String jfrBase = s.slug() + "-run" + run;
       if (options.profileDir() != null) {
         startBrokerRecording(broker, options.profileDir().resolve(jfrBase + "-broker.jfr"));
@@ -334,7 +335,7 @@ public final class E2eBenchmark {
       throws Exception {
     ProducerLoad fill =
         ProducerLoad.pipelined(
-            newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib(), options.maxInFlightRequests(), 0);
+            newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib(), options.maxInFlightRequests(), 0, 0);
     long f0 = System.nanoTime();
     fill.start();
     Thread.sleep(options.window().toMillis());
@@ -359,7 +360,8 @@ public final class E2eBenchmark {
             TOPIC,
             Math.max(1, options.consumers()),
             options.consumerThreads(),
-            options.consumerCache())) {
+            options.consumerCache(),
+            Filter.ALL)) {
       Thread.sleep(options.warmUp().toMillis());
       Recording clientRecording = null;
       if (options.profileDir() != null) {

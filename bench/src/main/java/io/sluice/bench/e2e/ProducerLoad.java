@@ -67,18 +67,7 @@ final class ProducerLoad {
     return load;
   }
 
-  static ProducerLoad pipelined(
-      Supplier<SluiceClient> newClient,
-      String topic,
-      int messageSize,
-      int producers,
-      int maxInFlightMib,
-      int maxInFlightRequests,
-      double totalRate) {
-    return pipelined(newClient, topic, messageSize, producers, maxInFlightMib, maxInFlightRequests, totalRate, 0);
-  }
-
-  /** As above; with {@code rareEvery} above 0, one message in that many is tagged "rare", the others "common". */
+  /** With {@code rareEvery} above 0, one message in that many is tagged "rare", the others "common". */
   static ProducerLoad pipelined(
       Supplier<SluiceClient> newClient,
       String topic,

@@ -11,13 +11,14 @@ import io.sluice.protocol.v1.QueryMessagesRequest;
 import io.sluice.protocol.v1.QueryMessagesResponse;
 import io.sluice.protocol.v1.Reason;
 import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.function.LongSupplier;
+import java.util.function.IntToLongFunction;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.slf4j.Logger;
@@ -80,37 +81,24 @@ public final class QueriesAndOffsets {
   public CompletionStage<Void> reset(ResetConsumerGroupOffsetRequest request) {
     String group = Names.check("consumer group", request.getGroup());
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
-    List<LongSupplier> targets = new ArrayList<>();
-    String where = switch (request.getPositionCase()) {
-      case EARLIEST -> {
-        for (int q = 0; q < topic.queueCount(); q++) {
-          int queueId = q;
-          targets.add(() -> stored.earliestOffset(topic, queueId));
-        }
-        yield "earliest";
-      }
-      case LATEST -> {
-        for (int q = 0; q < topic.queueCount(); q++) {
-          int queueId = q;
-          targets.add(() -> stored.endOffset(topic, queueId));
-        }
-        yield "latest";
-      }
+    // the offset each queue moves to, looked up in the store
+    IntToLongFunction offsetOf = switch (request.getPositionCase()) {
+      case EARLIEST -> queueId -> stored.earliestOffset(topic, queueId);
+      case LATEST -> queueId -> stored.endOffset(topic, queueId);
       case TIMESTAMP_MS -> {
         long timeMs = request.getTimestampMs();
         if (timeMs < 0) {
           throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "timestamp_ms " + timeMs + " is negative");
         }
-        for (int q = 0; q < topic.queueCount(); q++) {
-          int queueId = q;
-          targets.add(() -> stored.offsetAtTime(topic, queueId, timeMs));
-        }
-        yield "time " + timeMs;
+        yield queueId -> stored.offsetAtTime(topic, queueId, timeMs);
       }
       default -> throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
           "give one of earliest, latest or timestamp_ms");
     };
-    return CompletableFuture.supplyAsync(() -> targets.stream().map(LongSupplier::getAsLong).toList(), blockingIo)
+    String where = request.getPositionCase() == ResetConsumerGroupOffsetRequest.PositionCase.TIMESTAMP_MS
+        ? "time " + request.getTimestampMs() : request.getPositionCase().name().toLowerCase(Locale.ROOT);
+    return CompletableFuture.supplyAsync(
+            () -> IntStream.range(0, topic.queueCount()).mapToObj(q -> offsetOf.applyAsLong(q)).toList(), blockingIo)
         .thenCompose(offsets -> {
           log.info("Resetting group {} on topic {} to {}: offsets {}", group, topic.name(), where, offsets);
           CompletableFuture<?>[] moves = new CompletableFuture<?>[offsets.size()];
