@@ -39,7 +39,7 @@ public record Subscription(String group, TopicConfig topic, FilterExpression fil
 
   /** The name of the consumption state a group member reads and acks: see {@link Subscription#group()}. */
   public static String stateGroup(String group, ConsumptionMode mode, String clientId) {
-    Names.check("consumer group", group);
+    Names.checkConsumerGroup(group);
     return switch (mode) {
       case CLUSTERING -> group;
       case BROADCASTING -> GroupQueue.memberState(group, Names.check("client id", clientId));

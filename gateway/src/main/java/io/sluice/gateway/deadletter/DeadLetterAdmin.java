@@ -72,7 +72,7 @@ public final class DeadLetterAdmin {
   }
 
   public CompletionStage<RetryPolicy> setRetryPolicy(String group, RetryPolicy policy) {
-    Names.check("consumer group", group);
+    Names.checkConsumerGroup(group);
     var checked = RetryPolicyProtos.fromProto(policy);
     return AskPattern.<ConsumerGroupRegistry.Command, RetryPolicies>ask(registry,
             replyTo -> new ConsumerGroupRegistry.SetRetryPolicy(group, checked, replyTo), askTimeout, system.scheduler())
@@ -80,13 +80,13 @@ public final class DeadLetterAdmin {
   }
 
   public CompletionStage<RetryPolicy> retryPolicy(String group) {
-    Names.check("consumer group", group);
+    Names.checkConsumerGroup(group);
     return AskPattern.ask(registry, ConsumerGroupRegistry.GetRetryPolicies::new, askTimeout, system.scheduler())
         .thenApply(policies -> RetryPolicyProtos.toProto(policies.of(group)));
   }
 
   public CompletionStage<ListDeadLettersResponse> list(ListDeadLettersRequest request) {
-    String group = Names.check("consumer group", request.getGroup());
+    String group = Names.checkConsumerGroup(request.getGroup());
     int pageSize = request.getPageSize() == 0 ? DEFAULT_PAGE_SIZE : request.getPageSize();
     if (pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
       throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
@@ -110,7 +110,7 @@ public final class DeadLetterAdmin {
   }
 
   public CompletionStage<RedriveDeadLettersResponse> redrive(RedriveDeadLettersRequest request) {
-    String group = Names.check("consumer group", request.getGroup());
+    String group = Names.checkConsumerGroup(request.getGroup());
     Set<String> ids = new HashSet<>(request.getMessageIdsList());
     return pending(group, 0, Long.MAX_VALUE).thenCompose(all -> {
       List<Message> chosen = ids.isEmpty() ? all

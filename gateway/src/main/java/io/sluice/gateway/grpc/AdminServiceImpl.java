@@ -209,7 +209,7 @@ public final class AdminServiceImpl implements AdminService {
   }
 
   private static TopicConfig toConfig(Topic topic) {
-    Names.check("topic", topic.getName());
+    Names.checkNewTopic(topic.getName());
     int queues = topic.getQueueCount() == 0 ? TopicConfig.DEFAULT_QUEUE_COUNT : topic.getQueueCount();
     if (queues < 1 || queues > TopicConfig.MAX_QUEUE_COUNT) {
       throw BrokerException.invalid(Reason.INVALID_ARGUMENT,

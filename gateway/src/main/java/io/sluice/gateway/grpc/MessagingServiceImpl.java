@@ -146,7 +146,7 @@ public final class MessagingServiceImpl implements MessagingService {
   @Override
   public CompletionStage<ChangeInvisibleDurationResponse> changeInvisibleDuration(ChangeInvisibleDurationRequest request) {
     return Calls.unary(() -> {
-      Names.check("consumer group", request.getGroup());
+      Names.checkConsumerGroup(request.getGroup());
       TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
       Subscription.checkInvisible(request.getInvisibleDurationMs());
       ReceiptHandle handle = ReceiptHandle.decode(request.getReceiptHandle(), topic);

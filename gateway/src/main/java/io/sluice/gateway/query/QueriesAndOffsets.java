@@ -79,7 +79,7 @@ public final class QueriesAndOffsets {
 
   /** Resets every queue of the topic for the group; completes when each queue's group state has moved. */
   public CompletionStage<Void> reset(ResetConsumerGroupOffsetRequest request) {
-    String group = Names.check("consumer group", request.getGroup());
+    String group = Names.checkConsumerGroup(request.getGroup());
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
     // the offset each queue moves to, looked up in the store
     IntToLongFunction offsetOf = switch (request.getPositionCase()) {
