@@ -111,6 +111,28 @@ class FilteredReadTest {
   }
 
   @Test
+  void startsAtTheLowestEventRetentionLeft() throws Exception {
+    try (MessageStore store = MessageStore.open(
+        StoreSettings.of(dir, "segment-size = 64 KiB\nretention.disk-usage-ratio = 0.0\n"))) {
+      for (long s = 1; s <= 300; s++) {
+        store.append(List.of(new EventRecord("a", s, "w", List.of(s % 2 == 0 ? "tag:A" : "tag:B"), 4, "m", "",
+            new byte[1000]))).get();
+      }
+      store.runRetention();
+      long lowest = store.lowestSequenceNr("a");
+      assertTrue(lowest > 1, "retention removed the first segments");
+
+      FilteredRead read = store.readFiltered("a", 1, 300, store.filterTags(Set.of("tag:A")), 1000, 1000);
+      FilteredRead.Entry first = read.entries().get(0);
+      long firstSequenceNr = first instanceof FilteredRead.Matched m
+          ? m.record().sequenceNr()
+          : ((FilteredRead.Skipped) first).fromSequenceNr();
+      assertEquals(lowest, firstSequenceNr);
+      assertEquals(301, read.nextSequenceNr());
+    }
+  }
+
+  @Test
   void rejectsATagWithoutTheFilterPrefix() throws Exception {
     try (MessageStore store = open()) {
       IllegalArgumentException e =
