@@ -2,7 +2,6 @@ package io.sluice.actors.consume;
 
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.group.RetryPolicyCatalog;
-import io.sluice.actors.queue.Queue;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
 import java.security.SecureRandom;
@@ -13,18 +12,17 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeSet;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.persistence.query.javadsl.EventsByPersistenceIdQuery;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -45,6 +43,10 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  * time passes, after which it is redelivered with its attempt count incremented, after the
  * group's {@link RetryPolicy} backoff; after the policy's last attempt it is moved to the group's
  * dead-letter queue ({@link DeadLetters}) and then settled like an ack.
+ *
+ * <p>Under a tag filter other than {@code *} the journal skips the messages whose tag the filter
+ * rejects without reading them ({@code QueueSource}); they are settled as they arrive. A Pull with
+ * a different filter restarts the journal stream where it stopped reading.
  *
  * <p>Persisted state is only what survives a restart: the ack watermark (every offset below it is
  * acked) and the acked offsets above it, written in batches: one event holds the acks that arrived
@@ -133,8 +135,8 @@ public final class GroupQueue
    */
   public record StartAt(long offset, ActorRef<Progress> replyTo) implements Command, CborSerializable {}
 
-  /** Messages from the journal stream number {@code stream}; those of a replaced stream are ignored. */
-  private record Arrived(List<Message> messages, ActorRef<StreamAck> ackTo, int stream) implements Command {}
+  /** Entries from the journal stream number {@code stream}; those of a replaced stream are ignored. */
+  private record Arrived(List<QueueEntry> entries, ActorRef<StreamAck> ackTo, int stream) implements Command {}
 
   private record StreamStarted(ActorRef<StreamAck> ackTo, int stream) implements Command {}
 
@@ -220,7 +222,7 @@ public final class GroupQueue
   /** Read-ahead per group and queue: at most this many messages and (beyond one message) bytes. */
   private static final int BUFFER_CAPACITY = 256;
   private static final long BUFFER_BYTES = 4L << 20;
-  /** Messages travel from the journal in batches of at most this many bytes (beyond one message). */
+  /** Entries travel from the journal in batches of at most this many bytes (beyond one entry; see {@link QueueEntry#weight}). */
   private static final long ARRIVAL_BATCH_BYTES = 1L << 20;
   private static final int MAX_IN_FLIGHT = 4096;
   private static final Duration TICK = Duration.ofMillis(100);
@@ -275,6 +277,8 @@ public final class GroupQueue
   private long nextStreamOffset;
   private FilterExpression lastExpression = FilterExpression.getDefaultInstance();
   private MessageFilter lastFilter = TagFilter.ALL;
+  /** The tags the current journal stream asks for ({@link QueueSource#journalTagsOf}). */
+  private Set<String> streamTags;
   /** Message-group order, once a pull said the topic is FIFO; null before. */
   private GroupOrder order;
 
@@ -574,18 +578,28 @@ public final class GroupQueue
       return Effect().noReply(); // from a stream a reset replaced: never acked, it just stops
     }
     List<Event> skips = new ArrayList<>(0);
-    for (Message m : cmd.messages()) {
+    for (QueueEntry entry : cmd.entries()) {
       long expected = nextStreamOffset;
-      nextStreamOffset = m.getOffset() + 1;
-      if (!state.isAcked(m.getOffset())) {
-        buffer.add(m);
-        bufferedBytes += m.getBody().size();
+      long first = entry.firstOffset();
+      nextStreamOffset = entry.lastOffset() + 1;
+      if (entry instanceof QueueEntry.Stored stored) {
+        if (!state.isAcked(first)) {
+          buffer.add(stored.message());
+          bufferedBytes += stored.message().getBody().size();
+        }
+      } else {
+        // Filtered out by the journal: settled as a Pull settles what the filter rejects.
+        for (long offset = first; offset < nextStreamOffset; offset++) {
+          if (!state.isAcked(offset)) {
+            queueAck(offset);
+          }
+        }
       }
-      if (m.getOffset() > expected && m.getOffset() > state.watermark()) {
+      if (first > expected && first > state.watermark()) {
         // The queue has no holes of its own: a jump means retention removed what lies between.
         context.getLog().warn("Retention removed offsets {} .. {} of {} before this group consumed them; continuing at {}",
-            expected, m.getOffset() - 1, queueEntityId, m.getOffset());
-        skips.add(new RetentionSkipped(m.getOffset()));
+            expected, first - 1, queueEntityId, first);
+        skips.add(new RetentionSkipped(first));
       }
     }
     streamAck = cmd.ackTo();
@@ -730,11 +744,18 @@ public final class GroupQueue
     }
   }
 
-  /** Subscribers of a group normally share one filter: parse it once, not per pull. */
+  /**
+   * Subscribers of a group normally share one filter: parse it once, not per pull. A filter that
+   * needs other messages from the journal restarts the stream where it stopped reading; what is
+   * buffered already is filtered at the Pull.
+   */
   private MessageFilter filterFor(FilterExpression expression) {
     if (!expression.equals(lastExpression)) {
       lastFilter = MessageFilter.parse(expression);
       lastExpression = expression;
+      if (!Objects.equals(QueueSource.journalTagsOf(lastFilter), streamTags)) {
+        startStream(nextStreamOffset);
+      }
     }
     return lastFilter;
   }
@@ -749,20 +770,16 @@ public final class GroupQueue
     stopStream();
     int stream = ++streamNumber;
     nextStreamOffset = fromOffset;
-    EventsByPersistenceIdQuery journal =
-        PersistenceQuery.get(Adapter.toClassic(context.getSystem()))
-            .getReadJournalFor(EventsByPersistenceIdQuery.class, readJournalPluginId);
+    streamTags = QueueSource.journalTagsOf(lastFilter);
     killSwitch =
-        journal
-            .eventsByPersistenceId(Queue.persistenceIdOf(queueEntityId).id(), fromOffset + 1, Long.MAX_VALUE)
-            .map(envelope -> ((Queue.MessageStored) envelope.event()).message())
+        QueueSource.from(context.getSystem(), readJournalPluginId, queueEntityId, fromOffset, lastFilter)
             // one actor message (and one stream ack) per batch of what arrived while the last was handled
-            .batchWeighted(ARRIVAL_BATCH_BYTES, m -> (long) m.getBody().size(), GroupQueue::newBatch, GroupQueue::addToBatch)
+            .batchWeighted(ARRIVAL_BATCH_BYTES, QueueEntry::weight, GroupQueue::newBatch, GroupQueue::addToBatch)
             .viaMat(KillSwitches.single(), Keep.right())
             .toMat(
-                ActorSink.<List<Message>, Command, StreamAck>actorRefWithBackpressure(
+                ActorSink.<List<QueueEntry>, Command, StreamAck>actorRefWithBackpressure(
                     context.getSelf(),
-                    (ackTo, messages) -> new Arrived(List.copyOf(messages), ackTo, stream),
+                    (ackTo, entries) -> new Arrived(List.copyOf(entries), ackTo, stream),
                     ackTo -> new StreamStarted(ackTo, stream),
                     StreamAck.INSTANCE,
                     new StreamEnded(null, stream),
@@ -771,13 +788,13 @@ public final class GroupQueue
             .run(context.getSystem());
   }
 
-  private static List<Message> newBatch(Message first) {
-    List<Message> batch = new ArrayList<>();
+  private static List<QueueEntry> newBatch(QueueEntry first) {
+    List<QueueEntry> batch = new ArrayList<>();
     batch.add(first);
     return batch;
   }
 
-  private static List<Message> addToBatch(List<Message> batch, Message next) {
+  private static List<QueueEntry> addToBatch(List<QueueEntry> batch, QueueEntry next) {
     batch.add(next);
     return batch;
   }

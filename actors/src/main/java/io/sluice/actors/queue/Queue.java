@@ -67,6 +67,11 @@ public final class Queue
   static final String KEY_TAG = "key:";
   static final String ID_TAG = "id:";
 
+  /** The journal tag of a message with tag {@code tag}: what a tag filter asks the read journal for. */
+  public static String filterTagOf(String tag) {
+    return FILTER_TAG + tag;
+  }
+
   public static void init(ActorSystem<?> system, String readJournalPluginId) {
     ClusterSharding.get(system)
         .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId)));
@@ -118,7 +123,7 @@ public final class Queue
     Set<String> tags = new HashSet<>();
     tags.add(ID_TAG + m.getMessageId());
     if (!m.getTag().isEmpty()) {
-      tags.add(FILTER_TAG + m.getTag());
+      tags.add(filterTagOf(m.getTag()));
     }
     for (String key : m.getKeysList()) {
       tags.add(KEY_TAG + key);

@@ -35,10 +35,10 @@ import org.junit.jupiter.api.io.TempDir;
  * loops of Pulls; every wait has a generous limit.
  */
 class GroupQueueTest {
-  private static final Duration WAIT = Duration.ofSeconds(30);
-  private static final Duration POLL = Duration.ofMillis(50);
+  static final Duration WAIT = Duration.ofSeconds(30);
+  static final Duration POLL = Duration.ofMillis(50);
   /** Invisible time long enough never to expire during a test. */
-  private static final long LONG_INVISIBLE = 120_000;
+  static final long LONG_INVISIBLE = 120_000;
   private static final AtomicInteger queueCount = new AtomicInteger();
 
   @TempDir static Path dir;

@@ -1,13 +1,18 @@
 package io.sluice.persistence.query;
 
 import io.sluice.persistence.journal.EventSerde;
+import io.sluice.persistence.store.FilterTags;
+import io.sluice.persistence.store.FilteredRead;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoredRecord;
+import io.sluice.protocol.query.EventsByPersistenceIdAndTagsQuery;
+import io.sluice.protocol.query.FilteredOut;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -31,12 +36,17 @@ import scala.Option;
  * <p>Offsets are {@link Offset#sequence} of the sequence nr. Events removed by retention are
  * skipped like deleted ones: a stream asked to start below the retained range starts at its lowest
  * event, so a reader sees the gap as a jump in sequence numbers.
+ *
+ * <p>{@link EventsByPersistenceIdAndTagsQuery} compares each entry's tag hash in the ConsumeQueue
+ * and reads from the CommitLog only the events it may accept (the tags of those read are compared
+ * exactly); a step examines at most {@code max-filter-scan} entries.
  */
 public final class SluiceReadJournal
     implements ReadJournal,
         EventsByPersistenceIdQuery,
         CurrentEventsByPersistenceIdQuery,
-        CurrentPersistenceIdsQuery {
+        CurrentPersistenceIdsQuery,
+        EventsByPersistenceIdAndTagsQuery {
 
   /** The default config path of this read journal. */
   public static final String IDENTIFIER = "sluice.persistence.query";
@@ -45,25 +55,47 @@ public final class SluiceReadJournal
   private final EventSerde serde;
   private final Executor blockingIo;
   private final int maxBatchSize;
+  private final int maxFilterScan;
 
-  SluiceReadJournal(MessageStore store, EventSerde serde, Executor blockingIo, int maxBatchSize) {
+  SluiceReadJournal(MessageStore store, EventSerde serde, Executor blockingIo, int maxBatchSize, int maxFilterScan) {
     this.store = store;
     this.serde = serde;
     this.blockingIo = blockingIo;
     this.maxBatchSize = maxBatchSize;
+    this.maxFilterScan = maxFilterScan;
   }
 
   /** Events from {@code from} to {@code to}, then new ones as they are written, until {@code to}. */
   @Override
   public Source<EventEnvelope, NotUsed> eventsByPersistenceId(String persistenceId, long from, long to) {
-    return events(persistenceId, from, to, true);
+    return events(persistenceId, from, to, true, next -> read(persistenceId, next, to));
   }
 
   /** Events from {@code from} to {@code to} that exist when the stream starts, then completes. */
   @Override
   public Source<EventEnvelope, NotUsed> currentEventsByPersistenceId(String persistenceId, long from, long to) {
-    return Source.lazySource(
-            () -> events(persistenceId, from, Math.min(to, store.highestSequenceNr(persistenceId)), false))
+    return Source.lazySource(() -> {
+          long last = Math.min(to, store.highestSequenceNr(persistenceId));
+          return events(persistenceId, from, last, false, next -> read(persistenceId, next, last));
+        })
+        .mapMaterializedValue(ignored -> NotUsed.notUsed());
+  }
+
+  @Override
+  public Source<EventEnvelope, NotUsed> eventsByPersistenceIdAndTags(
+      String persistenceId, long from, long to, Set<String> filterTags) {
+    FilterTags filter = store.filterTags(filterTags);
+    return events(persistenceId, from, to, true, next -> readFiltered(persistenceId, next, to, filter));
+  }
+
+  @Override
+  public Source<EventEnvelope, NotUsed> currentEventsByPersistenceIdAndTags(
+      String persistenceId, long from, long to, Set<String> filterTags) {
+    FilterTags filter = store.filterTags(filterTags);
+    return Source.lazySource(() -> {
+          long last = Math.min(to, store.highestSequenceNr(persistenceId));
+          return events(persistenceId, from, last, false, next -> readFiltered(persistenceId, next, last, filter));
+        })
         .mapMaterializedValue(ignored -> NotUsed.notUsed());
   }
 
@@ -74,25 +106,34 @@ public final class SluiceReadJournal
         .mapMaterializedValue(ignored -> NotUsed.notUsed());
   }
 
-  private Source<EventEnvelope, NotUsed> events(String persistenceId, long from, long to, boolean live) {
-    return Source.unfoldAsync(Math.max(1, from), next -> step(persistenceId, next, to, live))
+  /** One step's envelopes, and the sequence nr after the last entry the step examined. */
+  private record Batch(List<EventEnvelope> envelopes, long next) {}
+
+  /** Reads one step from a sequence nr (blocking; on the plugin dispatcher). */
+  @FunctionalInterface
+  private interface BatchReader {
+    Batch read(long from) throws IOException;
+  }
+
+  private Source<EventEnvelope, NotUsed> events(
+      String persistenceId, long from, long to, boolean live, BatchReader reader) {
+    return Source.unfoldAsync(Math.max(1, from), next -> step(persistenceId, next, to, live, reader))
         .mapConcat(batch -> batch);
   }
 
   /** The next batch and where to continue, or empty when the stream is done. */
   private CompletionStage<Optional<Pair<Long, List<EventEnvelope>>>> step(
-      String persistenceId, long next, long to, boolean live) {
+      String persistenceId, long next, long to, boolean live, BatchReader reader) {
     if (next > to) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     // Read before the batch: an event appended during the read must not be mistaken for a hole.
     long highest = store.highestSequenceNr(persistenceId);
-    return CompletableFuture.supplyAsync(() -> read(persistenceId, next, to), blockingIo)
+    return CompletableFuture.supplyAsync(() -> readStep(reader, next), blockingIo)
         .thenCompose(
             batch -> {
-              if (!batch.isEmpty()) {
-                long after = batch.get(batch.size() - 1).sequenceNr() + 1;
-                return CompletableFuture.completedFuture(Optional.of(Pair.create(after, batch)));
+              if (batch.next() > next) {
+                return CompletableFuture.completedFuture(Optional.of(Pair.create(batch.next(), batch.envelopes())));
               }
               if (highest >= next) {
                 // Only deleted events or holes were left up to the highest: skip past them.
@@ -104,27 +145,45 @@ public final class SluiceReadJournal
               }
               return store
                   .awaitAppend(persistenceId, next - 1)
-                  .thenComposeAsync(woken -> step(persistenceId, next, to, true), blockingIo);
+                  .thenComposeAsync(woken -> step(persistenceId, next, to, true, reader), blockingIo);
             });
   }
 
-  private List<EventEnvelope> read(String persistenceId, long from, long to) {
+  private static Batch readStep(BatchReader reader, long from) {
     try {
-      List<StoredRecord> records = store.readRetained(persistenceId, from, to, maxBatchSize);
-      List<EventEnvelope> envelopes = new ArrayList<>(records.size());
-      for (StoredRecord r : records) {
-        envelopes.add(
-            new EventEnvelope(
-                Offset.sequence(r.sequenceNr()),
-                r.persistenceId(),
-                r.sequenceNr(),
-                serde.event(r),
-                r.timestamp(),
-                Option.empty()));
-      }
-      return envelopes;
+      return reader.read(from);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private Batch read(String persistenceId, long from, long to) throws IOException {
+    List<StoredRecord> records = store.readRetained(persistenceId, from, to, maxBatchSize);
+    List<EventEnvelope> envelopes = new ArrayList<>(records.size());
+    for (StoredRecord r : records) {
+      envelopes.add(envelope(r));
+    }
+    return new Batch(envelopes, records.isEmpty() ? from : records.get(records.size() - 1).sequenceNr() + 1);
+  }
+
+  private Batch readFiltered(String persistenceId, long from, long to, FilterTags filter) throws IOException {
+    FilteredRead read = store.readFiltered(persistenceId, from, to, filter, maxBatchSize, maxFilterScan);
+    List<EventEnvelope> envelopes = new ArrayList<>(read.entries().size());
+    for (FilteredRead.Entry entry : read.entries()) {
+      if (entry instanceof FilteredRead.Matched matched) {
+        envelopes.add(envelope(matched.record()));
+      } else {
+        FilteredRead.Skipped skipped = (FilteredRead.Skipped) entry;
+        envelopes.add(new EventEnvelope(
+            Offset.sequence(skipped.toSequenceNr()), persistenceId, skipped.toSequenceNr(),
+            new FilteredOut(skipped.fromSequenceNr(), skipped.toSequenceNr()), 0L, Option.empty()));
+      }
+    }
+    return new Batch(envelopes, read.nextSequenceNr());
+  }
+
+  private EventEnvelope envelope(StoredRecord r) {
+    return new EventEnvelope(
+        Offset.sequence(r.sequenceNr()), r.persistenceId(), r.sequenceNr(), serde.event(r), r.timestamp(), Option.empty());
   }
 }

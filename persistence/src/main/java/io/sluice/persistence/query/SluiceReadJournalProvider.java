@@ -19,7 +19,8 @@ public final class SluiceReadJournalProvider implements ReadJournalProvider {
             SluiceStores.get(system).storeFor(journalPluginId),
             new EventSerde(system),
             system.dispatchers().lookup(dispatcher),
-            config.getInt("max-batch-size"));
+            config.getInt("max-batch-size"),
+            config.getInt("max-filter-scan"));
     this.scaladsl = new ScaladslSluiceReadJournal(javadsl);
   }
 

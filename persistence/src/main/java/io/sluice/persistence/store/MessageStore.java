@@ -5,11 +5,13 @@ import io.sluice.persistence.store.internal.Checkpoint;
 import io.sluice.persistence.store.internal.CommitLog;
 import io.sluice.persistence.store.internal.ConsumeQueue;
 import io.sluice.persistence.store.internal.ConsumeQueues;
+import io.sluice.persistence.store.internal.FilteredScan;
 import io.sluice.persistence.store.internal.GroupCommitWriter;
 import io.sluice.persistence.store.internal.LogIndexer;
 import io.sluice.persistence.store.internal.MessageIndex;
 import io.sluice.persistence.store.internal.PositionRemovedException;
 import io.sluice.persistence.store.internal.RecordCodec;
+import io.sluice.persistence.store.internal.RecordReader;
 import io.sluice.persistence.store.internal.Recovery;
 import io.sluice.persistence.store.internal.Retention;
 import io.sluice.persistence.store.internal.Segment;
@@ -47,6 +49,7 @@ public final class MessageStore implements AutoCloseable {
   private final StoreSettings settings;
   private final Clock clock;
   private final CommitLog commitLog;
+  private final RecordReader reader;
   private final ConsumeQueues queues;
   private final MessageIndex index;
   private final AppendNotifier notifier = new AppendNotifier();
@@ -67,6 +70,7 @@ public final class MessageStore implements AutoCloseable {
     this.settings = settings;
     this.clock = clock;
     this.commitLog = commitLog;
+    this.reader = new RecordReader(commitLog, settings.commitLogDir(), settings.segmentSizeBytes());
     this.queues = queues;
     this.index = index;
     this.recovery = recovery;
@@ -251,24 +255,9 @@ public final class MessageStore implements AutoCloseable {
     RecordCodec codec = new RecordCodec();
     for (long s = start; s <= last && out.size() < max; s++) {
       int size = cq.size(s);
-      if (size == ConsumeQueue.HOLE) {
-        continue;
+      if (size != ConsumeQueue.HOLE) {
+        out.add(reader.readEntry(codec, cq, s, size));
       }
-      // Never written below the highest, or pointing below the log's start: retention took it.
-      if (size == 0 || cq.position(s) < commitLog.minPosition()) {
-        throw new SequenceOutOfRangeException(persistenceId, s, lowestSequenceNr(persistenceId));
-      }
-      StoredRecord record;
-      try {
-        record = readRecord(codec, cq.position(s), size);
-      } catch (PositionRemovedException removed) {
-        throw new SequenceOutOfRangeException(persistenceId, s, cq.lowestRetainedSequenceNr());
-      }
-      if (record.sequenceNr() != s || !record.persistenceId().equals(persistenceId)) {
-        throw new CorruptedRecordException(fileOf(record.position()), record.position(),
-            "ConsumeQueue entry " + persistenceId + "#" + s + " points at " + record);
-      }
-      out.add(record);
     }
     return out;
   }
@@ -279,9 +268,49 @@ public final class MessageStore implements AutoCloseable {
    * callers see the jump in sequence numbers.
    */
   public List<StoredRecord> readRetained(String persistenceId, long from, long to, long max) throws IOException {
+    return retained(persistenceId, from, start -> read(persistenceId, start, to, max));
+  }
+
+  /**
+   * A read of the events of {@code persistenceId} in [from, to] that carry one of {@code filter}'s
+   * tags, which reads from the CommitLog only the entries whose tag hash in the ConsumeQueue
+   * matches; the others come back as {@link FilteredRead.Skipped} runs of sequence numbers. It
+   * examines at most {@code maxEntries} entries and stops after {@code maxRecords} records. Holes
+   * and deleted events are skipped, and what retention removed too, as by {@link #readRetained}.
+   *
+   * @throws CorruptedRecordException if a record read fails its CRC (records not read are not
+   *     verified)
+   */
+  public FilteredRead readFiltered(
+      String persistenceId, long from, long to, FilterTags filter, int maxRecords, int maxEntries)
+      throws IOException {
+    ConsumeQueue cq = queues.get(persistenceId);
+    if (cq == null) {
+      return new FilteredRead(List.of(), Math.max(1, from));
+    }
+    return retained(persistenceId, from,
+        start -> FilteredScan.scan(reader, cq, start, to, filter, maxRecords, maxEntries));
+  }
+
+  /**
+   * The accepted tags of a {@link #readFiltered}.
+   *
+   * @throws IllegalArgumentException if a tag does not start with the filter-tag prefix
+   */
+  public FilterTags filterTags(Set<String> tags) {
+    return new FilterTags(settings.filterTagPrefix(), tags);
+  }
+
+  @FunctionalInterface
+  private interface ReadFrom<T> {
+    T read(long start) throws IOException;
+  }
+
+  /** Runs {@code read} from {@code from}, or from the lowest event retention left if that is higher. */
+  private <T> T retained(String persistenceId, long from, ReadFrom<T> read) throws IOException {
     for (int attempt = 1; ; attempt++) {
       try {
-        return read(persistenceId, Math.max(from, lowestSequenceNr(persistenceId)), to, max);
+        return read.read(Math.max(from, lowestSequenceNr(persistenceId)));
       } catch (SequenceOutOfRangeException e) {
         // Retention ran between finding the lowest and reading: look again, a few times at most.
         if (attempt == 3) {
@@ -349,28 +378,10 @@ public final class MessageStore implements AutoCloseable {
     try {
       ByteBuffer preamble = ByteBuffer.allocate(RecordCodec.PREAMBLE_SIZE);
       commitLog.read(preamble, position);
-      return readRecord(codec, position, RecordCodec.sizeAt(preamble, 0));
+      return reader.readAt(codec, position, RecordCodec.sizeAt(preamble, 0));
     } catch (PositionRemovedException removed) {
       return null;
     }
-  }
-
-  private StoredRecord readRecord(RecordCodec codec, long position, int size) throws IOException {
-    if (size < RecordCodec.PREAMBLE_SIZE || size > settings.segmentSizeBytes()) {
-      throw new CorruptedRecordException(fileOf(position), position, "implausible record size " + size);
-    }
-    ByteBuffer buf = ByteBuffer.allocate(size);
-    int read = commitLog.read(buf, position);
-    String invalid = codec.verify(buf, 0, read);
-    if (invalid != null) {
-      throw new CorruptedRecordException(fileOf(position), position, invalid);
-    }
-    return RecordCodec.decode(buf, 0, position);
-  }
-
-  private java.nio.file.Path fileOf(long position) {
-    Segment segment = commitLog.segmentAt(position);
-    return segment == null ? settings.commitLogDir() : segment.file();
   }
 
   /** Position after the last confirmed byte of the CommitLog. */

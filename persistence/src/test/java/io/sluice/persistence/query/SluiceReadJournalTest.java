@@ -2,6 +2,7 @@ package io.sluice.persistence.query;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.persistence.journal.JournalTestConfig;
@@ -9,6 +10,7 @@ import io.sluice.persistence.journal.JournalWrites;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.EventRecord;
 import io.sluice.persistence.store.MessageStore;
+import io.sluice.protocol.query.FilteredOut;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -270,6 +272,53 @@ class SluiceReadJournalTest {
     assertTrue(medianMicros < 1_000_000, "median latency " + medianMicros + " µs");
   }
 
+  @Test
+  void currentEventsByPersistenceIdAndTagsEmitsTheTaggedEventsAndRunsOfTheOthers() throws Exception {
+    MessageStore store = SluiceStores.get(system).storeFor(JournalTestConfig.JOURNAL_ID);
+    String[] tags = {"tag:B", "tag:A", "tag:B", "tag:B", "tag:A"};
+    for (int i = 0; i < tags.length; i++) {
+      store.append(List.of(record(i + 1, tags[i]))).get(30, TimeUnit.SECONDS);
+    }
+
+    var probe = run(queries.currentEventsByPersistenceIdAndTags(pid, 1, Long.MAX_VALUE, Set.of("tag:A")));
+    probe.request(10);
+    expectFilteredOut(probe.expectNext(TIMEOUT), 1, 1);
+    expectEvent(probe.expectNext(TIMEOUT), 2);
+    expectFilteredOut(probe.expectNext(TIMEOUT), 3, 4);
+    expectEvent(probe.expectNext(TIMEOUT), 5);
+    probe.expectComplete();
+  }
+
+  @Test
+  void eventsByPersistenceIdAndTagsSeesEventsWrittenLater() throws Exception {
+    MessageStore store = SluiceStores.get(system).storeFor(JournalTestConfig.JOURNAL_ID);
+    store.append(List.of(record(1, "tag:A"))).get(30, TimeUnit.SECONDS);
+
+    var probe = run(queries.eventsByPersistenceIdAndTags(pid, 1, Long.MAX_VALUE, Set.of("tag:A", "tag:C")));
+    probe.request(10);
+    expectEvent(probe.expectNext(TIMEOUT), 1);
+    probe.expectNoMessage(Duration.ofMillis(200));
+    store.append(List.of(record(2, "tag:B"))).get(30, TimeUnit.SECONDS);
+    expectFilteredOut(probe.expectNext(TIMEOUT), 2, 2);
+    store.append(List.of(record(3, "tag:C"), record(4))).get(30, TimeUnit.SECONDS);
+    expectEvent(probe.expectNext(TIMEOUT), 3);
+    expectFilteredOut(probe.expectNext(TIMEOUT), 4, 4);
+    probe.cancel();
+  }
+
+  @Test
+  void eventsByPersistenceIdAndTagsRejectsATagWithoutTheFilterPrefix() {
+    assertThrows(IllegalArgumentException.class,
+        () -> queries.eventsByPersistenceIdAndTags(pid, 1, Long.MAX_VALUE, Set.of("A")));
+  }
+
+  private void expectFilteredOut(EventEnvelope envelope, long from, long to) {
+    assertEquals(pid, envelope.persistenceId());
+    assertEquals(to, envelope.sequenceNr());
+    assertEquals(Offset.sequence(to), envelope.offset());
+    assertEquals(new FilteredOut(from, to), envelope.event());
+  }
+
   private static <T> TestSubscriber.Probe<T> run(Source<T, ?> source) {
     return source.runWith(TestSink.create(system), system);
   }
@@ -282,7 +331,7 @@ class SluiceReadJournalTest {
   }
 
   /** An event as the journal would store it: a String through Pekko serialization. */
-  private EventRecord record(long sequenceNr) {
+  private EventRecord record(long sequenceNr, String... tags) {
     String event = "e-" + sequenceNr;
     Serialization serialization = SerializationExtension.get(system);
     Serializer serializer = serialization.findSerializerFor(event);
@@ -290,7 +339,7 @@ class SluiceReadJournalTest {
         pid,
         sequenceNr,
         "latency-writer",
-        List.of(),
+        List.of(tags),
         serializer.identifier(),
         Serializers.manifestFor(serializer, event),
         "",

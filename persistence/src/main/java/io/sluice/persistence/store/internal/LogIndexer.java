@@ -29,13 +29,18 @@ public final class LogIndexer {
 
   /** Hash of the first filter tag, 0 if none. */
   public long tagHashOf(List<String> tags) {
+    String tag = firstWithPrefix(tags, filterPrefix);
+    return tag == null ? 0L : RecordCodec.tagHash(tag, filterPrefix.length());
+  }
+
+  /** The first of {@code tags} that starts with {@code prefix}, or null: the one tag that is hashed. */
+  public static String firstWithPrefix(List<String> tags, String prefix) {
     for (int i = 0; i < tags.size(); i++) {
-      String tag = tags.get(i);
-      if (tag.startsWith(filterPrefix)) {
-        return RecordCodec.tagHash(tag, filterPrefix.length());
+      if (tags.get(i).startsWith(prefix)) {
+        return tags.get(i);
       }
     }
-    return 0L;
+    return null;
   }
 
   /** Writer: indexes an event just written at {@code position}. */

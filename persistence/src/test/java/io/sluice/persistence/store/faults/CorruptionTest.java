@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.persistence.store.CorruptedRecordException;
 import io.sluice.persistence.store.EventRecord;
+import io.sluice.persistence.store.FilteredRead;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreSettings;
 import io.sluice.persistence.store.StoredRecord;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -215,6 +217,35 @@ class CorruptionTest {
     assertEquals(names("a", 5, 10), payloads(store.read("a", 5, 10, 10)));
     assertEquals(names("b", 1, 10), payloads(store.read("b", 1, 10, 10)));
     assertEquals(10, store.highestSequenceNr("a"));
+  }
+
+  @Test
+  void aFilteredReadDoesNotReadTheRecordsItFiltersOut() throws Exception {
+    long damagedAt;
+    try (MessageStore store = open()) {
+      for (long s = 1; s <= 5; s++) {
+        store.append(List.of(event("a", s, s == 3 ? "tag:B" : "tag:A"))).get();
+      }
+      damagedAt = store.read("a", 3, 3, 1).get(0).position();
+    }
+    // the last byte of a#3's payload: reading the record would fail its CRC
+    LogFiles.flip(settings(), damagedAt + sizeOf(event("a", 3, "tag:B")) - 1);
+
+    try (MessageStore store = open()) {
+      assertThrows(CorruptedRecordException.class, () -> store.read("a", 3, 3, 1));
+      FilteredRead read = store.readFiltered("a", 1, 5, store.filterTags(Set.of("tag:A")), 10, 10);
+      assertEquals(new FilteredRead.Skipped(3, 3), read.entries().get(2));
+      List<String> matched = new ArrayList<>();
+      for (FilteredRead.Entry e : read.entries()) {
+        if (e instanceof FilteredRead.Matched m) {
+          matched.add(FaultEvents.payloadOf(m.record()));
+        }
+      }
+      assertEquals(List.of("a#1", "a#2", "a#4", "a#5"), matched);
+      assertThrows(CorruptedRecordException.class,
+          () -> store.readFiltered("a", 1, 5, store.filterTags(Set.of("tag:B")), 10, 10),
+          "a record the filter accepts is read and verified");
+    }
   }
 
   // (c) torn tail
