@@ -2,6 +2,8 @@ package io.sluice.gateway;
 
 import com.typesafe.config.Config;
 import io.sluice.actors.delay.DelayTimer;
+import io.sluice.actors.transaction.QueueTransactions;
+import io.sluice.actors.transaction.TransactionSettings;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicCatalogFeed;
@@ -9,6 +11,7 @@ import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.actors.topic.Topics;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.gateway.delay.DelayedMessages;
+import io.sluice.gateway.transaction.Transactions;
 import io.sluice.gateway.deadletter.DeadLetterAdmin;
 import io.sluice.gateway.consume.ReceivePath;
 import io.sluice.gateway.grpc.AdminServiceImpl;
@@ -89,26 +92,30 @@ public final class BrokerNode {
     system.systemActorOf(TopicCatalogFeed.create(catalog, registry, Duration.ofSeconds(1)), "topic-catalog-feed", Props.empty());
     Queue.init(system, READ_JOURNAL);
     DelayTimer.init(system, READ_JOURNAL);
+    QueueTransactions.init(system, READ_JOURNAL, TransactionSettings.fromConfig(system.settings().config()));
 
     GroupQueues groups = new GroupQueues(system, settings.askTimeout());
     DelayedMessages delays = new DelayedMessages(system, catalog, settings.askTimeout());
+    Transactions transactions = new Transactions(system, catalog, settings.askTimeout());
     ProducePath producePath = new ProducePath(
         new MessageValidator(catalog, settings.maxMessageSize(), new DelayRule(settings.maxDelay(), System::currentTimeMillis)),
         new QueueSelector(),
         new QueueAppenders(system, settings.askTimeout(), settings.maxAppendBatch()),
         delays,
+        transactions,
         new InFlightBudget(settings.maxInFlightBytes()),
         settings);
     CompletableFuture<String> advertised = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
-        system, catalog, producePath, new ReceivePath(catalog, groups), groups, settings, advertised::join);
+        system, catalog, producePath, new ReceivePath(catalog, groups), groups, settings, advertised::join, transactions);
     StoredMessages stored = new StoredMessages(system, system.settings().config().getString("pekko.persistence.journal.plugin"));
     AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups,
         new QueriesAndOffsets(system, catalog, groups, stored), settings.askTimeout(),
-        new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout()), delays);
+        new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout()), delays, transactions);
 
     catalog.offer(loadTopics(system, registry, settings.askTimeout()));
     delays.wakeAll(catalog.snapshot());
+    transactions.wakeAll(catalog.snapshot());
 
     @SuppressWarnings("unchecked")
     ServerBinding binding = Http.get(system)

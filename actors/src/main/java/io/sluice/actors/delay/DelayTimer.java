@@ -2,12 +2,12 @@ package io.sluice.actors.delay;
 
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
+import io.sluice.actors.queue.QueueTail;
 import io.sluice.protocol.v1.Message;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -15,7 +15,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -23,8 +22,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
-import org.apache.pekko.persistence.query.PersistenceQuery;
-import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -32,7 +29,6 @@ import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
-import org.apache.pekko.stream.javadsl.Sink;
 
 /**
  * The timer of one queue of a DELAY topic ({@code topic/queueId}, like the {@link Queue} it feeds).
@@ -219,24 +215,16 @@ public final class DelayTimer
         .thenNoReply();
   }
 
-  /**
-   * Marks delivered what the queue holds past the confirmed offset, then resumes firing. The queue
-   * answers {@code GetEndOffset} after any earlier {@code Append} of this timer (it handles one
-   * sender's commands in order), so an append that timed out but was stored is seen here.
-   */
+  /** Marks delivered what the queue holds past the confirmed offset, then resumes firing. */
   private void reconcile(DelaySchedule state) {
     busy = true;
     reconciling = true;
     long from = state.confirmedQueueOffset();
-    CurrentEventsByPersistenceIdQuery journal = PersistenceQuery.get(Adapter.toClassic(context.getSystem()))
-        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
-    CompletionStage<Reconciled> found = queue.<Queue.EndOffset>ask(Queue.GetEndOffset::new, ASK_TIMEOUT)
-        .thenCompose(end -> journal
-            .currentEventsByPersistenceId(Queue.persistenceIdOf(queueEntityId).id(), from + 1, end.offset())
-            .map(envelope -> ((Queue.MessageStored) envelope.event()).message().getMessageId())
-            .runWith(Sink.seq(), context.getSystem())
-            .thenApply(ids -> new Reconciled(end.offset(), Set.copyOf(ids), null)));
-    context.pipeToSelf(found, (done, failure) -> failure == null ? done : new Reconciled(from, Set.of(), failure));
+    context.pipeToSelf(
+        QueueTail.read(context.getSystem(), readJournalPluginId, queueEntityId, from, ASK_TIMEOUT),
+        (tail, failure) -> failure == null
+            ? new Reconciled(tail.endOffset(), tail.messageIds(), null)
+            : new Reconciled(from, Set.of(), failure));
   }
 
   private ReplyEffect<Event, DelaySchedule> onReconciled(DelaySchedule state, Reconciled cmd) {

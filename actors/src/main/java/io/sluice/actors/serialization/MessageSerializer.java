@@ -3,6 +3,7 @@ package io.sluice.actors.serialization;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.queue.Queue;
+import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.protocol.v1.Message;
 import java.io.NotSerializableException;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
@@ -14,6 +15,7 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 public final class MessageSerializer extends SerializerWithStringManifest {
   private static final String MESSAGE_STORED = "MS";
   private static final String DELAY_SCHEDULED = "DS";
+  private static final String TRANSACTION_PREPARED = "TP";
 
   @Override
   public int identifier() {
@@ -28,6 +30,9 @@ public final class MessageSerializer extends SerializerWithStringManifest {
     if (o instanceof DelayTimer.Scheduled) {
       return DELAY_SCHEDULED;
     }
+    if (o instanceof QueueTransactions.Prepared) {
+      return TRANSACTION_PREPARED;
+    }
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
   }
 
@@ -39,19 +44,29 @@ public final class MessageSerializer extends SerializerWithStringManifest {
     if (o instanceof DelayTimer.Scheduled scheduled) {
       return scheduled.message().toByteArray();
     }
+    if (o instanceof QueueTransactions.Prepared prepared) {
+      return prepared.message().toByteArray();
+    }
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
   }
 
   @Override
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
-    if (!MESSAGE_STORED.equals(manifest) && !DELAY_SCHEDULED.equals(manifest)) {
-      throw new NotSerializableException("unknown manifest '" + manifest + "'");
-    }
+    Message message;
     try {
-      Message message = Message.parseFrom(bytes);
-      return MESSAGE_STORED.equals(manifest) ? new Queue.MessageStored(message) : new DelayTimer.Scheduled(message);
+      message = Message.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
       throw new NotSerializableException("corrupt stored message: " + e.getMessage());
+    }
+    switch (manifest) {
+      case MESSAGE_STORED:
+        return new Queue.MessageStored(message);
+      case DELAY_SCHEDULED:
+        return new DelayTimer.Scheduled(message);
+      case TRANSACTION_PREPARED:
+        return new QueueTransactions.Prepared(message);
+      default:
+        throw new NotSerializableException("unknown manifest '" + manifest + "'");
     }
   }
 }

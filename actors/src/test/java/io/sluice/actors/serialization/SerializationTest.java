@@ -15,12 +15,17 @@ import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.group.RetryPolicies;
 import io.sluice.actors.delay.DelaySchedule;
 import io.sluice.actors.delay.DelayTimer;
+import io.sluice.actors.transaction.CheckBack;
+import io.sluice.actors.transaction.QueueTransactions;
+import io.sluice.actors.transaction.TransactionBook;
+import io.sluice.actors.transaction.TransactionSummary;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.actors.topic.Topics;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.TransactionRef;
 import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
 import java.io.NotSerializableException;
@@ -134,6 +139,19 @@ class SerializationTest {
         new DelayTimer.CancelResult(DelaySchedule.Status.DELIVERED),
         new DelayTimer.Delivered(List.of("0A0B0C", "0D"), 42),
         new DelayTimer.Cancelled("0A0B0C"),
+        // transactions: CBOR commands, replies and events (CheckBack has its own test: byte[])
+        new QueueTransactions.End("tx-1", "payments", QueueTransactions.Resolution.UNKNOWN, ref()),
+        new QueueTransactions.EndResult(QueueTransactions.EndStatus.RESOLVED_OTHERWISE, TransactionBook.Outcome.COMMIT),
+        new QueueTransactions.EndResult(QueueTransactions.EndStatus.NOT_FOUND, null),
+        new QueueTransactions.ListTransactions("payments", true, ref()),
+        new QueueTransactions.Listed(List.of(
+            new TransactionSummary("tx-1", "payments", List.of("0A", "0B"), 1_700_000_000_000L, 15,
+                TransactionBook.Outcome.ROLLBACK, 1_700_000_150_000L),
+            new TransactionSummary("tx-2", "payments", List.of("0C"), 1_700_000_000_001L, 0, null, 0))),
+        QueueTransactions.Wake.INSTANCE,
+        new QueueTransactions.Checked(List.of("tx-1", "tx-2")),
+        new QueueTransactions.Resolved("tx-1", TransactionBook.Outcome.COMMIT, true, 1_700_000_000_000L),
+        new QueueTransactions.Delivered(List.of("tx-1"), 42),
         // group queue: the CBOR commands and replies, event, snapshot state
         new GroupQueue.AwaitMessages(1_700_000_000_000L, ref()),
         new GroupQueue.Ack(List.of(new GroupQueue.Receipt(5, Long.MAX_VALUE), new GroupQueue.Receipt(6, 1)), ref()),
@@ -204,6 +222,27 @@ class SerializationTest {
     assertInstanceOf(MessageSerializer.class, serializer);
     assertEquals("DS", Serializers.manifestFor(serializer, scheduled));
     assertEquals(scheduled, roundTrip(scheduled));
+  }
+
+  @Test
+  void transactionPreparedRoundTripsThroughTheMessageSerializer() {
+    QueueTransactions.Prepared prepared = new QueueTransactions.Prepared(fullMessage().toBuilder()
+        .setTransaction(TransactionRef.newBuilder().setTransactionId("tx-1").setProducerGroup("payments")).build());
+    Serializer serializer = serialization.findSerializerFor(prepared);
+    assertInstanceOf(MessageSerializer.class, serializer);
+    assertEquals("TP", Serializers.manifestFor(serializer, prepared));
+    assertEquals(prepared, roundTrip(prepared));
+  }
+
+  @Test
+  void checkBackRoundTripsWithItsMessageBytes() {
+    CheckBack check = new CheckBack("tx-1", "payments", "orders", 3, fullMessage().toByteArray(), 2, 1_700_000_000_000L);
+    CheckBack back = (CheckBack) roundTrip(check);
+    assertNotSame(check, back);
+    assertEquals(List.of("tx-1", "payments", "orders", 3, 2, 1_700_000_000_000L),
+        List.of(back.transactionId(), back.producerGroup(), back.topic(), back.queueId(), back.checkCount(),
+            back.preparedAtMs()));
+    assertArrayEquals(check.message(), back.message());
   }
 
   @Test

@@ -10,6 +10,7 @@ import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.gateway.query.QueriesAndOffsets;
 import io.sluice.gateway.deadletter.DeadLetterAdmin;
+import io.sluice.gateway.transaction.Transactions;
 import io.sluice.gateway.delay.DelayedMessages;
 import io.sluice.protocol.v1.AdminService;
 import io.sluice.protocol.v1.CancelDelayedMessageRequest;
@@ -24,6 +25,8 @@ import io.sluice.protocol.v1.GetRetryPolicyRequest;
 import io.sluice.protocol.v1.ListDeadLettersRequest;
 import io.sluice.protocol.v1.ListDeadLettersResponse;
 import io.sluice.protocol.v1.ListTopicsRequest;
+import io.sluice.protocol.v1.ListTransactionsRequest;
+import io.sluice.protocol.v1.ListTransactionsResponse;
 import io.sluice.protocol.v1.ListTopicsResponse;
 import io.sluice.protocol.v1.QueryMessagesRequest;
 import io.sluice.protocol.v1.QueryMessagesResponse;
@@ -60,10 +63,11 @@ public final class AdminServiceImpl implements AdminService {
   private final Duration askTimeout;
   private final DeadLetterAdmin deadLetters;
   private final DelayedMessages delays;
+  private final Transactions transactions;
 
   public AdminServiceImpl(ActorSystem<?> system, ActorRef<TopicRegistry.Command> registry, TopicCatalog catalog,
       GroupQueues groups, QueriesAndOffsets queries, Duration askTimeout, DeadLetterAdmin deadLetters,
-      DelayedMessages delays) {
+      DelayedMessages delays, Transactions transactions) {
     this.system = system;
     this.registry = registry;
     this.catalog = catalog;
@@ -72,6 +76,13 @@ public final class AdminServiceImpl implements AdminService {
     this.askTimeout = askTimeout;
     this.deadLetters = deadLetters;
     this.delays = delays;
+    this.transactions = transactions;
+  }
+
+  @Override
+  public CompletionStage<ListTransactionsResponse> listTransactions(ListTransactionsRequest request) {
+    return Calls.unary(() -> transactions.list(request)
+        .thenApply(found -> ListTransactionsResponse.newBuilder().addAllTransactions(found).build()));
   }
 
   @Override
@@ -209,9 +220,9 @@ public final class AdminServiceImpl implements AdminService {
           + "retention_hours 0; sluice.persistence.journal.retention.time applies to every topic");
     }
     MessageType type = topic.getMessageType();
-    if (type == MessageType.TRANSACTION || type == MessageType.UNRECOGNIZED) {
+    if (type == MessageType.UNRECOGNIZED) {
       throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
-          "message type " + type + " is not supported yet; create a NORMAL, FIFO or DELAY topic");
+          "unknown message type; create a NORMAL, FIFO, DELAY or TRANSACTION topic");
     }
     return new TopicConfig(topic.getName(), queues, type, topic.getRetentionHours());
   }

@@ -8,6 +8,8 @@ import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.ConsumeSession;
 import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.gateway.transaction.TransactionCheckStreams;
+import io.sluice.gateway.transaction.Transactions;
 import io.sluice.gateway.consume.ReceiptHandle;
 import io.sluice.gateway.consume.ReceiptSettler;
 import io.sluice.gateway.consume.ReceivePath;
@@ -19,6 +21,10 @@ import io.sluice.protocol.v1.ChangeInvisibleDurationRequest;
 import io.sluice.protocol.v1.ChangeInvisibleDurationResponse;
 import io.sluice.protocol.v1.ConsumeRequest;
 import io.sluice.protocol.v1.ConsumeResponse;
+import io.sluice.protocol.v1.EndTransactionRequest;
+import io.sluice.protocol.v1.EndTransactionResponse;
+import io.sluice.protocol.v1.TransactionCheck;
+import io.sluice.protocol.v1.TransactionChecksRequest;
 import io.sluice.protocol.v1.MessageQueue;
 import io.sluice.protocol.v1.MessagingService;
 import io.sluice.protocol.v1.ProduceRequest;
@@ -51,9 +57,12 @@ public final class MessagingServiceImpl implements MessagingService {
   private final GroupQueues groups;
   private final GatewaySettings settings;
   private final Supplier<String> endpoint;
+  private final Transactions transactions;
+  private final TransactionCheckStreams checkStreams;
 
   public MessagingServiceImpl(ActorSystem<?> system, TopicCatalog catalog, ProducePath producePath,
-      ReceivePath receivePath, GroupQueues groups, GatewaySettings settings, Supplier<String> endpoint) {
+      ReceivePath receivePath, GroupQueues groups, GatewaySettings settings, Supplier<String> endpoint,
+      Transactions transactions) {
     this.system = system;
     this.catalog = catalog;
     this.producePath = producePath;
@@ -61,6 +70,18 @@ public final class MessagingServiceImpl implements MessagingService {
     this.groups = groups;
     this.settings = settings;
     this.endpoint = endpoint;
+    this.transactions = transactions;
+    this.checkStreams = new TransactionCheckStreams(system);
+  }
+
+  @Override
+  public CompletionStage<EndTransactionResponse> endTransaction(EndTransactionRequest request) {
+    return Calls.unary(() -> transactions.end(request).thenApply(done -> EndTransactionResponse.getDefaultInstance()));
+  }
+
+  @Override
+  public Source<TransactionCheck, NotUsed> transactionChecks(Source<TransactionChecksRequest, NotUsed> requests) {
+    return checkStreams.open(requests);
   }
 
   @Override

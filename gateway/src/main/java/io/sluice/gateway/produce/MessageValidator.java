@@ -4,6 +4,7 @@ import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.KnownTopics;
+import io.sluice.gateway.transaction.Transactions;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
@@ -32,11 +33,8 @@ public final class MessageValidator {
    */
   public TopicConfig check(Message message) {
     TopicConfig topic = KnownTopics.require(catalog, message.getTopic());
-    if (topic.messageType() == MessageType.TRANSACTION) {
-      throw BrokerException.invalid(Reason.MESSAGE_TYPE_MISMATCH,
-          "topic '" + topic.name() + "' is a TRANSACTION topic; only NORMAL, FIFO and DELAY topics take messages yet");
-    }
     delays.check(topic, message);
+    Transactions.check(topic, message);
     // A NORMAL topic accepts a group too: it only routes (same queue), without ordered delivery.
     if (topic.messageType() == MessageType.FIFO && message.getMessageGroup().isEmpty()) {
       throw BrokerException.invalid(Reason.INVALID_ARGUMENT,

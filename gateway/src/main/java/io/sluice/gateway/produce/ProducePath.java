@@ -5,6 +5,7 @@ import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
 import io.sluice.gateway.delay.DelayedMessages;
+import io.sluice.gateway.transaction.Transactions;
 import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
@@ -33,24 +34,31 @@ public final class ProducePath {
   private final QueueSelector selector;
   private final QueueAppenders appenders;
   private final DelayedMessages delays;
+  private final Transactions transactions;
   private final InFlightBudget budget;
   private final long maxRequestSize;
 
   public ProducePath(MessageValidator validator, QueueSelector selector, QueueAppenders appenders,
-      DelayedMessages delays, InFlightBudget budget, GatewaySettings settings) {
+      DelayedMessages delays, Transactions transactions, InFlightBudget budget, GatewaySettings settings) {
     this.validator = validator;
     this.selector = selector;
     this.appenders = appenders;
     this.delays = delays;
+    this.transactions = transactions;
     this.budget = budget;
     this.maxRequestSize = settings.maxRequestSize();
   }
 
   /**
    * One share of a request: the messages bound for one queue and where they sit in the request.
-   * A DELAY topic's share goes to the queue's timer, and its receipts carry offset -1.
+   * A DELAY topic's share goes to the queue's timer, a TRANSACTION topic's to the queue's
+   * transaction log; their receipts carry offset -1 (they get one when due or committed).
    */
-  private record Share(int queueId, boolean delayed, List<Message> messages, List<Integer> positions) {}
+  private record Share(int queueId, MessageType type, List<Message> messages, List<Integer> positions) {
+    boolean heldBack() {
+      return type == MessageType.DELAY || type == MessageType.TRANSACTION;
+    }
+  }
 
   public CompletionStage<List<SendReceipt>> produce(List<Message> request) {
     SendReceipt[] receipts = new SendReceipt[request.size()];
@@ -72,7 +80,7 @@ public final class ProducePath {
         TopicConfig topic = validator.check(message);
         int queueId = selector.select(topic, message);
         Share share = shares.computeIfAbsent(topic.queueEntityId(queueId),
-            id -> new Share(queueId, topic.messageType() == MessageType.DELAY, new ArrayList<>(), new ArrayList<>()));
+            id -> new Share(queueId, topic.messageType(), new ArrayList<>(), new ArrayList<>()));
         share.messages().add(message.getMessageId().isEmpty()
             ? message.toBuilder().setMessageId(newMessageId()).build() : message);
         share.positions().add(i);
@@ -103,7 +111,7 @@ public final class ProducePath {
                   Message m = share.messages().get(j);
                   receipts[share.positions().get(j)] = SendReceipt.newBuilder()
                       .setStatus(OK).setMessageId(m.getMessageId()).setTopic(m.getTopic())
-                      .setQueueId(share.queueId()).setOffset(share.delayed() ? -1 : firstOffset + j).build();
+                      .setQueueId(share.queueId()).setOffset(share.heldBack() ? -1 : firstOffset + j).build();
                 }
               }
               return null;
@@ -115,12 +123,16 @@ public final class ProducePath {
         });
   }
 
-  /** Appends {@code share}, or schedules it if delayed; completes with its first offset. */
+  /** Appends {@code share}, or hands it to its timer or transaction log; completes with its first offset. */
   private CompletableFuture<Long> store(String queueEntityId, Share share) {
-    if (share.delayed()) {
-      return delays.schedule(queueEntityId, share.messages()).thenApply(done -> -1L).toCompletableFuture();
+    switch (share.type()) {
+      case DELAY:
+        return delays.schedule(queueEntityId, share.messages()).thenApply(done -> -1L).toCompletableFuture();
+      case TRANSACTION:
+        return transactions.prepare(queueEntityId, share.messages()).thenApply(done -> -1L).toCompletableFuture();
+      default:
+        return appenders.append(queueEntityId, share.messages()).thenApply(Queue.Appended::firstOffset);
     }
-    return appenders.append(queueEntityId, share.messages()).thenApply(Queue.Appended::firstOffset);
   }
 
   private static void fill(SendReceipt[] receipts, Share share, BrokerException failure) {

@@ -12,6 +12,7 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
+import io.sluice.protocol.v1.TransactionRef;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -27,7 +28,8 @@ class MessageValidatorTest {
     catalog.offer(new Topics(1, Map.of(
         "orders", new TopicConfig("orders", 2, MessageType.NORMAL, 0),
         "later", new TopicConfig("later", 2, MessageType.DELAY, 0),
-        "fifo", new TopicConfig("fifo", 2, MessageType.FIFO, 0))));
+        "fifo", new TopicConfig("fifo", 2, MessageType.FIFO, 0),
+        "payments", new TopicConfig("payments", 2, MessageType.TRANSACTION, 0))));
     return catalog;
   }
 
@@ -83,6 +85,30 @@ class MessageValidatorTest {
         assertThrows(BrokerException.class, () -> validator.check(message(b -> b.setTopic("fifo"))));
     assertEquals(Reason.INVALID_ARGUMENT, refused.reason());
     assertTrue(refused.getMessage().contains("message group"), refused.getMessage());
+  }
+
+  private static TransactionRef transaction(String id, String producerGroup) {
+    return TransactionRef.newBuilder().setTransactionId(id).setProducerGroup(producerGroup).build();
+  }
+
+  @Test
+  void transactionTopicTakesHalfMessagesOnlyAndOtherTopicsNone() {
+    assertEquals("payments",
+        validator.check(message(b -> b.setTopic("payments").setTransaction(transaction("tx-1", "pay-producers")))).name());
+    BrokerException outside = assertThrows(BrokerException.class,
+        () -> validator.check(message(b -> b.setTopic("payments"))));
+    assertEquals(Reason.MESSAGE_TYPE_MISMATCH, outside.reason());
+    assertTrue(outside.getMessage().contains("transaction"), outside.getMessage());
+    BrokerException elsewhere = assertThrows(BrokerException.class,
+        () -> validator.check(message(b -> b.setTransaction(transaction("tx-1", "pay-producers")))));
+    assertEquals(Reason.MESSAGE_TYPE_MISMATCH, elsewhere.reason());
+    assertTrue(elsewhere.getMessage().contains("TRANSACTION"), elsewhere.getMessage());
+    assertEquals(Reason.INVALID_ARGUMENT,
+        refusal(message(b -> b.setTopic("payments").setTransaction(transaction("", "pay-producers")))));
+    assertEquals(Reason.INVALID_ARGUMENT,
+        refusal(message(b -> b.setTopic("payments").setTransaction(transaction("t".repeat(129), "pay-producers")))));
+    assertEquals(Reason.INVALID_NAME,
+        refusal(message(b -> b.setTopic("payments").setTransaction(transaction("tx-1", "bad group")))));
   }
 
   @Test
