@@ -32,7 +32,8 @@ import org.apache.pekko.stream.javadsl.Source;
 /**
  * The transaction side of {@link FakeBroker}: topics whose name starts with {@code txn} are
  * TRANSACTION topics (half messages only, spread over {@link #QUEUES} queues round robin, offset
- * -1); the others refuse half messages. EndTransaction follows the broker's rules (repeat OK, other
+ * -1; on {@code txn-busy} each message id's first attempt is refused BROKER_BUSY); the others
+ * refuse half messages. EndTransaction follows the broker's rules (repeat OK, other
  * outcome TRANSACTION_RESOLVED, unknown queue TRANSACTION_NOT_FOUND, UNKNOWN only from a check).
  * Records what clients sent, and lets tests push checks on, or break, the check streams.
  */
@@ -66,6 +67,7 @@ final class FakeTransactions {
   /** EndTransaction calls to fail with UNAVAILABLE before answering. */
   final AtomicInteger endFailures = new AtomicInteger();
   private final AtomicInteger nextQueue = new AtomicInteger();
+  private final Set<String> busyOnce = ConcurrentHashMap.newKeySet();
   // transaction id -> queues holding its half messages, and its outcome once resolved
   private final Map<String, Set<QueueRef>> queuesById = new ConcurrentHashMap<>();
   private final Map<String, TransactionResolution> outcomes = new ConcurrentHashMap<>();
@@ -92,6 +94,14 @@ final class FakeTransactions {
           .build();
     }
     halfMessages.add(m);
+    if (m.getTopic().equals("txn-busy") && busyOnce.add(m.getMessageId())) {
+      return r.setStatus(
+              ItemStatus.newBuilder()
+                  .setCode(Status.Code.RESOURCE_EXHAUSTED.value())
+                  .setReason(io.sluice.protocol.v1.Reason.BROKER_BUSY)
+                  .setMessage("queue busy"))
+          .build();
+    }
     int queue = nextQueue.getAndIncrement() % QUEUES;
     queuesById
         .computeIfAbsent(m.getTransaction().getTransactionId(), id -> ConcurrentHashMap.newKeySet())

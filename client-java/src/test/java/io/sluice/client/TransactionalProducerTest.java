@@ -158,6 +158,22 @@ class TransactionalProducerTest {
   }
 
   @Test
+  void halfMessagesRefusedBusyAreResentWithTheirIdsAndTransaction() {
+    try (TransactionalProducer producer = client.newTransactionalProducer("shop", never())) {
+      Transaction tx = producer.beginTransaction();
+      Message m = message("txn-busy", 0);
+
+      SendReceipt r = tx.send(m);
+
+      assertEquals(m.messageId(), r.messageId());
+      List<io.sluice.protocol.v1.Message> attempts =
+          txns.halfMessages.stream().filter(h -> h.getMessageId().equals(m.messageId())).toList();
+      assertEquals(2, attempts.size(), "refused once, then stored");
+      attempts.forEach(h -> assertEquals(tx.id(), h.getTransaction().getTransactionId()));
+    }
+  }
+
+  @Test
   void rollbackIsFinalAndRepeatingAnOutcomeIsHarmless() {
     try (TransactionalProducer producer = client.newTransactionalProducer("shop", never())) {
       Transaction tx = producer.beginTransaction();
