@@ -52,27 +52,26 @@ import org.junit.jupiter.api.io.TempDir;
  * Transactional messages through client-java against a real node (issue #5): consumers see
  * exactly the committed messages, once, and never a half message; a killed producer's
  * transactions are decided by another producer of its group through check-backs; a checker that
- * never decides meets the max-checks rule; open transactions survive a SIGKILL of the broker.
+ * never decides meets the max-checks rule. {@link TransactionRestartTest}: open transactions
+ * survive a SIGKILL of the broker.
  */
 @ExtendWith(BrokerLogsOnFailure.class)
 class TransactionTest {
-  private static final Duration WAIT = Duration.ofSeconds(120);
+  static final Duration WAIT = Duration.ofSeconds(120);
 
   @TempDir Path tmp;
-  final List<AutoCloseable> resources = new ArrayList<>();
+  final Opened opened = new Opened();
 
   @AfterEach
   void cleanUp() throws Exception {
-    Collections.reverse(resources);
-    Closer.closeAll(resources.toArray(AutoCloseable[]::new));
+    opened.close();
   }
 
   private <T extends AutoCloseable> T open(T resource) {
-    resources.add(resource);
-    return resource;
+    return opened.add(resource);
   }
 
-  private static Message message(String topic, String body) {
+  static Message message(String topic, String body) {
     return Message.builder().topic(topic).body(body.getBytes(StandardCharsets.UTF_8)).build();
   }
 
@@ -122,7 +121,7 @@ class TransactionTest {
   }
 
   /** Runs {@code count} tasks on {@code threads} threads and waits for all of them. */
-  private static <T> List<T> inParallel(int threads, int count, IntFunction<T> task)
+  static <T> List<T> inParallel(int threads, int count, IntFunction<T> task)
       throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
@@ -397,80 +396,5 @@ class TransactionTest {
     assertEquals(Map.of(), RestartTest.readAll(client, "auditors", topic));
     assertEquals(Map.of(), received.deliveries);
     assertEquals(4, checked.size(), "no check after the max-checks outcome, none of the others");
-  }
-
-  @Test
-  void thousandOpenTransactionsSurviveASigkillAndResolveAfterTheRestart() throws Exception {
-    Path data = tmp.resolve("data");
-    // checks never come during the test: the outcomes sent after the restart decide
-    String slowChecks = "-Dsluice.transactions.check-time=10m";
-    BrokerProcess first = BrokerProcess.start(data, slowChecks);
-    resources.add(first);
-    // one client throughout: the restarted node binds the same port and the client reconnects
-    SluiceClient client = open(first.newClient());
-    String topic = "restart-tx";
-    String group = "restart-service";
-    client.admin().createTopic(topic, 8, MessageType.TRANSACTION);
-    TransactionalProducer producer =
-        open(client.newTransactionalProducer(group, check -> TransactionResolution.UNKNOWN));
-
-    int count = 1_000;
-    Map<String, String> messageOf = new ConcurrentHashMap<>(); // transaction id -> message id
-    List<Transaction> transactions =
-        inParallel(
-            8,
-            count,
-            i -> {
-              Transaction tx = producer.beginTransaction();
-              messageOf.put(tx.id(), tx.send(message(topic, "restart-" + i)).messageId());
-              return tx;
-            });
-    assertEquals(count, client.admin().listOpenTransactions(group).size());
-
-    int port = first.grpcPort();
-    first.sigkill();
-    first.waitFor(Duration.ofSeconds(30));
-    long killedAt = System.nanoTime();
-    BrokerProcess second =
-        BrokerProcess.start(data, slowChecks, "-Dsluice.gateway.grpc.port=" + port);
-    resources.add(second);
-    Await.until(
-        "the client reconnected to the restarted node",
-        WAIT,
-        () -> {
-          try {
-            client.admin().listTopics();
-            return true;
-          } catch (SluiceException stillDown) {
-            return false;
-          }
-        });
-    System.out.printf(
-        "[it] node killed with %d open transactions, serving again after %d ms%n",
-        count, (System.nanoTime() - killedAt) / 1_000_000);
-    List<TransactionInfo> survived = client.admin().listOpenTransactions(group);
-    assertEquals(
-        messageOf.keySet(),
-        new HashSet<>(survived.stream().map(TransactionInfo::transactionId).toList()),
-        "open transactions after the restart");
-
-    Set<String> committed = ConcurrentHashMap.newKeySet();
-    inParallel(
-        8,
-        count,
-        i -> {
-          Transaction tx = transactions.get(i);
-          if (i % 2 == 0) {
-            tx.commit();
-            committed.add(messageOf.get(tx.id()));
-          } else {
-            tx.rollback();
-          }
-          return null;
-        });
-
-    assertEquals(committed, RestartTest.readAll(client, "after-restart", topic).keySet());
-    assertEquals(List.of(), client.admin().listOpenTransactions(group));
-    assertEquals(List.of(), client.admin().listTransactionsResolvedByMaxChecks(group));
   }
 }
