@@ -177,4 +177,25 @@ public interface Admin {
    * @throws TopicNotFoundException if the topic does not exist
    */
   void cancelDelayedMessage(String topic, String messageId);
+
+  /**
+   * Lists the transactions of a producer group that wait for COMMIT or ROLLBACK, one entry per
+   * transaction and queue, oldest first.
+   *
+   * @param producerGroup the producer group
+   * @return the open transactions with their age and check count
+   * @throws InvalidArgumentException if the group name is invalid
+   */
+  List<TransactionInfo> listOpenTransactions(String producerGroup);
+
+  /**
+   * Lists the transactions of a producer group that the broker resolved with its configured
+   * outcome after the maximum number of unanswered check-backs, one entry per transaction and
+   * queue, oldest first.
+   *
+   * @param producerGroup the producer group
+   * @return the transactions resolved by the maximum-checks rule
+   * @throws InvalidArgumentException if the group name is invalid
+   */
+  List<ResolvedTransaction> listTransactionsResolvedByMaxChecks(String producerGroup);
 }

@@ -36,5 +36,9 @@ public enum Reason {
   /** The message type of the topic does not allow this operation. */
   MESSAGE_TYPE_MISMATCH,
   /** A delayed message to cancel is not waiting: delivered, cancelled, or never scheduled. */
-  MESSAGE_NOT_PENDING
+  MESSAGE_NOT_PENDING,
+  /** The broker holds no transaction with this id (of this producer group) on the named queues. */
+  TRANSACTION_NOT_FOUND,
+  /** The transaction was resolved already with the other outcome: COMMIT and ROLLBACK are final. */
+  TRANSACTION_RESOLVED
 }

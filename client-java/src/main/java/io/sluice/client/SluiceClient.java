@@ -5,6 +5,7 @@ import io.sluice.client.internal.ClientContext;
 import io.sluice.client.internal.ProducerImpl;
 import io.sluice.client.internal.PushConsumerImpl;
 import io.sluice.client.internal.SimpleConsumerImpl;
+import io.sluice.client.internal.TransactionalProducerImpl;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,6 +86,38 @@ public final class SluiceClient implements AutoCloseable {
     context.ensureOpen();
     ProducerImpl[] holder = new ProducerImpl[1];
     holder[0] = new ProducerImpl(context, settings, () -> children.remove(holder[0]));
+    children.add(holder[0]);
+    return holder[0];
+  }
+
+  /**
+   * Creates a transactional producer with default settings and opens its check stream.
+   *
+   * @param producerGroup the producer group: the broker asks any live producer of the group about
+   *     the group's transactions
+   * @param checker answers the broker's check-backs
+   * @return a new transactional producer; close it when done
+   */
+  public TransactionalProducer newTransactionalProducer(
+      String producerGroup, TransactionChecker checker) {
+    return newTransactionalProducer(
+        TransactionalProducerSettings.builder(producerGroup).build(), checker);
+  }
+
+  /**
+   * Creates a transactional producer and opens its check stream.
+   *
+   * @param settings group, client id, checker threads and send tuning
+   * @param checker answers the broker's check-backs
+   * @return a new transactional producer; close it when done
+   */
+  public TransactionalProducer newTransactionalProducer(
+      TransactionalProducerSettings settings, TransactionChecker checker) {
+    context.ensureOpen();
+    TransactionalProducerImpl[] holder = new TransactionalProducerImpl[1];
+    holder[0] =
+        TransactionalProducerImpl.start(
+            context, settings, checker, () -> children.remove(holder[0]));
     children.add(holder[0]);
     return holder[0];
   }

@@ -20,12 +20,16 @@ import io.sluice.protocol.v1.Deliveries;
 import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.DescribeConsumerGroupRequest;
 import io.sluice.protocol.v1.DescribeTopicRequest;
+import io.sluice.protocol.v1.EndTransactionRequest;
+import io.sluice.protocol.v1.EndTransactionResponse;
 import io.sluice.protocol.v1.GetRetryPolicyRequest;
 import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.ListDeadLettersRequest;
 import io.sluice.protocol.v1.ListDeadLettersResponse;
 import io.sluice.protocol.v1.ListTopicsRequest;
 import io.sluice.protocol.v1.ListTopicsResponse;
+import io.sluice.protocol.v1.ListTransactionsRequest;
+import io.sluice.protocol.v1.ListTransactionsResponse;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessagingService;
 import io.sluice.protocol.v1.MessagingServiceHandlerFactory;
@@ -51,6 +55,8 @@ import io.sluice.protocol.v1.SendResponse;
 import io.sluice.protocol.v1.SetRetryPolicyRequest;
 import io.sluice.protocol.v1.Subscribed;
 import io.sluice.protocol.v1.Topic;
+import io.sluice.protocol.v1.TransactionCheck;
+import io.sluice.protocol.v1.TransactionChecksRequest;
 import io.sluice.protocol.v1.UpdateTopicRequest;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -93,6 +99,7 @@ import org.apache.pekko.stream.javadsl.Source;
  *   <li>{@code item-busy}: the second message of a request is rejected BROKER_BUSY on its first try
  *   <li>a topic in {@link #gates}: its requests are answered once the gate completes
  *   <li>bodies above {@link #MAX_BODY_BYTES}: per-item MESSAGE_TOO_LARGE
+ *   <li>{@code txn*}: a TRANSACTION topic, see {@link FakeTransactions}
  * </ul>
  *
  * Requests of one stream are handled one at a time, in order. The unary {@code Send} is refused
@@ -116,9 +123,11 @@ final class FakeBroker implements MessagingService, AdminService {
   final Map<String, io.sluice.protocol.v1.RetryPolicy> retryPolicies = new ConcurrentHashMap<>();
   volatile ConsumeScript consumeScript;
   final SimpleQueue simple = new SimpleQueue();
+  final FakeTransactions transactions;
 
   private FakeBroker(ActorSystem system) {
     this.system = system;
+    this.transactions = new FakeTransactions(system);
   }
 
   static ActorSystem serverSystem(String name) {
@@ -184,6 +193,10 @@ final class FakeBroker implements MessagingService, AdminService {
                   io.sluice.protocol.v1.Reason.TOPIC_NOT_FOUND,
                   "topic missing does not exist"))
           .build();
+    }
+    SendReceipt half = transactions.store(m);
+    if (half != null) {
+      return half;
     }
     if (m.getBody().size() > MAX_BODY_BYTES) {
       return r.setStatus(
@@ -311,6 +324,22 @@ final class FakeBroker implements MessagingService, AdminService {
             .setReceiptHandle(renewed)
             .setInvisibleUntilMs(System.currentTimeMillis() + in.getInvisibleDurationMs())
             .build());
+  }
+
+  @Override
+  public CompletionStage<EndTransactionResponse> endTransaction(EndTransactionRequest in) {
+    return transactions.endTransaction(in);
+  }
+
+  @Override
+  public Source<TransactionCheck, NotUsed> transactionChecks(
+      Source<TransactionChecksRequest, NotUsed> in) {
+    return transactions.transactionChecks(in);
+  }
+
+  @Override
+  public CompletionStage<ListTransactionsResponse> listTransactions(ListTransactionsRequest in) {
+    return transactions.listTransactions(in);
   }
 
   @Override

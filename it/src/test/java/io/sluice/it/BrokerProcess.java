@@ -91,7 +91,9 @@ public final class BrokerProcess implements AutoCloseable {
    *
    * @param dataDir the node's {@code sluice.data-dir}; created if missing; reuse it to restart
    * @param jvmArgs extra JVM options ({@code -Xmx...}, {@code -Dkey=value}); a default {@code
-   *     -Xmx512m} applies unless one is given
+   *     -Xmx512m} applies unless one is given, and gRPC port 0 unless {@code
+   *     -Dsluice.gateway.grpc.port=} is (a restart on the port a killed node had bound, so that
+   *     its clients reconnect)
    * @return the ready node
    */
   public static BrokerProcess start(Path dataDir, String... jvmArgs) {
@@ -106,7 +108,9 @@ public final class BrokerProcess implements AutoCloseable {
     }
     command.addAll(Arrays.asList(jvmArgs));
     command.add("-Dsluice.data-dir=" + dataDir.toAbsolutePath());
-    command.add("-Dsluice.gateway.grpc.port=0");
+    if (Arrays.stream(jvmArgs).noneMatch(a -> a.startsWith("-Dsluice.gateway.grpc.port="))) {
+      command.add("-Dsluice.gateway.grpc.port=0");
+    }
     command.add("-Dpekko.management.http.port=0");
     command.add("-Dpekko.remote.artery.canonical.port=0");
     command.add("io.sluice.gateway.Main");

@@ -233,11 +233,4 @@ class FifoTest {
       assertTrue(refused.getMessage().contains("message group"), refused.getMessage());
     }
   }
-
-  @Test
-  void transactionTopicsAreRefusedUntilTheyExist() {
-    InvalidArgumentException refused = assertThrows(InvalidArgumentException.class,
-        () -> client.admin().createTopic("txn", 2, MessageType.TRANSACTION));
-    assertTrue(refused.getMessage().contains("TRANSACTION"), refused.getMessage());
-  }
 }

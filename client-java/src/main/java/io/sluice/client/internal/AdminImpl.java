@@ -7,8 +7,10 @@ import io.sluice.client.DeadLetterPage;
 import io.sluice.client.MessageType;
 import io.sluice.client.MessageView;
 import io.sluice.client.OffsetReset;
+import io.sluice.client.ResolvedTransaction;
 import io.sluice.client.RetryPolicy;
 import io.sluice.client.TopicInfo;
+import io.sluice.client.TransactionInfo;
 import io.sluice.protocol.v1.CreateTopicRequest;
 import io.sluice.protocol.v1.DeleteTopicRequest;
 import io.sluice.protocol.v1.Delivery;
@@ -18,12 +20,15 @@ import io.sluice.protocol.v1.GetRetryPolicyRequest;
 import io.sluice.protocol.v1.ListDeadLettersRequest;
 import io.sluice.protocol.v1.ListDeadLettersResponse;
 import io.sluice.protocol.v1.ListTopicsRequest;
+import io.sluice.protocol.v1.ListTransactionsRequest;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.QueryMessagesRequest;
 import io.sluice.protocol.v1.RedriveDeadLettersRequest;
 import io.sluice.protocol.v1.ResetConsumerGroupOffsetRequest;
 import io.sluice.protocol.v1.SetRetryPolicyRequest;
 import io.sluice.protocol.v1.TimeRange;
+import io.sluice.protocol.v1.TransactionState;
+import io.sluice.protocol.v1.TransactionSummary;
 import io.sluice.protocol.v1.Topic;
 import io.sluice.protocol.v1.UpdateTopicRequest;
 import java.time.Duration;
@@ -210,6 +215,29 @@ public final class AdminImpl implements Admin {
             .setMessageId(required(messageId))
             .build();
     call(ep -> ep.admin().cancelDelayedMessage(req));
+  }
+
+  @Override
+  public List<TransactionInfo> listOpenTransactions(String producerGroup) {
+    return listTransactions(producerGroup, TransactionState.OPEN).stream()
+        .map(TransactionProtos::infoFromProto)
+        .toList();
+  }
+
+  @Override
+  public List<ResolvedTransaction> listTransactionsResolvedByMaxChecks(String producerGroup) {
+    return listTransactions(producerGroup, TransactionState.RESOLVED_BY_MAX_CHECKS).stream()
+        .map(TransactionProtos::resolvedFromProto)
+        .toList();
+  }
+
+  private List<TransactionSummary> listTransactions(String producerGroup, TransactionState state) {
+    ListTransactionsRequest req =
+        ListTransactionsRequest.newBuilder()
+            .setProducerGroup(required(producerGroup))
+            .setState(state)
+            .build();
+    return call(ep -> ep.admin().listTransactions(req)).getTransactionsList();
   }
 
   private static RetryPolicy policyFromProto(io.sluice.protocol.v1.RetryPolicy proto) {

@@ -9,10 +9,13 @@ import io.sluice.client.BrokerUnavailableException;
 import io.sluice.client.InvalidArgumentException;
 import io.sluice.client.InvalidReceiptException;
 import io.sluice.client.MessageTooLargeException;
+import io.sluice.client.MessageTypeMismatchException;
 import io.sluice.client.Reason;
 import io.sluice.client.SluiceException;
 import io.sluice.client.TopicExistsException;
 import io.sluice.client.TopicNotFoundException;
+import io.sluice.client.TransactionNotFoundException;
+import io.sluice.client.TransactionResolvedException;
 import io.sluice.protocol.v1.ItemStatus;
 import java.io.IOException;
 import java.util.concurrent.CompletionException;
@@ -34,8 +37,12 @@ import org.apache.pekko.grpc.internal.ClientConnectionException;
  *   <tr><td>MESSAGE_TOO_LARGE</td><td>MessageTooLargeException</td></tr>
  *   <tr><td>INVALID_RECEIPT</td><td>InvalidReceiptException</td></tr>
  *   <tr><td>BROKER_BUSY</td><td>BrokerBusyException</td></tr>
+ *   <tr><td>MESSAGE_TYPE_MISMATCH</td><td>MessageTypeMismatchException (an
+ *       InvalidArgumentException)</td></tr>
+ *   <tr><td>TRANSACTION_NOT_FOUND</td><td>TransactionNotFoundException</td></tr>
+ *   <tr><td>TRANSACTION_RESOLVED</td><td>TransactionResolvedException</td></tr>
  *   <tr><td>MESSAGE_BODY_EMPTY, INVALID_NAME, INVALID_INVISIBLE_DURATION, INVALID_FILTER,
- *       INVALID_ARGUMENT, MESSAGE_TYPE_MISMATCH</td><td>InvalidArgumentException</td></tr>
+ *       INVALID_ARGUMENT</td><td>InvalidArgumentException</td></tr>
  *   <tr><td>GROUP_NOT_FOUND, STORAGE_ERROR or none, with status UNAVAILABLE or DEADLINE_EXCEEDED
  *       (or a connection failure)</td><td>BrokerUnavailableException</td></tr>
  *   <tr><td>GROUP_NOT_FOUND, STORAGE_ERROR or none, with status INVALID_ARGUMENT</td>
@@ -114,12 +121,17 @@ public final class ErrorMapper {
         return new InvalidReceiptException(reason, code, message, cause);
       case BROKER_BUSY:
         return new BrokerBusyException(reason, code, message, cause);
+      case MESSAGE_TYPE_MISMATCH:
+        return new MessageTypeMismatchException(reason, code, message, cause);
+      case TRANSACTION_NOT_FOUND:
+        return new TransactionNotFoundException(reason, code, message, cause);
+      case TRANSACTION_RESOLVED:
+        return new TransactionResolvedException(reason, code, message, cause);
       case MESSAGE_BODY_EMPTY:
       case INVALID_NAME:
       case INVALID_INVISIBLE_DURATION:
       case INVALID_FILTER:
       case INVALID_ARGUMENT:
-      case MESSAGE_TYPE_MISMATCH:
         return new InvalidArgumentException(reason, code, message, cause);
       case GROUP_NOT_FOUND:
       case STORAGE_ERROR:

@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.pekko.event.LoggingAdapter;
 
 /**
@@ -71,11 +72,23 @@ public final class ProducerImpl implements Producer {
 
   @Override
   public List<SendReceipt> send(List<Message> messages) {
+    return sendWire(messages.stream().map(Protos::toProto).toList(), receipt -> {});
+  }
+
+  /**
+   * Sends messages in wire form like {@link #send(List)} (a transaction's half messages).
+   *
+   * @param messages the messages, not empty
+   * @param onStored told of each stored message on the caller's thread, even when the call fails
+   * @return one receipt per message, in order
+   */
+  public List<SendReceipt> sendWire(
+      List<io.sluice.protocol.v1.Message> messages, Consumer<SendReceipt> onStored) {
     if (messages.isEmpty()) {
       throw new IllegalArgumentException("no messages to send");
     }
     ensureOpen();
-    return new SyncSend(context, messages, batcher).await();
+    return new SyncSend(context, messages, onStored, batcher).await();
   }
 
   @Override

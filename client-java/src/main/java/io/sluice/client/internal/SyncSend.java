@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Consumer;
 
 /**
  * One call of {@code Producer.send}: the messages go through the producer's {@link Batcher} like
@@ -32,20 +33,32 @@ final class SyncSend {
   private final ClientContext context;
   private final Batcher batcher;
   private final List<io.sluice.protocol.v1.Message> protos;
+  private final Consumer<SendReceipt> onStored;
   private final int[] sizesBytes;
   // the future of each message's latest attempt; null before its first
   private final List<CompletableFuture<SendReceipt>> latest;
 
-  SyncSend(ClientContext context, List<Message> messages, Batcher batcher) {
+  /**
+   * Prepares a call.
+   *
+   * @param protos the messages in wire form (a transaction's half messages carry fields {@link
+   *     Message} has not)
+   * @param onStored told of each stored message, on the caller's thread, before {@link #await()}
+   *     returns or throws: a failed call still reports the messages that were stored
+   */
+  SyncSend(
+      ClientContext context,
+      List<io.sluice.protocol.v1.Message> protos,
+      Consumer<SendReceipt> onStored,
+      Batcher batcher) {
     this.context = context;
     this.batcher = batcher;
-    int n = messages.size();
-    this.protos = new ArrayList<>(n);
+    this.onStored = onStored;
+    this.protos = List.copyOf(protos);
+    int n = protos.size();
     this.sizesBytes = new int[n];
     for (int i = 0; i < n; i++) {
-      io.sluice.protocol.v1.Message proto = Protos.toProto(messages.get(i));
-      protos.add(proto);
-      sizesBytes[i] = proto.getSerializedSize();
+      sizesBytes[i] = protos.get(i).getSerializedSize();
     }
     this.latest = new ArrayList<>(Collections.nCopies(n, null));
   }
@@ -120,6 +133,7 @@ final class SyncSend {
     for (CompletableFuture<SendReceipt> f : latest) {
       if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
         receipts.add(f.join());
+        onStored.accept(f.join());
         continue;
       }
       SluiceException e =

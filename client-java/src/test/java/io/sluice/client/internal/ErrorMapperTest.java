@@ -14,10 +14,13 @@ import io.sluice.client.BrokerUnavailableException;
 import io.sluice.client.InvalidArgumentException;
 import io.sluice.client.InvalidReceiptException;
 import io.sluice.client.MessageTooLargeException;
+import io.sluice.client.MessageTypeMismatchException;
 import io.sluice.client.Reason;
 import io.sluice.client.SluiceException;
 import io.sluice.client.TopicExistsException;
 import io.sluice.client.TopicNotFoundException;
+import io.sluice.client.TransactionNotFoundException;
+import io.sluice.client.TransactionResolvedException;
 import io.sluice.protocol.v1.ItemStatus;
 import java.net.ConnectException;
 import java.util.concurrent.CompletionException;
@@ -51,7 +54,10 @@ class ErrorMapperTest {
         Arguments.of("INVALID_ARGUMENT", Status.OUT_OF_RANGE, InvalidArgumentException.class),
         Arguments.of("STORAGE_ERROR", Status.INTERNAL, SluiceException.class),
         Arguments.of(
-            "MESSAGE_TYPE_MISMATCH", Status.FAILED_PRECONDITION, InvalidArgumentException.class));
+            "MESSAGE_TYPE_MISMATCH", Status.FAILED_PRECONDITION, MessageTypeMismatchException.class),
+        Arguments.of("TRANSACTION_NOT_FOUND", Status.NOT_FOUND, TransactionNotFoundException.class),
+        Arguments.of(
+            "TRANSACTION_RESOLVED", Status.FAILED_PRECONDITION, TransactionResolvedException.class));
   }
 
   @ParameterizedTest
