@@ -170,7 +170,7 @@ public interface Admin {
    *
    * @param topic the DELAY topic the message was sent to
    * @param messageId the message id, as in its {@link SendReceipt}
-   * @throws SluiceException with {@link Reason#MESSAGE_NOT_PENDING} if the message was delivered
+   * @throws MessageNotPendingException if the message was delivered
    *     (or is being delivered) or cancelled already (status FAILED_PRECONDITION), or the topic
    *     never scheduled it (status NOT_FOUND)
    * @throws InvalidArgumentException if the topic is not a DELAY topic

@@ -8,13 +8,13 @@ import io.grpc.Status;
 import io.sluice.client.ConsumeResult;
 import io.sluice.client.InvalidArgumentException;
 import io.sluice.client.Message;
+import io.sluice.client.MessageNotPendingException;
 import io.sluice.client.MessageType;
 import io.sluice.client.MessageView;
 import io.sluice.client.Producer;
 import io.sluice.client.Reason;
 import io.sluice.client.SendReceipt;
 import io.sluice.client.SluiceClient;
-import io.sluice.client.SluiceException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -157,7 +157,7 @@ class DelayTest {
     printLateness("timer, due over 1 s before the kill or 2 s after the restart", storedAtMs, dueById,
         id -> dueById.get(id) < killedAtMs - 1_000 || dueById.get(id) > readyAtMs + 2_000);
     for (String id : cancelled) {
-      SluiceException again = assertThrows(SluiceException.class, () -> c2.admin().cancelDelayedMessage(topic, id));
+      MessageNotPendingException again = assertThrows(MessageNotPendingException.class, () -> c2.admin().cancelDelayedMessage(topic, id));
       assertEquals(Reason.MESSAGE_NOT_PENDING, again.reason());
       assertTrue(again.getMessage().contains("cancelled already"), again.getMessage());
     }
@@ -207,11 +207,11 @@ class DelayTest {
       Await.until("a message due in the past delivered at once", Duration.ofSeconds(10),
           () -> arrivals.firstAtMs.containsKey(past.messageId()));
 
-      SluiceException delivered = assertThrows(SluiceException.class,
+      MessageNotPendingException delivered = assertThrows(MessageNotPendingException.class,
           () -> client.admin().cancelDelayedMessage("later", past.messageId()));
       assertEquals(Reason.MESSAGE_NOT_PENDING, delivered.reason());
       assertEquals(Status.Code.FAILED_PRECONDITION, delivered.statusCode());
-      SluiceException unknown = assertThrows(SluiceException.class,
+      MessageNotPendingException unknown = assertThrows(MessageNotPendingException.class,
           () -> client.admin().cancelDelayedMessage("later", "NO-SUCH-ID"));
       assertEquals(Reason.MESSAGE_NOT_PENDING, unknown.reason());
       assertEquals(Status.Code.NOT_FOUND, unknown.statusCode());

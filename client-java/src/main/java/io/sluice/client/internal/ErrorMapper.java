@@ -8,6 +8,7 @@ import io.sluice.client.BrokerBusyException;
 import io.sluice.client.BrokerUnavailableException;
 import io.sluice.client.InvalidArgumentException;
 import io.sluice.client.InvalidReceiptException;
+import io.sluice.client.MessageNotPendingException;
 import io.sluice.client.MessageTooLargeException;
 import io.sluice.client.MessageTypeMismatchException;
 import io.sluice.client.Reason;
@@ -41,6 +42,7 @@ import org.apache.pekko.grpc.internal.ClientConnectionException;
  *       InvalidArgumentException)</td></tr>
  *   <tr><td>TRANSACTION_NOT_FOUND</td><td>TransactionNotFoundException</td></tr>
  *   <tr><td>TRANSACTION_RESOLVED</td><td>TransactionResolvedException</td></tr>
+ *   <tr><td>MESSAGE_NOT_PENDING</td><td>MessageNotPendingException</td></tr>
  *   <tr><td>MESSAGE_BODY_EMPTY, INVALID_NAME, INVALID_INVISIBLE_DURATION, INVALID_FILTER,
  *       INVALID_ARGUMENT</td><td>InvalidArgumentException</td></tr>
  *   <tr><td>GROUP_NOT_FOUND, STORAGE_ERROR or none, with status UNAVAILABLE or DEADLINE_EXCEEDED
@@ -127,6 +129,8 @@ public final class ErrorMapper {
         return new TransactionNotFoundException(reason, code, message, cause);
       case TRANSACTION_RESOLVED:
         return new TransactionResolvedException(reason, code, message, cause);
+      case MESSAGE_NOT_PENDING:
+        return new MessageNotPendingException(reason, code, message, cause);
       case MESSAGE_BODY_EMPTY:
       case INVALID_NAME:
       case INVALID_INVISIBLE_DURATION:

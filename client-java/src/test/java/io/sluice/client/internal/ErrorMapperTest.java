@@ -13,6 +13,7 @@ import io.sluice.client.BrokerBusyException;
 import io.sluice.client.BrokerUnavailableException;
 import io.sluice.client.InvalidArgumentException;
 import io.sluice.client.InvalidReceiptException;
+import io.sluice.client.MessageNotPendingException;
 import io.sluice.client.MessageTooLargeException;
 import io.sluice.client.MessageTypeMismatchException;
 import io.sluice.client.Reason;
@@ -57,7 +58,9 @@ class ErrorMapperTest {
             "MESSAGE_TYPE_MISMATCH", Status.FAILED_PRECONDITION, MessageTypeMismatchException.class),
         Arguments.of("TRANSACTION_NOT_FOUND", Status.NOT_FOUND, TransactionNotFoundException.class),
         Arguments.of(
-            "TRANSACTION_RESOLVED", Status.FAILED_PRECONDITION, TransactionResolvedException.class));
+            "TRANSACTION_RESOLVED", Status.FAILED_PRECONDITION, TransactionResolvedException.class),
+        Arguments.of("MESSAGE_NOT_PENDING", Status.FAILED_PRECONDITION, MessageNotPendingException.class),
+        Arguments.of("MESSAGE_NOT_PENDING", Status.NOT_FOUND, MessageNotPendingException.class));
   }
 
   @ParameterizedTest
