@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Transactions across a broker crash (issue #5): 1,000 open transactions survive a SIGKILL, and the
- * commits and rollbacks sent after the restart resolve every one of them; nothing committed is
+ * commits and rollbacks sent after the restart resolve every one of them; the checks of an open
+ * transaction resume by themselves after the restart; nothing committed is
  * lost, nothing rolled back appears.
  */
 @ExtendWith(BrokerLogsOnFailure.class)
@@ -67,24 +68,8 @@ class TransactionRestartTest {
             });
     assertEquals(count, client.admin().listOpenTransactions(group).size());
 
-    int port = first.grpcPort();
-    first.sigkill();
-    first.waitFor(Duration.ofSeconds(30));
     long killedAt = System.nanoTime();
-    BrokerProcess second =
-        BrokerProcess.start(data, slowChecks, "-Dsluice.gateway.grpc.port=" + port);
-    opened.add(second);
-    Await.until(
-        "the client reconnected to the restarted node",
-        WAIT,
-        () -> {
-          try {
-            client.admin().listTopics();
-            return true;
-          } catch (SluiceException stillDown) {
-            return false;
-          }
-        });
+    sigkillAndRestart(first, data, client, slowChecks);
     System.out.printf(
         "[it] node killed with %d open transactions, serving again after %d ms%n",
         count, (System.nanoTime() - killedAt) / 1_000_000);
@@ -112,5 +97,54 @@ class TransactionRestartTest {
     assertEquals(committed, RestartTest.readAll(client, "after-restart", topic).keySet());
     assertEquals(List.of(), client.admin().listOpenTransactions(group));
     assertEquals(List.of(), client.admin().listTransactionsResolvedByMaxChecks(group));
+  }
+
+  @Test
+  void checksOfAnOpenTransactionResumeAfterASigkillWithoutAnyOtherTraffic() throws Exception {
+    Path data = tmp.resolve("data");
+    // the first check is due after the kill: only the restarted node can send it
+    String checks = "-Dsluice.transactions.check-time=3s";
+    BrokerProcess first = BrokerProcess.start(data, checks);
+    opened.add(first);
+    SluiceClient client = opened.add(first.newClient());
+    String topic = "resumed-tx";
+    client.admin().createTopic(topic, 2, MessageType.TRANSACTION);
+    Set<String> checked = ConcurrentHashMap.newKeySet();
+    TransactionalProducer producer = opened.add(client.newTransactionalProducer("resumed-service", check -> {
+      checked.add(check.transactionId());
+      return TransactionResolution.COMMIT;
+    }));
+    Transaction tx = producer.beginTransaction();
+    String messageId = tx.send(message(topic, "decided by the check")).messageId();
+
+    sigkillAndRestart(first, data, client, checks);
+    // nothing but the node's start wakes the transaction log: no send, no end, no listing
+    Await.until("the restarted node checked the open transaction", WAIT, () -> checked.contains(tx.id()));
+    // a new group per look: a look before the append reads nothing and returns at once
+    Await.until("the committed message stored", WAIT,
+        () -> RestartTest.readAll(client, "after-check-" + System.nanoTime(), topic).containsKey(messageId));
+    assertEquals(List.of(), client.admin().listOpenTransactions("resumed-service"));
+  }
+
+  /** Kills {@code first}, restarts its data on the same gRPC port, and waits until {@code client} is served again. */
+  private BrokerProcess sigkillAndRestart(BrokerProcess first, Path data, SluiceClient client, String jvmArg)
+      throws Exception {
+    int port = first.grpcPort();
+    first.sigkill();
+    first.waitFor(Duration.ofSeconds(30));
+    BrokerProcess second = BrokerProcess.start(data, jvmArg, "-Dsluice.gateway.grpc.port=" + port);
+    opened.add(second);
+    Await.until(
+        "the client reconnected to the restarted node",
+        WAIT,
+        () -> {
+          try {
+            client.admin().listTopics();
+            return true;
+          } catch (SluiceException stillDown) {
+            return false;
+          }
+        });
+    return second;
   }
 }
