@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,9 +34,7 @@ class AdminTest {
 
   @AfterAll
   static void stopBroker() throws Exception {
-    broker.stop();
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    broker.stopWithSystem();
   }
 
   @Test
@@ -65,8 +62,7 @@ class AdminTest {
 
   @Test
   void resetsOffsetsAndQueriesMessages() {
-    try (SluiceClient client =
-        SluiceClient.builder().endpoints(broker.endpoint()).actorSystem(system).build()) {
+    try (SluiceClient client = broker.clientBuilder().build()) {
       Admin admin = client.admin();
       admin.createTopic("orders-query", 2, MessageType.NORMAL);
       broker.adminRequests.clear();
@@ -102,8 +98,7 @@ class AdminTest {
 
   @Test
   void rejectionsMapToTypedExceptions() {
-    try (SluiceClient client =
-        SluiceClient.builder().endpoints(broker.endpoint()).actorSystem(system).build()) {
+    try (SluiceClient client = broker.clientBuilder().build()) {
       Admin admin = client.admin();
       admin.createTopic("orders-dup", 0, MessageType.NORMAL);
       TopicExistsException exists =
@@ -175,7 +170,7 @@ class AdminTest {
 
   @Test
   void setsAndReadsRetryPolicyInMilliseconds() {
-    try (SluiceClient client = SluiceClient.builder().endpoints(broker.endpoint()).actorSystem(system).build()) {
+    try (SluiceClient client = broker.clientBuilder().build()) {
       RetryPolicy stored = client.admin().setRetryPolicy("g1",
           RetryPolicy.builder().delays(Duration.ofMillis(100), Duration.ofSeconds(2)).build());
       assertEquals(new RetryPolicy(3, List.of(Duration.ofMillis(100), Duration.ofSeconds(2))), stored);
@@ -186,7 +181,7 @@ class AdminTest {
 
   @Test
   void mapsDeadLettersAndPageTokens() {
-    try (SluiceClient client = SluiceClient.builder().endpoints(broker.endpoint()).actorSystem(system).build()) {
+    try (SluiceClient client = broker.clientBuilder().build()) {
       DeadLetterPage first = client.admin().listDeadLetters("g1", 10, true, null);
       assertEquals(Optional.of("next"), first.nextPageToken());
       DeadLetter d = first.deadLetters().get(0);

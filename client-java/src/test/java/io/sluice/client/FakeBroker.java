@@ -167,6 +167,18 @@ final class FakeBroker implements MessagingService, AdminService {
     binding.terminate(Duration.ofSeconds(5)).toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
+  /** Stops the broker and terminates the actor system it was started on. */
+  void stopWithSystem() throws Exception {
+    stop();
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** A client of this broker sharing its actor system. */
+  SluiceClient.Builder clientBuilder() {
+    return SluiceClient.builder().endpoints(endpoint()).actorSystem(system);
+  }
+
   static GrpcServiceException failure(Status status, String reason, String message) {
     return new GrpcServiceException(
         status.withDescription(message),

@@ -40,19 +40,12 @@ class ProducerTest {
 
   @AfterAll
   static void stopBroker() throws Exception {
-    broker.stop();
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    broker.stopWithSystem();
   }
 
   @BeforeEach
   void connect() {
-    client =
-        SluiceClient.builder()
-            .endpoints(broker.endpoint())
-            .actorSystem(system)
-            .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
-            .build();
+    client = broker.clientBuilder().retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20)).build();
   }
 
   @AfterEach
@@ -208,9 +201,7 @@ class ProducerTest {
   @Test
   void syncSendGivesUpAfterMaxAttempts() {
     try (SluiceClient once =
-            SluiceClient.builder()
-                .endpoints(broker.endpoint())
-                .actorSystem(system)
+            broker.clientBuilder()
                 .maxAttempts(2)
                 .retryBackoff(Duration.ofMillis(1), Duration.ofMillis(5))
                 .build();
@@ -402,9 +393,7 @@ class ProducerTest {
   void syncSendFailsWithTheRequestTimeoutAndIsNotRetried() {
     warmUp();
     try (SluiceClient impatient =
-            SluiceClient.builder()
-                .endpoints(broker.endpoint())
-                .actorSystem(system)
+            broker.clientBuilder()
                 .requestTimeout(Duration.ofMillis(300))
                 .build();
         Producer producer = impatient.newProducer()) {
@@ -421,9 +410,7 @@ class ProducerTest {
     warmUp();
     int streamsBefore = broker.produceStreams.get();
     try (SluiceClient impatient =
-            SluiceClient.builder()
-                .endpoints(broker.endpoint())
-                .actorSystem(system)
+            broker.clientBuilder()
                 .requestTimeout(Duration.ofMillis(300))
                 .build();
         Producer producer = impatient.newProducer()) {

@@ -37,19 +37,12 @@ class PushConsumerTest {
 
   @AfterAll
   static void stopBroker() throws Exception {
-    broker.stop();
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    broker.stopWithSystem();
   }
 
   @BeforeEach
   void connect() {
-    client =
-        SluiceClient.builder()
-            .endpoints(broker.endpoint())
-            .actorSystem(system)
-            .retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50))
-            .build();
+    client = broker.clientBuilder().retryBackoff(Duration.ofMillis(10), Duration.ofMillis(50)).build();
   }
 
   @AfterEach

@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.ActorSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -32,14 +31,12 @@ class SimpleConsumerTest {
 
   @AfterAll
   static void stopBroker() throws Exception {
-    broker.stop();
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    broker.stopWithSystem();
   }
 
   @BeforeEach
   void connect() {
-    client = SluiceClient.builder().endpoints(broker.endpoint()).actorSystem(system).build();
+    client = broker.clientBuilder().build();
     consumer =
         client.newSimpleConsumer(
             SimpleConsumerSettings.builder("g-simple", "orders")

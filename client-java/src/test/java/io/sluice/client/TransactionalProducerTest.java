@@ -43,19 +43,12 @@ class TransactionalProducerTest {
 
   @AfterAll
   static void stopBroker() throws Exception {
-    broker.stop();
-    system.terminate();
-    system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    broker.stopWithSystem();
   }
 
   @BeforeEach
   void connect() {
-    client =
-        SluiceClient.builder()
-            .endpoints(broker.endpoint())
-            .actorSystem(system)
-            .retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20))
-            .build();
+    client = broker.clientBuilder().retryBackoff(Duration.ofMillis(5), Duration.ofMillis(20)).build();
   }
 
   @AfterEach
