@@ -40,5 +40,11 @@ public enum Reason {
   /** The broker holds no transaction with this id (of this producer group) on the named queues. */
   TRANSACTION_NOT_FOUND,
   /** The transaction was resolved already with the other outcome: COMMIT and ROLLBACK are final. */
-  TRANSACTION_RESOLVED
+  TRANSACTION_RESOLVED,
+  /** The broker's disk is full or above its usage threshold: writes are refused, reads served. */
+  STORAGE_FULL,
+  /** The broker could not tell in time whether the message was stored; resend it with its id. */
+  SEND_OUTCOME_UNKNOWN,
+  /** The topic is owned by the broker (e.g. a dead-letter topic): read-only to clients. */
+  TOPIC_READ_ONLY
 }
