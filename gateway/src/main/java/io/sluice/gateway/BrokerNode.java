@@ -29,6 +29,11 @@ import io.sluice.protocol.v1.AdminService;
 import io.sluice.protocol.v1.AdminServiceHandlerFactory;
 import io.sluice.protocol.v1.MessagingService;
 import io.sluice.protocol.v1.MessagingServiceHandlerFactory;
+import io.sluice.persistence.journal.SluiceStores;
+import io.sluice.persistence.store.DirectoryLock;
+import io.sluice.persistence.store.MessageStore;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -38,6 +43,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -69,9 +75,22 @@ public final class BrokerNode {
     this.managementPort = managementPort;
   }
 
-  /** Starts a node and waits until it serves clients; on failure the actor system is terminated. */
+  /**
+   * Starts a node and waits until it serves clients; on failure the actor system is terminated.
+   * The data directory is locked first, for the life of the actor system.
+   *
+   * @throws io.sluice.persistence.store.DirectoryLockedException if another node uses the data directory
+   */
   public static BrokerNode start(Config config) throws Exception {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "sluice", config);
+    DirectoryLock dataDirLock = DirectoryLock.acquire(Path.of(config.getString("sluice.data-dir")));
+    ActorSystem<Void> system;
+    try {
+      system = ActorSystem.create(Behaviors.empty(), "sluice", config);
+    } catch (RuntimeException | Error e) {
+      dataDirLock.close();
+      throw e;
+    }
+    system.getWhenTerminated().thenRun(() -> release(dataDirLock));
     try {
       return startOn(system);
     } catch (Exception | Error e) {
@@ -80,8 +99,19 @@ public final class BrokerNode {
     }
   }
 
+  private static void release(DirectoryLock lock) {
+    try {
+      lock.close();
+    } catch (IOException e) {
+      log.warn("Releasing the lock of {} failed", lock.dir(), e);
+    }
+  }
+
   private static BrokerNode startOn(ActorSystem<Void> system) throws Exception {
     GatewaySettings settings = GatewaySettings.from(system.settings().config());
+    // Opened (and its directory locked) before any entity can write through the journal.
+    MessageStore store = SluiceStores.get(Adapter.toClassic(system))
+        .storeFor(system.settings().config().getString("pekko.persistence.journal.plugin"));
     Cluster cluster = Cluster.get(system);
     if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));

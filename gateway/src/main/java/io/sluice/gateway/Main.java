@@ -19,6 +19,9 @@ public final class Main {
       node = BrokerNode.start(ConfigFactory.load());
     } catch (Exception e) {
       LoggerFactory.getLogger(Main.class).error("Sluice node failed to start", e);
+      // One plain line for whoever started the node, whatever the logging configuration.
+      System.err.println("Sluice node failed to start: " + e.getMessage());
+      System.err.flush();
       System.exit(1);
       return;
     }

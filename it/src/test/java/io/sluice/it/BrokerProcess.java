@@ -97,6 +97,27 @@ public final class BrokerProcess implements AutoCloseable {
    * @return the ready node
    */
   public static BrokerProcess start(Path dataDir, String... jvmArgs) {
+    BrokerProcess broker = launch(dataDir, jvmArgs);
+    try {
+      broker.ready.get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException | ExecutionException | TimeoutException e) {
+      String why =
+          e instanceof TimeoutException
+              ? "did not print its READY line within " + READY_TIMEOUT
+              : String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e);
+      broker.close();
+      throw new AssertionError(
+          broker.name + " (data " + dataDir + ") " + why + "; first output:\n" + broker.head() + "\n...\nlast output:\n"
+              + broker.tail(40), e);
+    }
+    return broker;
+  }
+
+  /**
+   * Starts a node like {@link #start} without waiting for it to be ready: for nodes expected to
+   * refuse to start ({@link #waitFor} gives the exit code).
+   */
+  public static BrokerProcess launch(Path dataDir, String... jvmArgs) {
     String name = "node-" + SEQUENCE.incrementAndGet();
     Path logFile = dataDir.toAbsolutePath().resolveSibling(dataDir.getFileName() + "-" + name + ".log");
     List<String> command = new ArrayList<>();
@@ -127,18 +148,6 @@ public final class BrokerProcess implements AutoCloseable {
       throw new UncheckedIOException("cannot start " + name, e);
     }
     OPEN.add(broker);
-    try {
-      broker.ready.get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException | ExecutionException | TimeoutException e) {
-      String why =
-          e instanceof TimeoutException
-              ? "did not print its READY line within " + READY_TIMEOUT
-              : String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e);
-      broker.close();
-      throw new AssertionError(
-          name + " (data " + dataDir + ") " + why + "; first output:\n" + broker.head() + "\n...\nlast output:\n"
-              + broker.tail(40), e);
-    }
     return broker;
   }
 

@@ -5,6 +5,7 @@ import io.sluice.persistence.store.internal.Checkpoint;
 import io.sluice.persistence.store.internal.CommitLog;
 import io.sluice.persistence.store.internal.ConsumeQueue;
 import io.sluice.persistence.store.internal.ConsumeQueues;
+import io.sluice.persistence.store.internal.DiskSpace;
 import io.sluice.persistence.store.internal.FilteredScan;
 import io.sluice.persistence.store.internal.GroupCommitWriter;
 import io.sluice.persistence.store.internal.LogIndexer;
@@ -57,6 +58,8 @@ public final class MessageStore implements AutoCloseable {
   private final Retention retention;
   private final ScheduledExecutorService flusher;
   private final Recovery.Result recovery;
+  private final DirectoryLock lock;
+  private final DiskSpace diskSpace;
   private volatile boolean closed;
 
   private MessageStore(
@@ -66,8 +69,12 @@ public final class MessageStore implements AutoCloseable {
       ConsumeQueues queues,
       MessageIndex index,
       LogIndexer indexer,
-      Recovery.Result recovery) {
+      Recovery.Result recovery,
+      DirectoryLock lock,
+      DiskSpace.UsageProbe usage) {
     this.settings = settings;
+    this.lock = lock;
+    this.diskSpace = new DiskSpace(settings, clock, usage);
     this.clock = clock;
     this.commitLog = commitLog;
     this.reader = new RecordReader(commitLog, settings.commitLogDir(), settings.segmentSizeBytes());
@@ -77,8 +84,8 @@ public final class MessageStore implements AutoCloseable {
     this.writer =
         new GroupCommitWriter(
             commitLog, queues, indexer, notifier, settings.flushMode(),
-            settings.writeBufferBytes(), settings.maxRecordBytes(), clock);
-    this.retention = new Retention(settings, clock, commitLog, queues, index);
+            settings.writeBufferBytes(), settings.maxRecordBytes(), clock, diskSpace);
+    this.retention = new Retention(settings, clock, commitLog, queues, index, usage);
     this.flusher =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -92,10 +99,32 @@ public final class MessageStore implements AutoCloseable {
     return open(settings, Clock.systemUTC());
   }
 
-  /** Opens the store in {@code settings.dir()}, recovering after a crash if needed. */
+  /**
+   * Opens the store in {@code settings.dir()}, recovering after a crash if needed. The directory
+   * is locked first and until {@link #close}: a second store on it, in this process or another,
+   * would truncate and overwrite this one's log.
+   *
+   * @throws DirectoryLockedException if another store holds the directory
+   */
   public static MessageStore open(StoreSettings settings, Clock clock) throws IOException {
+    return open(settings, clock, DiskSpace.fileSystemOf(settings.dir()));
+  }
+
+  /** As {@link #open(StoreSettings, Clock)}, with the disk usage read from {@code usage} (for tests). */
+  public static MessageStore open(StoreSettings settings, Clock clock, DiskSpace.UsageProbe usage)
+      throws IOException {
+    DirectoryLock lock = DirectoryLock.acquire(settings.dir());
+    try {
+      return open(settings, clock, lock, usage);
+    } catch (IOException | RuntimeException | Error e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static MessageStore open(
+      StoreSettings settings, Clock clock, DirectoryLock lock, DiskSpace.UsageProbe usage) throws IOException {
     long started = System.nanoTime();
-    Files.createDirectories(settings.dir());
     Checkpoint checkpoint = Checkpoint.read(settings.checkpointFile());
     CommitLog commitLog = CommitLog.open(settings.commitLogDir(), settings.segmentSizeBytes());
     long min = commitLog.minPosition();
@@ -119,7 +148,7 @@ public final class MessageStore implements AutoCloseable {
     }
     index.truncateFrom(result.end());
 
-    MessageStore store = new MessageStore(settings, clock, commitLog, queues, index, indexer, result);
+    MessageStore store = new MessageStore(settings, clock, commitLog, queues, index, indexer, result, lock, usage);
     store.checkpoint();
     store.start();
     log.info(
@@ -222,6 +251,23 @@ public final class MessageStore implements AutoCloseable {
     CompletableFuture<Void> done = new CompletableFuture<>();
     writer.submit(new WriteRequest.DeleteTo(persistenceId, toSequenceNr, done));
     return done;
+  }
+
+  /**
+   * Why a message (an append to an expendable id, see {@code retention.expendable-id-prefixes})
+   * would be refused now: the disk is above {@code disk-limits.max-used-ratio}, or a write just
+   * ran out of space. Cheap: for checking every produce request before it reaches the journal.
+   */
+  public Optional<StorageFullException> messageWriteRefusal() {
+    return Optional.ofNullable(diskSpace.messageRefusal());
+  }
+
+  /**
+   * Whether messages can be stored now: no {@link #messageWriteRefusal} and the last write
+   * batch did not fail (the next one tries again, and succeeds once the cause is gone).
+   */
+  public boolean acceptsMessageWrites() {
+    return diskSpace.messageRefusal() == null && writer.lastFailure() == null;
   }
 
   /** Highest sequence nr written for the id, 0 if none; deletions do not lower it. */
@@ -496,6 +542,7 @@ public final class MessageStore implements AutoCloseable {
     checkpoint();
     notifier.failAll(new IllegalStateException("store is closed"));
     commitLog.close();
+    lock.close();
     log.info("Store closed in {} at position {}", settings.dir(), commitLog.confirmedPosition());
   }
 }

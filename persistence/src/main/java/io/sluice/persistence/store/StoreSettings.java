@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -26,7 +27,11 @@ public record StoreSettings(
     String messageIdTagPrefix,
     Duration retentionTime,
     double diskUsageRatio,
-    Duration retentionCheckInterval) {
+    Duration retentionCheckInterval,
+    List<String> expendableIdPrefixes,
+    double diskMaxUsedRatio,
+    double diskHardMaxUsedRatio,
+    Duration diskCheckInterval) {
 
   /** Smallest segment that holds a maximal header plus a little payload. */
   public static final long MIN_SEGMENT_SIZE = 4096;
@@ -42,6 +47,12 @@ public record StoreSettings(
     if (diskUsageRatio < 0 || diskUsageRatio > 1) {
       throw new IllegalArgumentException("disk-usage-ratio must be within 0..1, was " + diskUsageRatio);
     }
+    if (diskMaxUsedRatio < 0 || diskMaxUsedRatio > 1 || diskHardMaxUsedRatio < diskMaxUsedRatio
+        || diskHardMaxUsedRatio > 1) {
+      throw new IllegalArgumentException("disk-limits need 0 <= max-used-ratio <= hard-max-used-ratio <= 1, were "
+          + diskMaxUsedRatio + " and " + diskHardMaxUsedRatio);
+    }
+    expendableIdPrefixes = List.copyOf(expendableIdPrefixes);
     if (consumeQueueEntriesPerFile < 1 || indexSlotCount < 1 || indexMaxEntries < 1) {
       throw new IllegalArgumentException("consume-queue and index sizes must be positive");
     }
@@ -65,7 +76,24 @@ public record StoreSettings(
         c.getString("tag-prefixes.message-id"),
         c.getDuration("retention.time"),
         c.getDouble("retention.disk-usage-ratio"),
-        c.getDuration("retention.check-interval"));
+        c.getDuration("retention.check-interval"),
+        c.getStringList("retention.expendable-id-prefixes"),
+        c.getDouble("disk-limits.max-used-ratio"),
+        c.getDouble("disk-limits.hard-max-used-ratio"),
+        c.getDuration("disk-limits.check-interval"));
+  }
+
+  /**
+   * Whether {@code persistenceId} holds expendable data (messages): retention may drop its events,
+   * and its appends are refused first when the disk fills up.
+   */
+  public boolean isExpendable(String persistenceId) {
+    for (int i = 0; i < expendableIdPrefixes.size(); i++) {
+      if (persistenceId.startsWith(expendableIdPrefixes.get(i))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**

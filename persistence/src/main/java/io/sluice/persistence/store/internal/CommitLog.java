@@ -118,6 +118,52 @@ public final class CommitLog {
   }
 
   /**
+   * Writer thread: undoes the writes of a failed batch that started at {@code position} (the
+   * confirmed end): segments it opened are deleted and the bytes it wrote are zeroed and forced,
+   * so that recovery can never take them for records. Readers never saw them (all lie at or above
+   * the confirmed position).
+   */
+  public void rollback(long position) throws IOException {
+    Segment[] current = segments;
+    int keep = 1;
+    while (keep < current.length && current[keep].basePosition() < position) {
+      keep++;
+    }
+    for (int i = keep; i < current.length; i++) {
+      current[i].closeAndDelete();
+    }
+    segments = Arrays.copyOf(current, keep);
+    Segment last = current[keep - 1];
+    zeroWritten(last, position, last.endPosition());
+    last.force();
+    writePosition = position;
+    flushedPosition = Math.min(flushedPosition, position);
+    log.warn("CommitLog: a failed write was undone, the log ends at {} again", position);
+  }
+
+  /**
+   * Zeroes the non-zero bytes of [from, to): only blocks holding written bytes are rewritten, so
+   * this needs no new disk space (it runs when the disk may be full).
+   */
+  private static void zeroWritten(Segment segment, long from, long to) throws IOException {
+    ByteBuffer block = ByteBuffer.allocate(64 * 1024);
+    ByteBuffer zeros = ByteBuffer.allocate(block.capacity());
+    for (long at = from; at < to; ) {
+      block.clear().limit((int) Math.min(block.capacity(), to - at));
+      int n = segment.read(block, at);
+      if (n <= 0) {
+        break;
+      }
+      int lastNonZero = lastNonZero(block, n);
+      if (lastNonZero >= 0) {
+        zeros.clear().limit(lastNonZero + 1);
+        segment.write(zeros, at);
+      }
+      at += n;
+    }
+  }
+
+  /**
    * Writer thread: fills the rest of the active segment with an end-of-segment marker and starts
    * the next segment.
    */

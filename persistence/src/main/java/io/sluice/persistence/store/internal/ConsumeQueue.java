@@ -228,6 +228,15 @@ public final class ConsumeQueue {
   }
 
   /**
+   * Writer thread: forgets what a failed batch starting at CommitLog position {@code batchStart}
+   * indexed or reserved.
+   */
+  public void rollback(long batchStart) throws IOException {
+    truncateFrom(batchStart);
+    reservedSequenceNr = 0;
+  }
+
+  /**
    * Retention: moves the lowest retained sequence nr past entries below {@code minPosition} and
    * deletes files wholly below it (never the file holding the highest entry).
    */

@@ -2,6 +2,7 @@ package io.sluice.persistence.store.internal;
 
 import io.sluice.persistence.store.EventRecord;
 import io.sluice.persistence.store.FlushMode;
+import io.sluice.persistence.store.StorageFullException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -22,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * one buffer, issues one write (and with sync flush one force) for the batch, then updates the
  * ConsumeQueues and Index, publishes the new end and completes every caller of the batch.
  *
+ * <p>A batch that fails (a full disk, an I/O error) is undone: its bytes are zeroed, its
+ * ConsumeQueue and Index entries dropped, and its callers fail at once ({@link
+ * StorageFullException} for a full disk); the next batch tries again. Only when undoing fails
+ * does every later write fail until the store is reopened (recovery then repairs the tail).
+ * Appends are refused without being written while {@link DiskSpace} says the disk is too full.
+ *
  * <p>Thread-safety: {@link #submit} from any thread; everything else runs on the writer thread.
  */
 public final class GroupCommitWriter implements Runnable {
@@ -35,6 +42,7 @@ public final class GroupCommitWriter implements Runnable {
   private final FlushMode flushMode;
   private final int maxRecordBytes;
   private final Clock clock;
+  private final DiskSpace diskSpace;
   private final RecordCodec codec = new RecordCodec();
   private final BlockingQueue<WriteRequest> inbox = new LinkedBlockingQueue<>();
   private final List<WriteRequest> batch = new ArrayList<>();
@@ -43,6 +51,10 @@ public final class GroupCommitWriter implements Runnable {
   private ByteBuffer buffer;
   private long lastTimestamp;
   private volatile Throwable failure;
+  /** Why the last batch failed, null once a batch succeeds: for readiness. */
+  private volatile Throwable lastFailure;
+  /** Where the batch being written started; -1 once it is confirmed (nothing left to undo). */
+  private long batchStart = -1;
   private volatile boolean stopping;
 
   // Entries to index once the batch is confirmed; parallel arrays so nothing is allocated per event.
@@ -66,7 +78,8 @@ public final class GroupCommitWriter implements Runnable {
       FlushMode flushMode,
       int writeBufferBytes,
       int maxRecordBytes,
-      Clock clock) {
+      Clock clock,
+      DiskSpace diskSpace) {
     this.commitLog = commitLog;
     this.queues = queues;
     this.indexer = indexer;
@@ -74,6 +87,7 @@ public final class GroupCommitWriter implements Runnable {
     this.flushMode = flushMode;
     this.maxRecordBytes = maxRecordBytes;
     this.clock = clock;
+    this.diskSpace = diskSpace;
     this.buffer = ByteBuffer.allocateDirect(writeBufferBytes);
     this.thread = new Thread(this, "sluice-commitlog-writer");
     this.thread.setDaemon(true);
@@ -95,6 +109,12 @@ public final class GroupCommitWriter implements Runnable {
       return;
     }
     inbox.add(request);
+  }
+
+  /** Why the last batch failed (it was undone), or null if it succeeded. */
+  public Throwable lastFailure() {
+    Throwable sticky = failure;
+    return sticky != null ? sticky : lastFailure;
   }
 
   /** Stops after the requests already queued are done. */
@@ -130,10 +150,8 @@ public final class GroupCommitWriter implements Runnable {
         Thread.currentThread().interrupt();
         break;
       } catch (Throwable t) {
-        failure = t;
-        log.error("CommitLog writer failed at position {}; failing the batch and every later write",
-            commitLog.writePosition(), t);
-        batch.forEach(r -> r.fail(t));
+        Throwable reported = undo(t);
+        batch.forEach(r -> r.fail(reported));
       } finally {
         batch.clear();
         clearPending();
@@ -142,7 +160,37 @@ public final class GroupCommitWriter implements Runnable {
     inbox.forEach(r -> r.fail(new IllegalStateException("store is closed")));
   }
 
+  /** Undoes the failed batch; returns what its callers are told. */
+  private Throwable undo(Throwable cause) {
+    long start = batchStart;
+    batchStart = -1;
+    if (start >= 0) {
+      try {
+        commitLog.rollback(start);
+        indexer.rollbackFrom(start);
+      } catch (Throwable undoFailed) {
+        cause.addSuppressed(undoFailed);
+        failure = cause;
+        log.error("CommitLog write at {} failed and could not be undone; every later write fails until the"
+            + " store is reopened", start, cause);
+        return cause;
+      }
+    }
+    lastFailure = cause;
+    if (DiskSpace.isNoSpace(cause)) {
+      diskSpace.markFull();
+      log.warn("CommitLog write at {} failed: no space left on the disk; the batch was undone and its writes"
+          + " failed, writes are tried again once there is space", start);
+      return new StorageFullException(
+          "no space left on the disk holding the store; nothing of this write was stored", cause);
+    }
+    log.error("CommitLog write at {} failed; the batch was undone and its writes failed, the next batch tries"
+        + " again", start, cause);
+    return cause;
+  }
+
   private void processBatch() throws IOException {
+    batchStart = commitLog.writePosition();
     long timestamp = Math.max(lastTimestamp, clock.millis());
     lastTimestamp = timestamp;
     buffer.clear();
@@ -170,6 +218,8 @@ public final class GroupCommitWriter implements Runnable {
     }
     applyPending();
     commitLog.confirm(end);
+    batchStart = -1;
+    lastFailure = null;
     for (int i = 0; i < batch.size(); i++) {
       WriteRequest request = batch.get(i);
       if (rejected.containsKey(request)) {
@@ -220,6 +270,10 @@ public final class GroupCommitWriter implements Runnable {
         return new IllegalArgumentException(
             "event " + e.persistenceId() + "#" + e.sequenceNr() + " encodes to " + size
                 + " bytes, above max-record-size " + maxRecordBytes);
+      }
+      StorageFullException full = diskSpace.refusal(e.persistenceId());
+      if (full != null) {
+        return full;
       }
       ConsumeQueue cq = queues.get(e.persistenceId());
       long highest = Math.max(cq == null ? 0 : cq.reservedSequenceNr(), earlierInWrite(events, i));
@@ -348,12 +402,13 @@ public final class GroupCommitWriter implements Runnable {
       indexer.indexAppended(
           pendingQueues[i], pendingEvents[i], pendingPositions[i], pendingSizes[i], pendingTagHashes[i], lastTimestamp);
     }
-    for (int i = 0; i < pendingDeletions.size(); i++) {
-      pendingDeletions.get(i).markDeletedTo(pendingDeletionSeqs.get(i)[0]);
-    }
     boolean logStartsAtZero = commitLog.minPosition() == 0;
     for (int i = 0; i < pendingRaw.size(); i++) {
       applyRaw(pendingRaw.get(i), pendingRawPositions.get(i), logStartsAtZero);
+    }
+    // Last, as it cannot fail: a failed batch is undone with nothing of it applied.
+    for (int i = 0; i < pendingDeletions.size(); i++) {
+      pendingDeletions.get(i).markDeletedTo(pendingDeletionSeqs.get(i)[0]);
     }
   }
 

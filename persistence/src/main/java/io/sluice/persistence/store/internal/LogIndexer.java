@@ -88,6 +88,14 @@ public final class LogIndexer {
     }
   }
 
+  /** Writer: forgets the ConsumeQueue and Index entries of a failed batch that started at {@code batchStart}. */
+  public void rollbackFrom(long batchStart) throws IOException {
+    for (ConsumeQueue cq : queues.all()) {
+      cq.rollback(batchStart);
+    }
+    index.truncateFrom(batchStart);
+  }
+
   private void indexTags(List<String> tags, long position, long timestamp) throws IOException {
     for (int i = 0; i < tags.size(); i++) {
       String tag = tags.get(i);

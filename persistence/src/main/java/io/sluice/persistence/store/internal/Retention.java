@@ -2,7 +2,6 @@ package io.sluice.persistence.store.internal;
 
 import io.sluice.persistence.store.StoreSettings;
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -24,8 +23,11 @@ public final class Retention {
   private final CommitLog commitLog;
   private final ConsumeQueues queues;
   private final MessageIndex index;
+  private final DiskSpace.UsageProbe usage;
 
-  public Retention(StoreSettings settings, Clock clock, CommitLog commitLog, ConsumeQueues queues, MessageIndex index) {
+  public Retention(StoreSettings settings, Clock clock, CommitLog commitLog, ConsumeQueues queues, MessageIndex index,
+      DiskSpace.UsageProbe usage) {
+    this.usage = usage;
     this.settings = settings;
     this.clock = clock;
     this.commitLog = commitLog;
@@ -39,7 +41,7 @@ public final class Retention {
     while (commitLog.segments().length > 1) {
       Segment oldest = commitLog.segments()[0];
       long lastWrite = Files.getLastModifiedTime(oldest.file()).toMillis();
-      double usage = diskUsage();
+      double usage = this.usage.usedRatio();
       String reason =
           lastWrite < expiredBefore ? "older than " + settings.retentionTime()
               : usage > settings.diskUsageRatio() ? String.format("disk %.0f%% full", usage * 100)
@@ -58,11 +60,5 @@ public final class Retention {
       }
       index.retainFrom(min);
     }
-  }
-
-  private double diskUsage() throws IOException {
-    FileStore store = Files.getFileStore(settings.commitLogDir());
-    long total = store.getTotalSpace();
-    return total == 0 ? 0 : 1.0 - (double) store.getUsableSpace() / total;
   }
 }
