@@ -1,0 +1,74 @@
+package io.sluice.persistence.store.faults;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sluice.persistence.store.EventRecord;
+import io.sluice.persistence.store.MessageStore;
+import io.sluice.persistence.store.StorageFullException;
+import io.sluice.persistence.store.StoreSettings;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Writes are refused before the disk is full: messages (expendable ids) above {@code
+ * disk-limits.max-used-ratio}, everything above the hard limit; reads go on, and writes are
+ * accepted again once usage drops. The usage comes from an injected probe.
+ */
+class DiskLimitTest {
+  @TempDir Path dir;
+  final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+  volatile double usage = 0.5;
+
+  private MessageStore open() throws Exception {
+    StoreSettings settings = StoreSettings.of(dir, "segment-size = 64 KiB\n"
+        + "retention.expendable-id-prefixes = [\"queue|\"]\n"
+        + "disk-limits { max-used-ratio = 0.90, hard-max-used-ratio = 0.97, check-interval = 1 s }");
+    return MessageStore.open(settings, clock, () -> usage);
+  }
+
+  private static List<EventRecord> event(String persistenceId, long sequenceNr) {
+    byte[] payload = (persistenceId + "#" + sequenceNr).getBytes(StandardCharsets.UTF_8);
+    return List.of(new EventRecord(persistenceId, sequenceNr, "w", List.of(), 4, "m", "", payload));
+  }
+
+  private static Throwable failureOf(java.util.concurrent.CompletableFuture<Void> write) {
+    return assertThrows(ExecutionException.class, write::get).getCause();
+  }
+
+  @Test
+  void refusesMessagesAboveTheLimitButStoresControlEventsAndServesReads() throws Exception {
+    try (MessageStore store = open()) {
+      store.append(event("queue|t-0", 1)).get();
+      assertTrue(store.acceptsMessageWrites());
+
+      usage = 0.93;
+      clock.advance(Duration.ofSeconds(1));
+      assertInstanceOf(StorageFullException.class, failureOf(store.append(event("queue|t-0", 2))));
+      assertTrue(store.messageWriteRefusal().isPresent());
+      assertFalse(store.acceptsMessageWrites());
+      store.append(event("group|g|t-0", 1)).get();
+      assertEquals(1, store.read("queue|t-0", 1, 10, 10).size());
+
+      usage = 0.98;
+      clock.advance(Duration.ofSeconds(1));
+      assertInstanceOf(StorageFullException.class, failureOf(store.append(event("group|g|t-0", 2))));
+
+      usage = 0.5;
+      clock.advance(Duration.ofSeconds(1));
+      assertTrue(store.acceptsMessageWrites());
+      store.append(event("queue|t-0", 2)).get();
+      store.append(event("group|g|t-0", 2)).get();
+      assertEquals(2, store.read("queue|t-0", 1, 10, 10).size());
+    }
+  }
+}
