@@ -1,6 +1,7 @@
 package io.sluice.gateway;
 
 import io.grpc.Status;
+import io.sluice.persistence.store.StorageFullException;
 import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.Reason;
 import org.apache.pekko.grpc.GrpcServiceException;
@@ -30,6 +31,11 @@ public final class BrokerException extends RuntimeException {
 
   public static BrokerException busy(String message) {
     return new BrokerException(Status.Code.RESOURCE_EXHAUSTED, Reason.BROKER_BUSY, message);
+  }
+
+  /** The disk holding the node's store is (nearly) full: produce is refused until space is freed. */
+  public static BrokerException storageFull(String message) {
+    return new BrokerException(Status.Code.RESOURCE_EXHAUSTED, Reason.STORAGE_FULL, message);
   }
 
   public static BrokerException topicNotFound(String topic) {
@@ -64,6 +70,12 @@ public final class BrokerException extends RuntimeException {
     }
     if (cause instanceof BrokerException broker) {
       return broker;
+    }
+    // The store's typed refusal, wherever it is in the chain (the journal and Pekko wrap it).
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof StorageFullException full) {
+        return storageFull(full.getMessage());
+      }
     }
     // Ask timeouts land here: Pekko's AskTimeoutException (classic and sharding asks) and the typed
     // AskPattern's failure are both java.util.concurrent.TimeoutException subtypes (pinned by BrokerExceptionTest)

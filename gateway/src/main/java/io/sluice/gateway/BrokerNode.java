@@ -134,7 +134,8 @@ public final class BrokerNode {
         delays,
         transactions,
         new InFlightBudget(settings.maxInFlightBytes()),
-        settings);
+        settings,
+        store::messageWriteRefusal);
     CompletableFuture<String> advertised = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
         system, catalog, producePath, new ReceivePath(catalog, groups), groups, settings, advertised::join, transactions);
@@ -160,6 +161,7 @@ public final class BrokerNode {
         .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).getPort();
 
     addShutdownTasks(system, binding, settings.shutdownDeadline());
+    BrokerReadiness.get(system).followStorage(store::acceptsMessageWrites);
     BrokerReadiness.get(system).set(true);
     log.info("Sluice node ready: gRPC on {}, management on port {}, {} topics",
         binding.localAddress(), managementPort, catalog.snapshot().byName().size());

@@ -57,4 +57,15 @@ class BrokerExceptionTest {
     assertEquals(Status.Code.INTERNAL, e.code());
     assertEquals(Reason.STORAGE_ERROR, e.reason());
   }
+
+  @Test
+  void theStoresRefusalForAFullDiskIsStorageFullWhereverItIsInTheChain() {
+    var full = new io.sluice.persistence.store.StorageFullException("disk 97% full");
+    for (Throwable failure : new Throwable[] {
+        full, new CompletionException(full), new CompletionException(new IllegalStateException("persist failed", full))}) {
+      BrokerException e = BrokerException.of(failure);
+      assertEquals(Status.Code.RESOURCE_EXHAUSTED, e.code(), failure.toString());
+      assertEquals(Reason.STORAGE_FULL, e.reason(), failure.toString());
+    }
+  }
 }

@@ -6,6 +6,7 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
 import io.sluice.gateway.delay.DelayedMessages;
 import io.sluice.gateway.transaction.Transactions;
+import io.sluice.persistence.store.StorageFullException;
 import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
@@ -16,9 +17,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * The produce path of one request (a {@code Produce} stream element or a {@code Send} call):
@@ -37,9 +40,17 @@ public final class ProducePath {
   private final Transactions transactions;
   private final InFlightBudget budget;
   private final long maxRequestSize;
+  private final Supplier<Optional<StorageFullException>> storageRefusal;
 
+  /**
+   * @param storageRefusal why the store refuses messages now (its disk is above the limit for
+   *     messages, or full), checked before anything is handed to an entity: a persist that fails
+   *     stops the entity without an answer, so the producer would wait for the ask timeout
+   */
   public ProducePath(MessageValidator validator, QueueSelector selector, QueueAppenders appenders,
-      DelayedMessages delays, Transactions transactions, InFlightBudget budget, GatewaySettings settings) {
+      DelayedMessages delays, Transactions transactions, InFlightBudget budget, GatewaySettings settings,
+      Supplier<Optional<StorageFullException>> storageRefusal) {
+    this.storageRefusal = storageRefusal;
     this.validator = validator;
     this.selector = selector;
     this.appenders = appenders;
@@ -90,6 +101,12 @@ public final class ProducePath {
       }
     }
     if (shares.isEmpty()) {
+      return CompletableFuture.completedFuture(Arrays.asList(receipts));
+    }
+    Optional<StorageFullException> full = storageRefusal.get();
+    if (full.isPresent()) {
+      BrokerException refused = BrokerException.storageFull(full.get().getMessage());
+      shares.values().forEach(share -> fill(receipts, share, refused));
       return CompletableFuture.completedFuture(Arrays.asList(receipts));
     }
     if (!budget.tryAcquire(acceptedBytes)) {
