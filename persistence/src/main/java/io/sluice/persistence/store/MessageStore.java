@@ -8,6 +8,7 @@ import io.sluice.persistence.store.internal.ConsumeQueues;
 import io.sluice.persistence.store.internal.DiskSpace;
 import io.sluice.persistence.store.internal.FilteredScan;
 import io.sluice.persistence.store.internal.GroupCommitWriter;
+import io.sluice.persistence.store.internal.LiveEventCarrier;
 import io.sluice.persistence.store.internal.LogIndexer;
 import io.sluice.persistence.store.internal.MessageIndex;
 import io.sluice.persistence.store.internal.PositionRemovedException;
@@ -85,7 +86,8 @@ public final class MessageStore implements AutoCloseable {
         new GroupCommitWriter(
             commitLog, queues, indexer, notifier, settings.flushMode(),
             settings.writeBufferBytes(), settings.maxRecordBytes(), clock, diskSpace);
-    this.retention = new Retention(settings, clock, commitLog, queues, index, usage);
+    this.retention = new Retention(settings, clock, commitLog, queues, index, usage,
+        new LiveEventCarrier(settings, commitLog, queues, writer::submit));
     this.flusher =
         Executors.newSingleThreadScheduledExecutor(
             r -> {

@@ -168,9 +168,16 @@ public final class ConsumeQueue {
     highestSequenceNr = sequenceNr;
   }
 
-  /** Recovery: rewrites an entry at or below the highest (idempotent redo). */
+  /**
+   * Recovery, and retention's carried-forward copies: rewrites an entry at or below the highest
+   * (idempotent redo). A record found in the log is retained, even below the lowest retained
+   * sequence nr so far: a rebuild meets an id's carried-forward events after its later ones.
+   */
   public void redo(long sequenceNr, long position, int size, long tagHash) throws IOException {
     write(sequenceNr, position, size, tagHash);
+    if (sequenceNr < lowestRetainedSequenceNr) {
+      lowestRetainedSequenceNr = sequenceNr;
+    }
     dirty = true;
   }
 

@@ -3,6 +3,7 @@ package io.sluice.persistence.store.internal;
 import io.sluice.persistence.store.EventRecord;
 import io.sluice.persistence.store.FlushMode;
 import io.sluice.persistence.store.StorageFullException;
+import io.sluice.persistence.store.StoredRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -67,6 +68,7 @@ public final class GroupCommitWriter implements Runnable {
   private int[] eventSizes = new int[256];
   private final List<ConsumeQueue> pendingDeletions = new ArrayList<>();
   private final List<long[]> pendingDeletionSeqs = new ArrayList<>();
+  private final List<Relocated> pendingRelocated = new ArrayList<>();
   private final List<ByteBuffer> pendingRaw = new ArrayList<>();
   private final List<Long> pendingRawPositions = new ArrayList<>();
 
@@ -168,6 +170,12 @@ public final class GroupCommitWriter implements Runnable {
       try {
         commitLog.rollback(start);
         indexer.rollbackFrom(start);
+        for (Relocated r : pendingRelocated) {
+          ConsumeQueue cq = queues.get(r.event().persistenceId());
+          if (cq != null && cq.position(r.event().sequenceNr()) == r.position()) {
+            cq.redo(r.event().sequenceNr(), r.from(), r.size(), r.tagHash());
+          }
+        }
       } catch (Throwable undoFailed) {
         cause.addSuppressed(undoFailed);
         failure = cause;
@@ -202,6 +210,9 @@ public final class GroupCommitWriter implements Runnable {
       } else if (request instanceof WriteRequest.DeleteTo delete) {
         encodeDeletion(delete, timestamp);
         results.add(null);
+      } else if (request instanceof WriteRequest.Relocate relocate) {
+        encodeRelocation(relocate, timestamp);
+        results.add(null);
       } else if (request instanceof WriteRequest.RawAppend raw) {
         results.add(null);
         try {
@@ -213,7 +224,8 @@ public final class GroupCommitWriter implements Runnable {
     }
     writeBuffer();
     long end = commitLog.writePosition();
-    if (flushMode == FlushMode.SYNC) {
+    // Relocated copies are forced before their entries move to them: the old copy goes next.
+    if (flushMode == FlushMode.SYNC || !pendingRelocated.isEmpty()) {
       commitLog.force(end);
     }
     applyPending();
@@ -342,6 +354,27 @@ public final class GroupCommitWriter implements Runnable {
     pendingDeletionSeqs.add(new long[] {upTo});
   }
 
+  /** Encodes each live copy as an atomic write of its own, stamped with the batch's time. */
+  private void encodeRelocation(WriteRequest.Relocate relocate, long timestamp) throws IOException {
+    for (StoredRecord r : relocate.records()) {
+      EventRecord e = new EventRecord(r.persistenceId(), r.sequenceNr(), r.writerUuid(), r.tags(),
+          r.serializerId(), r.manifest(), r.adapterManifest(), r.payload());
+      int size = RecordCodec.encodedSize(e);
+      if (size > commitLog.activeSegment().endPosition() - nextPosition()) {
+        writeBuffer();
+        commitLog.roll();
+      }
+      ensureRoom(size);
+      long position = nextPosition();
+      long tagHash = indexer.tagHashOf(e.tags());
+      codec.encode(buffer, e, size, true, timestamp, tagHash);
+      pendingRelocated.add(new Relocated(e, r.position(), position, size, tagHash));
+    }
+  }
+
+  /** A live copy written at {@code position}, replacing the one at {@code from}. */
+  private record Relocated(EventRecord event, long from, long position, int size, long tagHash) {}
+
   /**
    * Verifies replicated records, then writes them verbatim at the same position. Nothing is
    * written if any check fails.
@@ -402,6 +435,12 @@ public final class GroupCommitWriter implements Runnable {
       indexer.indexAppended(
           pendingQueues[i], pendingEvents[i], pendingPositions[i], pendingSizes[i], pendingTagHashes[i], lastTimestamp);
     }
+    for (Relocated r : pendingRelocated) {
+      ConsumeQueue cq = queues.get(r.event().persistenceId());
+      if (cq != null) {
+        indexer.indexRelocated(cq, r.event(), r.from(), r.position(), r.size(), r.tagHash(), lastTimestamp);
+      }
+    }
     boolean logStartsAtZero = commitLog.minPosition() == 0;
     for (int i = 0; i < pendingRaw.size(); i++) {
       applyRaw(pendingRaw.get(i), pendingRawPositions.get(i), logStartsAtZero);
@@ -426,6 +465,8 @@ public final class GroupCommitWriter implements Runnable {
       delete.done().complete(null);
     } else if (request instanceof WriteRequest.RawAppend raw) {
       raw.done().complete(end);
+    } else if (request instanceof WriteRequest.Relocate relocate) {
+      relocate.done().complete(null);
     }
   }
 
@@ -475,6 +516,7 @@ public final class GroupCommitWriter implements Runnable {
     pendingDeletionSeqs.clear();
     pendingRaw.clear();
     pendingRawPositions.clear();
+    pendingRelocated.clear();
   }
 
   /** A replicated chunk that does not continue this log: the replica must resynchronize. */

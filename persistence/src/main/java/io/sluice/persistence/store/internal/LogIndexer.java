@@ -88,6 +88,19 @@ public final class LogIndexer {
     }
   }
 
+  /**
+   * Writer: a live event copied from {@code from} to {@code position} by retention; its entry
+   * moves only if it still points at the old copy.
+   */
+  public void indexRelocated(
+      ConsumeQueue cq, EventRecord e, long from, long position, int size, long tagHash, long timestamp)
+      throws IOException {
+    if (cq.position(e.sequenceNr()) == from) {
+      cq.redo(e.sequenceNr(), position, size, tagHash);
+      indexTags(e.tags(), position, timestamp);
+    }
+  }
+
   /** Writer: forgets the ConsumeQueue and Index entries of a failed batch that started at {@code batchStart}. */
   public void rollbackFrom(long batchStart) throws IOException {
     for (ConsumeQueue cq : queues.all()) {

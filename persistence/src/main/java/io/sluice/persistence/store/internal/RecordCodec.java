@@ -48,7 +48,7 @@ public final class RecordCodec {
   static final int TIMESTAMP_OFFSET = 21;
   static final int TAG_HASH_OFFSET = 29;
   static final int SERIALIZER_OFFSET = 37;
-  static final int VARIABLE_OFFSET = 41;
+  public static final int VARIABLE_OFFSET = 41;
   /** Bytes read to learn a record's size and kind. */
   public static final int PREAMBLE_SIZE = 8;
   /** Size of an end-of-segment filler when there is room for it. */

@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * Deletes whole CommitLog segments, oldest first, while the oldest was last written before the
  * retention time or the disk is fuller than the configured ratio; then moves every ConsumeQueue's
  * lowest retained sequence nr up and drops Index files that only point below the new start. The
- * active segment is never deleted.
+ * active segment is never deleted. Before a segment goes, the live events of long-lived ids in it
+ * are carried forward ({@link LiveEventCarrier}); if that fails, the segment stays.
  *
  * <p>Thread-safety: runs on the flusher thread (or a test); concurrent with the writer and reads.
  */
@@ -24,10 +25,12 @@ public final class Retention {
   private final ConsumeQueues queues;
   private final MessageIndex index;
   private final DiskSpace.UsageProbe usage;
+  private final LiveEventCarrier carrier;
 
   public Retention(StoreSettings settings, Clock clock, CommitLog commitLog, ConsumeQueues queues, MessageIndex index,
-      DiskSpace.UsageProbe usage) {
+      DiskSpace.UsageProbe usage, LiveEventCarrier carrier) {
     this.usage = usage;
+    this.carrier = carrier;
     this.settings = settings;
     this.clock = clock;
     this.commitLog = commitLog;
@@ -38,7 +41,9 @@ public final class Retention {
   public synchronized void run() throws IOException {
     long expiredBefore = clock.millis() - settings.retentionTime().toMillis();
     boolean removed = false;
-    while (commitLog.segments().length > 1) {
+    // Segments that receive carried-forward events in this run are not looked at again in it.
+    long activeAtStart = commitLog.activeSegment().basePosition();
+    while (commitLog.segments().length > 1 && commitLog.segments()[0].basePosition() < activeAtStart) {
       Segment oldest = commitLog.segments()[0];
       long lastWrite = Files.getLastModifiedTime(oldest.file()).toMillis();
       double usage = this.usage.usedRatio();
@@ -49,9 +54,11 @@ public final class Retention {
       if (reason == null) {
         break;
       }
+      int carried = carrier.hasWork() ? carrier.carryForward(oldest) : 0;
       commitLog.removeOldest();
       removed = true;
-      log.info("Retention deleted CommitLog segment {} ({})", oldest.file(), reason);
+      log.info("Retention deleted CommitLog segment {} ({}), {} live events of long-lived ids carried forward",
+          oldest.file(), reason, carried);
     }
     if (removed) {
       long min = commitLog.minPosition();

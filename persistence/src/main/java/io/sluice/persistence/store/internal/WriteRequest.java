@@ -1,6 +1,7 @@
 package io.sluice.persistence.store.internal;
 
 import io.sluice.persistence.store.EventRecord;
+import io.sluice.persistence.store.StoredRecord;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
@@ -35,6 +36,17 @@ public sealed interface WriteRequest {
   /** Verbatim records from another store, to be written at the same position; yields the end. */
   record RawAppend(long position, ByteBuffer bytes, CompletableFuture<Long> done)
       implements WriteRequest {
+    @Override
+    public void fail(Throwable cause) {
+      done.completeExceptionally(cause);
+    }
+  }
+
+  /**
+   * Retention: copies of live events from a segment about to be deleted, to be written at the
+   * head of the log (forced, whatever the flush mode) and pointed at by their ConsumeQueue entries.
+   */
+  record Relocate(List<StoredRecord> records, CompletableFuture<Void> done) implements WriteRequest {
     @Override
     public void fail(Throwable cause) {
       done.completeExceptionally(cause);
