@@ -90,7 +90,8 @@ public final class BrokerNode {
       dataDirLock.close();
       throw e;
     }
-    system.getWhenTerminated().thenRun(() -> release(dataDirLock));
+    // Runs before getWhenTerminated completes, so a node restarted in this JVM finds it free.
+    Adapter.toClassic(system).registerOnTermination(() -> release(dataDirLock));
     try {
       return startOn(system);
     } catch (Exception | Error e) {
