@@ -304,7 +304,9 @@ public final class GroupQueue
 
   @Override
   public RetentionCriteria retentionCriteria() {
-    return RetentionCriteria.snapshotEvery(1_000, 1);
+    // Acks only accumulate: events older than the kept snapshot are deleted, so that the store's
+    // retention does not carry the whole ack history forward again and again.
+    return RetentionCriteria.snapshotEvery(1_000, 1).withDeleteEventsOnSnapshot();
   }
 
   @Override
