@@ -256,9 +256,11 @@ public final class MessageStore implements AutoCloseable {
   }
 
   /**
-   * Why a message (an append to an expendable id, see {@code retention.expendable-id-prefixes})
-   * would be refused now: the disk is above {@code disk-limits.max-used-ratio}, or a write just
-   * ran out of space. Cheap: for checking every produce request before it reaches the journal.
+   * Why messages should be refused now: the disk is above {@code disk-limits.max-used-ratio}, or
+   * a write just ran out of space. Admission control for callers, checked before a message reaches
+   * the journal (a persist the journal refuses gets no answer in Pekko); the writer itself refuses
+   * appends only above {@code disk-limits.hard-max-used-ratio}. Cheap: one sample per check
+   * interval.
    */
   public Optional<StorageFullException> messageWriteRefusal() {
     return Optional.ofNullable(diskSpace.messageRefusal());

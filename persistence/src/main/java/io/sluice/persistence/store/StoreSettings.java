@@ -83,10 +83,7 @@ public record StoreSettings(
         c.getDuration("disk-limits.check-interval"));
   }
 
-  /**
-   * Whether {@code persistenceId} holds expendable data (messages): retention may drop its events,
-   * and its appends are refused first when the disk fills up.
-   */
+  /** Whether {@code persistenceId} holds expendable data (messages): retention may drop its events. */
   public boolean isExpendable(String persistenceId) {
     for (int i = 0; i < expendableIdPrefixes.size(); i++) {
       if (persistenceId.startsWith(expendableIdPrefixes.get(i))) {

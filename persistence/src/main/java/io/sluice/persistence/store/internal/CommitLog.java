@@ -28,6 +28,8 @@ public final class CommitLog {
   private volatile Segment[] segments;
 
   private long writePosition;
+  /** Writer thread: the end of the furthest write attempted, which a rollback must zero up to. */
+  private long attemptedEnd;
   private volatile long confirmedPosition;
   private volatile long flushedPosition;
 
@@ -113,6 +115,7 @@ public final class CommitLog {
   /** Writer thread: appends {@code src} at the write position; the caller checked it fits. */
   public void append(ByteBuffer src) throws IOException {
     int n = src.remaining();
+    attemptedEnd = Math.max(attemptedEnd, writePosition + n);
     activeSegment().write(src, writePosition);
     writePosition += n;
   }
@@ -134,9 +137,10 @@ public final class CommitLog {
     }
     segments = Arrays.copyOf(current, keep);
     Segment last = current[keep - 1];
-    zeroWritten(last, position, last.endPosition());
+    zeroWritten(last, position, Math.min(last.endPosition(), Math.max(attemptedEnd, position)));
     last.force();
     writePosition = position;
+    attemptedEnd = position;
     flushedPosition = Math.min(flushedPosition, position);
     log.warn("CommitLog: a failed write was undone, the log ends at {} again", position);
   }
@@ -173,6 +177,7 @@ public final class CommitLog {
     if (remaining >= RecordCodec.END_FILLER_MIN) {
       ByteBuffer filler = ByteBuffer.allocate(RecordCodec.END_FILLER_MIN);
       filler.putInt((int) remaining).putInt(RecordCodec.END_MAGIC).flip();
+      attemptedEnd = Math.max(attemptedEnd, writePosition + RecordCodec.END_FILLER_MIN);
       active.write(filler, writePosition);
     }
     Segment next = Segment.open(dir, active.endPosition(), segmentSize);

@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Whether the disk holding the store has room for a write: the used ratio of its file system,
  * sampled at most once per {@code disk-limits.check-interval} (by whichever thread asks first),
- * against the limit for expendable ids and the hard limit for every id. A write that hit a real
- * "no space left" marks the disk full until the next interval.
+ * against the limit for messages (admission: callers ask before they write) and the hard limit
+ * (the writer refuses every append above it). A write that hit a real "no space left" marks the
+ * disk full until the next interval.
  *
  * <p>Thread-safety: any thread; racing samples are harmless.
  */
@@ -51,12 +52,12 @@ public final class DiskSpace {
     };
   }
 
-  /** Why an append to {@code persistenceId} is refused now, or null if it may go ahead. */
-  public StorageFullException refusal(String persistenceId) {
-    return refusal(settings.isExpendable(persistenceId) ? settings.diskMaxUsedRatio() : settings.diskHardMaxUsedRatio());
+  /** Why the store refuses every append now (above the hard limit, or out of space), or null. */
+  public StorageFullException writeRefusal() {
+    return refusal(settings.diskHardMaxUsedRatio());
   }
 
-  /** Why a message (an append to an expendable id) is refused now, or null. */
+  /** Why a caller should not offer messages now (above the limit for messages), or null. */
   public StorageFullException messageRefusal() {
     return refusal(settings.diskMaxUsedRatio());
   }

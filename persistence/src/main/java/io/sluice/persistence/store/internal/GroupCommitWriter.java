@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * ConsumeQueue and Index entries dropped, and its callers fail at once ({@link
  * StorageFullException} for a full disk); the next batch tries again. Only when undoing fails
  * does every later write fail until the store is reopened (recovery then repairs the tail).
- * Appends are refused without being written while {@link DiskSpace} says the disk is too full.
+ * Appends are refused without being written while the disk is above the hard limit ({@link
+ * DiskSpace#writeRefusal}).
  *
  * <p>Thread-safety: {@link #submit} from any thread; everything else runs on the writer thread.
  */
@@ -204,9 +205,11 @@ public final class GroupCommitWriter implements Runnable {
     buffer.clear();
     List<Optional<Exception>[]> results = new ArrayList<>(batch.size());
     Map<WriteRequest, Exception> rejected = new IdentityHashMap<>();
+    // Deletion markers and retention's copies still go: they are small, and retention frees space.
+    StorageFullException full = diskSpace.writeRefusal();
     for (WriteRequest request : batch) {
       if (request instanceof WriteRequest.Append append) {
-        results.add(encodeAppend(append, timestamp));
+        results.add(full != null ? refuseAll(append, full) : encodeAppend(append, timestamp));
       } else if (request instanceof WriteRequest.DeleteTo delete) {
         encodeDeletion(delete, timestamp);
         results.add(null);
@@ -264,6 +267,13 @@ public final class GroupCommitWriter implements Runnable {
     return results;
   }
 
+  @SuppressWarnings("unchecked")
+  private static Optional<Exception>[] refuseAll(WriteRequest.Append append, StorageFullException full) {
+    Optional<Exception>[] results = new Optional[append.writes().size()];
+    Arrays.fill(results, Optional.of(full));
+    return results;
+  }
+
   /** Why an atomic write cannot be stored, or null; computes the encoded sizes as it goes. */
   private Exception validate(List<EventRecord> events) throws IOException {
     if (eventSizes.length < events.size()) {
@@ -282,10 +292,6 @@ public final class GroupCommitWriter implements Runnable {
         return new IllegalArgumentException(
             "event " + e.persistenceId() + "#" + e.sequenceNr() + " encodes to " + size
                 + " bytes, above max-record-size " + maxRecordBytes);
-      }
-      StorageFullException full = diskSpace.refusal(e.persistenceId());
-      if (full != null) {
-        return full;
       }
       ConsumeQueue cq = queues.get(e.persistenceId());
       long highest = Math.max(cq == null ? 0 : cq.reservedSequenceNr(), earlierInWrite(events, i));

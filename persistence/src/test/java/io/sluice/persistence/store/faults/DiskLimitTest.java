@@ -20,9 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Writes are refused before the disk is full: messages (expendable ids) above {@code
- * disk-limits.max-used-ratio}, everything above the hard limit; reads go on, and writes are
- * accepted again once usage drops. The usage comes from an injected probe.
+ * Writes are refused before the disk is full: above {@code disk-limits.max-used-ratio} the store
+ * says messages are to be refused (admission, for the node's produce path) and still stores
+ * control events; above the hard limit the writer refuses every append at once; reads go on, and
+ * writes are accepted again once usage drops. The usage comes from an injected probe.
  */
 class DiskLimitTest {
   @TempDir Path dir;
@@ -46,15 +47,16 @@ class DiskLimitTest {
   }
 
   @Test
-  void refusesMessagesAboveTheLimitButStoresControlEventsAndServesReads() throws Exception {
+  void refusesMessagesAboveTheLimitEverythingAboveTheHardLimitAndServesReads() throws Exception {
     try (MessageStore store = open()) {
       store.append(event("queue|t-0", 1)).get();
+      assertTrue(store.messageWriteRefusal().isEmpty());
       assertTrue(store.acceptsMessageWrites());
 
       usage = 0.93;
       clock.advance(Duration.ofSeconds(1));
-      assertInstanceOf(StorageFullException.class, failureOf(store.append(event("queue|t-0", 2))));
-      assertTrue(store.messageWriteRefusal().isPresent());
+      assertTrue(store.messageWriteRefusal().get().getMessage().contains("93.0% full"),
+          store.messageWriteRefusal().get().getMessage());
       assertFalse(store.acceptsMessageWrites());
       store.append(event("group|g|t-0", 1)).get();
       assertEquals(1, store.read("queue|t-0", 1, 10, 10).size());
@@ -62,6 +64,9 @@ class DiskLimitTest {
       usage = 0.98;
       clock.advance(Duration.ofSeconds(1));
       assertInstanceOf(StorageFullException.class, failureOf(store.append(event("group|g|t-0", 2))));
+      assertInstanceOf(StorageFullException.class, failureOf(store.append(event("queue|t-0", 2))));
+      assertEquals(1, store.highestSequenceNr("group|g|t-0"));
+      assertEquals(1, store.read("queue|t-0", 1, 10, 10).size());
 
       usage = 0.5;
       clock.advance(Duration.ofSeconds(1));
