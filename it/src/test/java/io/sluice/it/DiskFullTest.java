@@ -87,8 +87,7 @@ class DiskFullTest {
   void refusesProduceAboveTheLimitServesConsumersAndRecoversWhenSpaceIsFreed() throws Exception {
     // Retention by disk usage off: here only freeing space by hand brings the disk down.
     node = BrokerProcess.start(data, "-Dsluice.persistence.journal.segment-size=1MiB",
-        "-Dsluice.persistence.journal.retention.disk-usage-ratio=1.0",
-        "-Dsluice.persistence.journal.disk-limits.check-interval=200ms");
+        "-Dsluice.persistence.journal.retention.disk-usage-ratio=1.0");
     client = node.newClient();
     client.admin().createTopic("full", 1, MessageType.NORMAL);
     Path filler = data.resolve("filler");

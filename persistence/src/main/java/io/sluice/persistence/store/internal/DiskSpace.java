@@ -7,14 +7,16 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Whether the disk holding the store has room for a write: the used ratio of its file system,
  * sampled at most once per {@code disk-limits.check-interval} (by whichever thread asks first),
- * against the limit for messages (admission: callers ask before they write) and the hard limit
- * (the writer refuses every append above it). A write that hit a real "no space left" marks the
+ * plus the bytes written since (so that a fast writer cannot overshoot a stale sample), against
+ * the limit for messages (admission: callers ask before they write) and the hard limit (the writer
+ * refuses every append above it). A write that hit a real "no space left" marks the
  * disk full until the next interval.
  *
  * <p>Thread-safety: any thread; racing samples are harmless.
@@ -26,6 +28,11 @@ public final class DiskSpace {
   @FunctionalInterface
   public interface UsageProbe {
     double usedRatio() throws IOException;
+
+    /** The file system's size; 0 if unknown (then bytes written between samples are not counted). */
+    default long totalBytes() throws IOException {
+      return 0;
+    }
   }
 
   private final StoreSettings settings;
@@ -35,6 +42,9 @@ public final class DiskSpace {
   private volatile long nextSampleMs = Long.MIN_VALUE;
   private volatile double usedRatio;
   private volatile long fullUntilMs = Long.MIN_VALUE;
+  private volatile long totalBytes;
+  /** Bytes the writer wrote since the last sample: a fast writer would overshoot a stale sample. */
+  private final AtomicLong writtenSinceSample = new AtomicLong();
 
   public DiskSpace(StoreSettings settings, Clock clock, UsageProbe probe) {
     this.settings = settings;
@@ -45,11 +55,24 @@ public final class DiskSpace {
 
   /** The probe of a real file system: 1 - usable / total space of the store's directory. */
   public static UsageProbe fileSystemOf(Path dir) {
-    return () -> {
-      FileStore store = Files.getFileStore(dir);
-      long total = store.getTotalSpace();
-      return total == 0 ? 0 : 1.0 - (double) store.getUsableSpace() / total;
+    return new UsageProbe() {
+      @Override
+      public double usedRatio() throws IOException {
+        FileStore store = Files.getFileStore(dir);
+        long total = store.getTotalSpace();
+        return total == 0 ? 0 : 1.0 - (double) store.getUsableSpace() / total;
+      }
+
+      @Override
+      public long totalBytes() throws IOException {
+        return Files.getFileStore(dir).getTotalSpace();
+      }
     };
+  }
+
+  /** Writer thread: {@code bytes} were written to the log; counted until the next sample. */
+  public void noteWritten(long bytes) {
+    writtenSinceSample.addAndGet(bytes);
   }
 
   /** Why the store refuses every append now (above the hard limit, or out of space), or null. */
@@ -68,6 +91,10 @@ public final class DiskSpace {
       return new StorageFullException("the disk holding " + settings.dir() + " ran out of space; retrying shortly");
     }
     double used = sample(now);
+    long total = totalBytes;
+    if (total > 0) {
+      used += (double) writtenSinceSample.get() / total;
+    }
     if (used > limit) {
       return new StorageFullException(String.format(
           "the disk holding %s is %.1f%% full, above the write limit of %.1f%%", settings.dir(), used * 100, limit * 100));
@@ -85,7 +112,10 @@ public final class DiskSpace {
   private double sample(long now) {
     if (now >= nextSampleMs) {
       nextSampleMs = now + intervalMs;
+      // Reset first: bytes written while the probe reads are counted twice rather than not at all.
+      writtenSinceSample.set(0);
       try {
+        totalBytes = probe.totalBytes();
         usedRatio = probe.usedRatio();
       } catch (IOException e) {
         log.warn("Cannot read the disk usage of {}: {}", settings.dir(), e.toString());

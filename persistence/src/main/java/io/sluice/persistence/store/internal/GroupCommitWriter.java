@@ -227,6 +227,7 @@ public final class GroupCommitWriter implements Runnable {
     }
     writeBuffer();
     long end = commitLog.writePosition();
+    diskSpace.noteWritten(end - batchStart);
     // Relocated copies are forced before their entries move to them: the old copy goes next.
     if (flushMode == FlushMode.SYNC || !pendingRelocated.isEmpty()) {
       commitLog.force(end);

@@ -10,6 +10,7 @@ import io.sluice.persistence.store.EventRecord;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StorageFullException;
 import io.sluice.persistence.store.StoreSettings;
+import io.sluice.persistence.store.internal.DiskSpace;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +36,32 @@ class DiskLimitTest {
         + "retention.expendable-id-prefixes = [\"queue|\"]\n"
         + "disk-limits { max-used-ratio = 0.90, hard-max-used-ratio = 0.97, check-interval = 1 s }");
     return MessageStore.open(settings, clock, () -> usage);
+  }
+
+  @Test
+  void countsBytesWrittenSinceTheLastSampleSoAFastWriterCannotOvershoot() throws Exception {
+    StoreSettings settings = StoreSettings.of(dir, "segment-size = 1 MiB\n"
+        + "disk-limits { max-used-ratio = 0.90, hard-max-used-ratio = 0.97, check-interval = 1 h }");
+    DiskSpace.UsageProbe oneMegabyteDisk = new DiskSpace.UsageProbe() {
+      @Override
+      public double usedRatio() {
+        return 0.5;
+      }
+
+      @Override
+      public long totalBytes() {
+        return 1024 * 1024;
+      }
+    };
+    try (MessageStore store = MessageStore.open(settings, clock, oneMegabyteDisk)) {
+      assertTrue(store.messageWriteRefusal().isEmpty());
+      for (long s = 1; s <= 5; s++) {
+        store.append(List.of(new EventRecord("queue|t-0", s, "w", List.of(), 4, "m", "", new byte[100_000]))).get();
+      }
+      assertTrue(store.messageWriteRefusal().isPresent(), "half the disk was used, then ~500 KB written");
+      assertInstanceOf(StorageFullException.class, failureOf(store.append(
+          List.of(new EventRecord("queue|t-0", 6, "w", List.of(), 4, "m", "", new byte[100_000])))));
+    }
   }
 
   private static List<EventRecord> event(String persistenceId, long sequenceNr) {
