@@ -267,11 +267,13 @@ public final class MessageStore implements AutoCloseable {
   }
 
   /**
-   * Whether messages can be stored now: no {@link #messageWriteRefusal} and the last write
-   * batch did not fail (the next one tries again, and succeeds once the cause is gone).
+   * Whether messages can be stored now: no {@link #messageWriteRefusal}, and the writer has not
+   * failed for good (a failed batch that could not be undone; the store must be reopened). A batch
+   * that failed and was undone does not count: the next one tries again, and a full disk shows
+   * in the refusal.
    */
   public boolean acceptsMessageWrites() {
-    return diskSpace.messageRefusal() == null && writer.lastFailure() == null;
+    return diskSpace.messageRefusal() == null && writer.failure() == null;
   }
 
   /** Highest sequence nr written for the id, 0 if none; deletions do not lower it. */

@@ -53,8 +53,6 @@ public final class GroupCommitWriter implements Runnable {
   private ByteBuffer buffer;
   private long lastTimestamp;
   private volatile Throwable failure;
-  /** Why the last batch failed, null once a batch succeeds: for readiness. */
-  private volatile Throwable lastFailure;
   /** Where the batch being written started; -1 once it is confirmed (nothing left to undo). */
   private long batchStart = -1;
   private volatile boolean stopping;
@@ -114,10 +112,9 @@ public final class GroupCommitWriter implements Runnable {
     inbox.add(request);
   }
 
-  /** Why the last batch failed (it was undone), or null if it succeeded. */
-  public Throwable lastFailure() {
-    Throwable sticky = failure;
-    return sticky != null ? sticky : lastFailure;
+  /** Why every write fails until the store is reopened (a failed batch could not be undone), or null. */
+  public Throwable failure() {
+    return failure;
   }
 
   /** Stops after the requests already queued are done. */
@@ -185,7 +182,6 @@ public final class GroupCommitWriter implements Runnable {
         return cause;
       }
     }
-    lastFailure = cause;
     if (DiskSpace.isNoSpace(cause)) {
       diskSpace.markFull();
       log.warn("CommitLog write at {} failed: no space left on the disk; the batch was undone and its writes"
@@ -235,7 +231,6 @@ public final class GroupCommitWriter implements Runnable {
     applyPending();
     commitLog.confirm(end);
     batchStart = -1;
-    lastFailure = null;
     for (int i = 0; i < batch.size(); i++) {
       WriteRequest request = batch.get(i);
       if (rejected.containsKey(request)) {
