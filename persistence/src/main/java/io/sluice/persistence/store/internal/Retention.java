@@ -29,13 +29,13 @@ public final class Retention {
 
   public Retention(StoreSettings settings, Clock clock, CommitLog commitLog, ConsumeQueues queues, MessageIndex index,
       DiskSpace.UsageProbe usage, LiveEventCarrier carrier) {
-    this.usage = usage;
-    this.carrier = carrier;
     this.settings = settings;
     this.clock = clock;
     this.commitLog = commitLog;
     this.queues = queues;
     this.index = index;
+    this.usage = usage;
+    this.carrier = carrier;
   }
 
   public synchronized void run() throws IOException {
@@ -43,29 +43,33 @@ public final class Retention {
     boolean removed = false;
     // Segments that receive carried-forward events in this run are not looked at again in it.
     long activeAtStart = commitLog.activeSegment().basePosition();
-    while (commitLog.segments().length > 1 && commitLog.segments()[0].basePosition() < activeAtStart) {
-      Segment oldest = commitLog.segments()[0];
-      long lastWrite = Files.getLastModifiedTime(oldest.file()).toMillis();
-      double usage = this.usage.usedRatio();
-      String reason =
-          lastWrite < expiredBefore ? "older than " + settings.retentionTime()
-              : usage > settings.diskUsageRatio() ? String.format("disk %.0f%% full", usage * 100)
-              : null;
-      if (reason == null) {
-        break;
+    try {
+      while (commitLog.segments().length > 1 && commitLog.segments()[0].basePosition() < activeAtStart) {
+        Segment oldest = commitLog.segments()[0];
+        long lastWrite = Files.getLastModifiedTime(oldest.file()).toMillis();
+        double usage = this.usage.usedRatio();
+        String reason =
+            lastWrite < expiredBefore ? "older than " + settings.retentionTime()
+                : usage > settings.diskUsageRatio() ? String.format("disk %.0f%% full", usage * 100)
+                : null;
+        if (reason == null) {
+          break;
+        }
+        // Throws if the live events cannot be carried: the segment then stays.
+        int carried = carrier.hasWork() ? carrier.carryForward(oldest) : 0;
+        commitLog.removeOldest();
+        removed = true;
+        log.info("Retention deleted CommitLog segment {} ({}), {} live events of long-lived ids carried forward",
+            oldest.file(), reason, carried);
       }
-      int carried = carrier.hasWork() ? carrier.carryForward(oldest) : 0;
-      commitLog.removeOldest();
-      removed = true;
-      log.info("Retention deleted CommitLog segment {} ({}), {} live events of long-lived ids carried forward",
-          oldest.file(), reason, carried);
-    }
-    if (removed) {
-      long min = commitLog.minPosition();
-      for (ConsumeQueue cq : queues.all()) {
-        cq.retainFrom(min);
+    } finally {
+      if (removed) {
+        long min = commitLog.minPosition();
+        for (ConsumeQueue cq : queues.all()) {
+          cq.retainFrom(min);
+        }
+        index.retainFrom(min);
       }
-      index.retainFrom(min);
     }
   }
 }

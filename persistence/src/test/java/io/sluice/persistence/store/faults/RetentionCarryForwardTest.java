@@ -2,8 +2,10 @@ package io.sluice.persistence.store.faults;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.persistence.store.CorruptedRecordException;
 import io.sluice.persistence.store.EventRecord;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreSettings;
@@ -79,6 +81,20 @@ class RetentionCarryForwardTest {
     assertEquals(List.of("group|g|t-0#3", "group|g|t-0#4", "group|g|t-0#5"), names(store, "group|g|t-0"));
     assertEquals(3, store.lowestSequenceNr("group|g|t-0"));
     assertTrue(store.lowestSequenceNr("queue|t-0") > 1, "messages were dropped");
+  }
+
+  @Test
+  void keepsASegmentWhoseLongLivedEventCannotBeVerified() throws Exception {
+    try (MessageStore store = open()) {
+      store.append(event("topic-registry", 1, 200)).get();
+      long position = store.read("topic-registry", 1, 1, 1).get(0).position();
+      messages(store, 2);
+      LogFiles.flip(settings, position + 60);
+
+      assertThrows(CorruptedRecordException.class, store::runRetention);
+      assertTrue(Files.exists(LogFiles.segmentFile(settings, 0)), "the segment stays");
+      assertEquals(0, store.minPosition());
+    }
   }
 
   @Test
