@@ -78,11 +78,12 @@ public final class ProducePath {
       Message message = request.get(i);
       try {
         TopicConfig topic = validator.check(message);
-        int queueId = selector.select(topic, message);
+        Message withId = message.getMessageId().isEmpty()
+            ? message.toBuilder().setMessageId(newMessageId()).build() : message;
+        int queueId = selector.select(topic, withId);
         Share share = shares.computeIfAbsent(topic.queueEntityId(queueId),
             id -> new Share(queueId, topic.messageType(), new ArrayList<>(), new ArrayList<>()));
-        share.messages().add(message.getMessageId().isEmpty()
-            ? message.toBuilder().setMessageId(newMessageId()).build() : message);
+        share.messages().add(withId);
         share.positions().add(i);
         acceptedBytes += message.getBody().size();
       } catch (BrokerException e) {
@@ -105,7 +106,7 @@ public final class ProducePath {
         appends.add(store(queueEntityId, share)
             .handle((firstOffset, failure) -> {
               if (failure != null) {
-                fill(receipts, share, BrokerException.of(failure));
+                fill(receipts, share, BrokerException.ofStore(failure));
               } else {
                 for (int j = 0; j < share.messages().size(); j++) {
                   Message m = share.messages().get(j);
