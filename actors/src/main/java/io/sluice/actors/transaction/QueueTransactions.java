@@ -387,7 +387,7 @@ public final class QueueTransactions
           fired.messageCount(), queueEntityId, fired.failure().toString());
       return Effect().none().thenRun(this::reconcile).thenNoReply();
     }
-    return Effect().persist(new Delivered(fired.transactionIds(), fired.appended().firstOffset() + fired.messageCount()))
+    return Effect().persist(new Delivered(fired.transactionIds(), fired.appended().endOffset(fired.messageCount())))
         .thenRun(this::ready)
         .thenNoReply();
   }
