@@ -64,7 +64,8 @@ public final class TopicRegistry
   private final ActorRef<Topic.Command<Topics>> broadcast;
 
   private TopicRegistry(ActorRef<Topic.Command<Topics>> broadcast) {
-    super(PersistenceId.ofUniqueId("topic-registry"));
+    // a failed journal write restarts the singleton; stopped, it would stay dead until a handover
+    super(PersistenceId.ofUniqueId("topic-registry"), io.sluice.actors.JournalFailures.restartWithBackoff());
     this.broadcast = broadcast;
   }
 
