@@ -147,9 +147,25 @@ public final class Queue
     return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId, dedup));
   }
 
-  /** Entity id of queue {@code queueId} of {@code topic}: {@code topic/queueId}. */
+  /** Entity id of queue {@code queueId} of the first incarnation of {@code topic}: {@code topic/queueId}. */
   public static String entityId(String topic, int queueId) {
     return topic + "/" + queueId;
+  }
+
+  /**
+   * Entity id of queue {@code queueId} of incarnation {@code incarnation} of {@code topic}: {@code
+   * topic/queueId} for the first (as before incarnations existed), {@code topic@incarnation/queueId}
+   * after (topic names cannot hold {@code @}).
+   */
+  public static String entityId(String topic, long incarnation, int queueId) {
+    return incarnation == 0 ? entityId(topic, queueId) : topic + "@" + incarnation + "/" + queueId;
+  }
+
+  /** The topic name in a queue's entity id. */
+  public static String topicOf(String entityId) {
+    String topicPart = entityId.substring(0, entityId.lastIndexOf('/'));
+    int at = topicPart.lastIndexOf('@');
+    return at < 0 ? topicPart : topicPart.substring(0, at);
   }
 
   public static PersistenceId persistenceIdOf(String entityId) {
@@ -177,9 +193,8 @@ public final class Queue
     this.context = context;
     this.dedup = dedup;
     this.entityId = entityId;
-    int slash = entityId.lastIndexOf('/');
-    this.topic = entityId.substring(0, slash);
-    this.queueId = Integer.parseInt(entityId.substring(slash + 1));
+    this.topic = topicOf(entityId);
+    this.queueId = Integer.parseInt(entityId.substring(entityId.lastIndexOf('/') + 1));
     this.readJournalPluginId = readJournalPluginId;
   }
 

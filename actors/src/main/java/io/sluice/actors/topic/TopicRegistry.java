@@ -90,7 +90,9 @@ public final class TopicRegistry
       return Effect().reply(cmd.replyTo(),
           new Rejected(Reason.TOPIC_EXISTS, "topic '" + cmd.topic().name() + "' exists"));
     }
-    return persistAndPublish(new TopicCreated(cmd.topic()), cmd.replyTo());
+    // a name created again is a new incarnation: its queues start empty
+    TopicConfig topic = cmd.topic().withIncarnation(state.nextIncarnation(cmd.topic().name()));
+    return persistAndPublish(new TopicCreated(topic), cmd.replyTo());
   }
 
   private ReplyEffect<Event, Topics> onUpdate(Topics state, UpdateTopic cmd) {
@@ -108,7 +110,7 @@ public final class TopicRegistry
       return Effect().reply(cmd.replyTo(),
           new Rejected(Reason.MESSAGE_TYPE_MISMATCH, "message type of '" + cmd.topic().name() + "' cannot change"));
     }
-    return persistAndPublish(new TopicUpdated(cmd.topic()), cmd.replyTo());
+    return persistAndPublish(new TopicUpdated(cmd.topic().withIncarnation(existing.get().incarnation())), cmd.replyTo());
   }
 
   private ReplyEffect<Event, Topics> onDelete(Topics state, DeleteTopic cmd) {

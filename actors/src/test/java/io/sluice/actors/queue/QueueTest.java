@@ -286,6 +286,18 @@ class QueueTest {
   }
 
   @Test
+  void aLaterIncarnationOfATopicIsAnEmptyQueueWhoseMessagesNameTheTopic() throws Exception {
+    append(testKit, queue(testKit.system(), Queue.entityId("twice", 0, 1)), messages("old", 2));
+    EntityRef<Queue.Command> q = queue(testKit.system(), Queue.entityId("twice", 1, 1));
+    assertEquals(0, endOffset(testKit, q));
+    append(testKit, q, List.of(message("old-0", "")));
+    Message stored = ((Queue.MessageStored) events(testKit.system(), "twice@1/1").get(0).event()).message();
+    assertEquals(List.of("twice", 1, 0L, "old-0"),
+        List.of(stored.getTopic(), stored.getQueueId(), stored.getOffset(), stored.getMessageId()),
+        "an id of the deleted incarnation is no duplicate in the new one");
+  }
+
+  @Test
   void aResentMessageIdIsNotStoredAgainAndIsAnsweredWithItsFirstOffset() throws Exception {
     EntityRef<Queue.Command> q = queue(testKit.system(), "dedup/0");
     append(testKit, q, messages("first", 3));
