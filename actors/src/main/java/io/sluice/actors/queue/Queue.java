@@ -53,8 +53,19 @@ public final class Queue
   /** Commands; {@link Append} travels with a protobuf serializer, the rest with CBOR. */
   public sealed interface Command {}
 
-  /** Stores {@code messages} (broker fields are set here) and replies with their first offset. */
-  public record Append(List<Message> messages, ActorRef<StatusReply<Appended>> replyTo) implements Command {}
+  /**
+   * Stores {@code messages} (broker fields are set here) and replies with their offsets.
+   *
+   * @param dedup whether a message id stored within the dedup window is a resend, answered with its
+   *     offset instead of being stored again; false for a redrive, which stores a message again on purpose
+   */
+  public record Append(List<Message> messages, boolean dedup, ActorRef<StatusReply<Appended>> replyTo)
+      implements Command {
+    /** An append of new messages or resends (dedup on). */
+    public Append(List<Message> messages, ActorRef<StatusReply<Appended>> replyTo) {
+      this(messages, true, replyTo);
+    }
+  }
 
   /** Replies with the offset the next message will get. */
   public record GetEndOffset(ActorRef<EndOffset> replyTo) implements Command, io.sluice.actors.CborSerializable {}
@@ -291,19 +302,20 @@ public final class Queue
     List<Event> events = new ArrayList<>(cmd.messages().size());
     List<Duplicate> duplicates = new ArrayList<>(0);
     // ids earlier in this batch: a resend can meet its first try in one batch of the gateway
-    Map<String, Long> inBatch = dedup.enabled() ? new HashMap<>() : Map.of();
+    boolean dedupThis = dedup.enabled() && cmd.dedup();
+    Map<String, Long> inBatch = dedupThis ? new HashMap<>() : Map.of();
     long first = nextOffset();
     long offset = first;
     for (int i = 0; i < cmd.messages().size(); i++) {
       Message m = cmd.messages().get(i);
-      long stored = recentIds.offsetOf(m.getMessageId(), now);
+      long stored = dedupThis ? recentIds.offsetOf(m.getMessageId(), now) : -1;
       if (stored < 0) {
         stored = inBatch.getOrDefault(m.getMessageId(), -1L);
       }
       if (stored >= 0) {
         duplicates.add(new Duplicate(i, stored));
       } else {
-        if (dedup.enabled()) {
+        if (dedupThis) {
           inBatch.put(m.getMessageId(), offset);
         }
         events.add(new MessageStored(m.toBuilder()

@@ -318,6 +318,18 @@ class QueueTest {
   }
 
   @Test
+  void anAppendWithoutDedupStoresAKnownIdAgain() {
+    EntityRef<Queue.Command> q = queue(testKit.system(), "redrive/0");
+    append(testKit, q, messages("r", 2));
+    TestProbe<StatusReply<Queue.Appended>> probe = testKit.createTestProbe();
+    q.tell(new Queue.Append(List.of(message("r-0", "")), false, probe.getRef()));
+    Queue.Appended redriven = probe.receiveMessage(FIRST_REPLY).getValue();
+    assertEquals(List.of(), redriven.duplicates(), "a redrive stores the message again on purpose");
+    assertEquals(2, redriven.firstOffset());
+    assertEquals(3, endOffset(testKit, q));
+  }
+
+  @Test
   void theDedupWindowIsRebuiltFromTheJournalAfterARestart(@TempDir Path restartDir) throws Exception {
     ActorTestKit first = ActorTestKit.create("DedupRestart1", ActorsTestConfig.create(restartDir));
     try {
