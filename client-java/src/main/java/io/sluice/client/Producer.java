@@ -20,8 +20,8 @@ import java.util.concurrent.CompletionStage;
  *       surfaces as a typed exception in the returned stage.
  *   <li>{@link #send(Message)} and {@link #send(List)} wait for the receipts. Their messages never
  *       linger: they leave at once when the stream has room, else with the next batch (taking any
- *       lingering pipelined messages along). They are retried on {@link Reason#BROKER_BUSY} and
- *       {@code UNAVAILABLE} (including a failed stream; the retry goes on a new one) with
+ *       lingering pipelined messages along). They are retried on {@link Reason#BROKER_BUSY}, {@link
+ *       Reason#SEND_OUTCOME_UNKNOWN} and {@code UNAVAILABLE} (including a failed stream; the retry goes on a new one) with
  *       exponential backoff, keeping the message ids. Each attempt waits at most the request
  *       timeout.
  * </ul>
@@ -42,7 +42,8 @@ public interface Producer extends AutoCloseable {
 
   /**
    * Sends messages together (in one request when they fit in a batch) and waits until every one is
-   * stored or rejected. Only the messages rejected with {@link Reason#BROKER_BUSY} or lost with a
+   * stored or rejected. Only the messages rejected with {@link Reason#BROKER_BUSY}, answered {@link
+   * Reason#SEND_OUTCOME_UNKNOWN} (the broker stores a resent id once) or lost with a
    * failed stream are resent, within the retry attempts.
    *
    * @param messages the messages, not empty

@@ -58,9 +58,14 @@ public class SluiceException extends RuntimeException {
    * Whether repeating the same request later may succeed: the broker was unreachable or busy. These
    * are the failures the client retries by itself (see {@link SluiceClient.Builder#maxAttempts}).
    *
-   * @return true for {@link Status.Code#UNAVAILABLE} and {@link Reason#BROKER_BUSY}
+   * <p>{@link Reason#SEND_OUTCOME_UNKNOWN} is retriable too, but only under the same message id: the
+   * message may be stored, and the broker stores a resent id once within its dedup window.
+   *
+   * @return true for {@link Status.Code#UNAVAILABLE}, {@link Reason#BROKER_BUSY} and {@link
+   *     Reason#SEND_OUTCOME_UNKNOWN}
    */
   public boolean isRetriable() {
-    return statusCode == Status.Code.UNAVAILABLE || reason == Reason.BROKER_BUSY;
+    return statusCode == Status.Code.UNAVAILABLE || reason == Reason.BROKER_BUSY
+        || reason == Reason.SEND_OUTCOME_UNKNOWN;
   }
 }

@@ -97,6 +97,9 @@ import org.apache.pekko.stream.javadsl.Source;
  *       explode-once} does so on its first request only, before storing anything
  *   <li>{@code busy}: the first two attempts of a message id are rejected BROKER_BUSY
  *   <li>{@code item-busy}: the second message of a request is rejected BROKER_BUSY on its first try
+ *   <li>{@code unknown}: the first attempt of a message id is stored, but answered
+ *       SEND_OUTCOME_UNKNOWN (DEADLINE_EXCEEDED), as a broker whose append outlived its ask timeout
+ *       does; a resend of the id gets the first attempt's receipt (the broker's dedup)
  *   <li>a topic in {@link #gates}: its requests are answered once the gate completes
  *   <li>bodies above {@link #MAX_BODY_BYTES}: per-item MESSAGE_TOO_LARGE
  *   <li>{@code txn*}: a TRANSACTION topic, see {@link FakeTransactions}
@@ -117,6 +120,8 @@ final class FakeBroker implements MessagingService, AdminService {
   final Map<String, AtomicInteger> produceFramesByTopic = new ConcurrentHashMap<>();
   final Map<String, AtomicLong> offsets = new ConcurrentHashMap<>();
   final Map<String, AtomicInteger> attemptsById = new ConcurrentHashMap<>();
+  /** Topic {@code unknown}: the receipt each message id was stored under, once. */
+  final Map<String, SendReceipt> storedById = new ConcurrentHashMap<>();
   final Map<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
   private final Set<String> exploded = ConcurrentHashMap.newKeySet();
   final Map<String, Topic> topics = new ConcurrentHashMap<>();
@@ -266,6 +271,13 @@ final class FakeBroker implements MessagingService, AdminService {
                         Status.Code.RESOURCE_EXHAUSTED,
                         io.sluice.protocol.v1.Reason.BROKER_BUSY,
                         "queue busy")));
+      } else if (topic.equals("unknown")) {
+        SendReceipt stored = storedById.computeIfAbsent(m.getMessageId(), id -> store(m));
+        resp.addReceipts(attempt == 1
+            ? SendReceipt.newBuilder().setMessageId(m.getMessageId()).setTopic(topic)
+                .setStatus(itemStatus(Status.Code.DEADLINE_EXCEEDED,
+                    io.sluice.protocol.v1.Reason.SEND_OUTCOME_UNKNOWN, "append did not answer in time")).build()
+            : stored);
       } else {
         resp.addReceipts(store(m));
       }

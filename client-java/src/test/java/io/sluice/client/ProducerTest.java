@@ -199,6 +199,21 @@ class ProducerTest {
   }
 
   @Test
+  void syncSendResendsAnUnknownOutcomeUnderTheSameIdAndGetsTheStoredReceipt() {
+    Message first = message("unknown", 0);
+    Message second = message("unknown", 1);
+    try (Producer producer = client.newProducer()) {
+      List<SendReceipt> receipts = producer.send(List.of(first, second));
+      assertEquals(List.of(first.messageId(), second.messageId()),
+          receipts.stream().map(SendReceipt::messageId).toList());
+      assertEquals(broker.storedById.get(first.messageId()).getOffset(), receipts.get(0).offset());
+      assertEquals(broker.storedById.get(second.messageId()).getOffset(), receipts.get(1).offset());
+    }
+    assertEquals(2, broker.attemptsById.get(first.messageId()).get(), "one unknown outcome, one resend");
+    assertEquals(2, broker.attemptsById.get(second.messageId()).get());
+  }
+
+  @Test
   void syncSendGivesUpAfterMaxAttempts() {
     try (SluiceClient once =
             broker.clientBuilder()

@@ -38,6 +38,15 @@ public final class BrokerException extends RuntimeException {
     return new BrokerException(Status.Code.RESOURCE_EXHAUSTED, Reason.STORAGE_FULL, message);
   }
 
+  /**
+   * A store whose outcome the broker cannot tell: its append may still complete. Status {@code
+   * DEADLINE_EXCEEDED}, which gRPC defines as "may have completed"; the client resends with the
+   * same message id, which the queue's dedup window stores once.
+   */
+  public static BrokerException outcomeUnknown(String message) {
+    return new BrokerException(Status.Code.DEADLINE_EXCEEDED, Reason.SEND_OUTCOME_UNKNOWN, message);
+  }
+
   public static BrokerException topicNotFound(String topic) {
     return new BrokerException(Status.Code.NOT_FOUND, Reason.TOPIC_NOT_FOUND, "topic '" + topic + "' does not exist");
   }
@@ -60,14 +69,23 @@ public final class BrokerException extends RuntimeException {
         new MetadataBuilder().addText(REASON_TRAILER, reason.name()).build());
   }
 
+  /**
+   * {@code failure} of storing messages (an append, a timer's schedule, a half message): as {@link
+   * #of}, except that a timeout leaves the outcome unknown ({@link #outcomeUnknown}), never "failed",
+   * since the store may still complete.
+   */
+  public static BrokerException ofStore(Throwable failure) {
+    Throwable cause = unwrap(failure);
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return outcomeUnknown("the broker could not confirm the store in time (" + cause.getMessage()
+          + "); it may be stored: resend with the same message id");
+    }
+    return of(cause);
+  }
+
   /** {@code failure} as the broker answers it: a {@link BrokerException} as is, anything else as unavailable. */
   public static BrokerException of(Throwable failure) {
-    Throwable cause = failure;
-    while ((cause instanceof java.util.concurrent.CompletionException
-            || cause instanceof java.util.concurrent.ExecutionException)
-        && cause.getCause() != null) {
-      cause = cause.getCause();
-    }
+    Throwable cause = unwrap(failure);
     if (cause instanceof BrokerException broker) {
       return broker;
     }
@@ -83,5 +101,15 @@ public final class BrokerException extends RuntimeException {
       return new BrokerException(Status.Code.UNAVAILABLE, Reason.BROKER_BUSY, "broker did not answer in time: " + cause.getMessage());
     }
     return new BrokerException(Status.Code.INTERNAL, Reason.STORAGE_ERROR, String.valueOf(cause));
+  }
+
+  private static Throwable unwrap(Throwable failure) {
+    Throwable cause = failure;
+    while ((cause instanceof java.util.concurrent.CompletionException
+            || cause instanceof java.util.concurrent.ExecutionException)
+        && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
   }
 }

@@ -125,7 +125,7 @@ public final class BrokerNode {
     DelayTimer.init(system, READ_JOURNAL);
     QueueTransactions.init(system, READ_JOURNAL, TransactionSettings.fromConfig(system.settings().config()));
 
-    GroupQueues groups = new GroupQueues(system, settings.askTimeout());
+    GroupQueues groups = new GroupQueues(system, catalog, settings.askTimeout());
     DelayedMessages delays = new DelayedMessages(system, catalog, settings.askTimeout());
     Transactions transactions = new Transactions(system, catalog, settings.askTimeout());
     ProducePath producePath = new ProducePath(

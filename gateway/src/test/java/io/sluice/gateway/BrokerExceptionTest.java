@@ -52,6 +52,23 @@ class BrokerExceptionTest {
   }
 
   @Test
+  void aStoreWhoseAskTimesOutHasAnUnknownOutcomeNotAFailure() {
+    for (Throwable failure : new Throwable[] {
+        new AskTimeoutException("Ask timed out on [queue] after [10000 ms]"),
+        new CompletionException(new CompletionException(new AskTimeoutException("nested")))}) {
+      BrokerException e = BrokerException.ofStore(failure);
+      assertEquals(Status.Code.DEADLINE_EXCEEDED, e.code(), failure.toString());
+      assertEquals(Reason.SEND_OUTCOME_UNKNOWN, e.reason(), failure.toString());
+    }
+  }
+
+  @Test
+  void aStoreRefusedForAKnownReasonKeepsItsReason() {
+    BrokerException refused = BrokerException.invalid(Reason.TRANSACTION_RESOLVED, "resolved");
+    assertEquals(refused, BrokerException.ofStore(new CompletionException(refused)));
+  }
+
+  @Test
   void anUnknownFailureIsAnInternalStorageError() {
     BrokerException e = BrokerException.of(new CompletionException(new IllegalStateException("boom")));
     assertEquals(Status.Code.INTERNAL, e.code());

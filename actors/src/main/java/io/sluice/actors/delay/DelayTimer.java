@@ -210,7 +210,7 @@ public final class DelayTimer
       return Effect().none().thenRun(this::reconcile).thenNoReply();
     }
     List<String> ids = fired.batch().stream().map(Message::getMessageId).collect(Collectors.toList());
-    return Effect().persist(new Delivered(ids, fired.appended().firstOffset() + ids.size()))
+    return Effect().persist(new Delivered(ids, fired.appended().endOffset(ids.size())))
         .thenRun(this::ready)
         .thenNoReply();
   }

@@ -51,7 +51,8 @@ public final class ConsumerGroupRegistry
   private final ActorRef<Topic.Command<RetryPolicies>> broadcast;
 
   private ConsumerGroupRegistry(ActorRef<Topic.Command<RetryPolicies>> broadcast) {
-    super(PersistenceId.ofUniqueId("consumer-group-registry"));
+    // a failed journal write restarts the singleton; stopped, it would stay dead until a handover
+    super(PersistenceId.ofUniqueId("consumer-group-registry"), io.sluice.actors.JournalFailures.restartWithBackoff());
     this.broadcast = broadcast;
   }
 

@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.HashMap;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -17,7 +19,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.pattern.StatusReply;
+import io.sluice.actors.JournalFailures;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -29,6 +38,12 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * a batch as one atomic write, one {@link MessageStored} event per message, so a message's offset
  * is its sequence number minus one; the reply follows the journal's confirmation.
  *
+ * <p>Resends: a message whose id the queue stored within its dedup window ({@link DedupSettings})
+ * is not stored again; the reply names the offset it has ({@link Appended#duplicates()}). A
+ * producer told that the outcome of a send is unknown resends with the same id and so stores it
+ * once. The window ({@link RecentIds}) is rebuilt after every recovery from the journal's last
+ * {@code max-ids} messages, read before the first append is served.
+ *
  * <p>The queue also hosts one {@link GroupQueue} child per consumer group, so a group's
  * consumption state lives with the queue it reads ({@link ForGroup}).
  */
@@ -38,8 +53,19 @@ public final class Queue
   /** Commands; {@link Append} travels with a protobuf serializer, the rest with CBOR. */
   public sealed interface Command {}
 
-  /** Stores {@code messages} (broker fields are set here) and replies with their first offset. */
-  public record Append(List<Message> messages, ActorRef<StatusReply<Appended>> replyTo) implements Command {}
+  /**
+   * Stores {@code messages} (broker fields are set here) and replies with their offsets.
+   *
+   * @param dedup whether a message id stored within the dedup window is a resend, answered with its
+   *     offset instead of being stored again; false for a redrive, which stores a message again on purpose
+   */
+  public record Append(List<Message> messages, boolean dedup, ActorRef<StatusReply<Appended>> replyTo)
+      implements Command {
+    /** An append of new messages or resends (dedup on). */
+    public Append(List<Message> messages, ActorRef<StatusReply<Appended>> replyTo) {
+      this(messages, true, replyTo);
+    }
+  }
 
   /** Replies with the offset the next message will get. */
   public record GetEndOffset(ActorRef<EndOffset> replyTo) implements Command, io.sluice.actors.CborSerializable {}
@@ -47,8 +73,52 @@ public final class Queue
   /** Delivers {@code command} to the state of consumer group {@code group} on this queue. */
   public record ForGroup(String group, GroupQueue.Command command) implements Command, io.sluice.actors.CborSerializable {}
 
-  /** The batch was stored at offsets {@code firstOffset ..}, in order. */
-  public record Appended(long firstOffset, long storeTimestampMs) implements io.sluice.actors.CborSerializable {}
+  /**
+   * The batch was stored: its messages at offsets {@code firstOffset ..}, in order, except the
+   * {@code duplicates}, which the queue had stored already and kept where they were.
+   */
+  public record Appended(long firstOffset, long storeTimestampMs, List<Duplicate> duplicates)
+      implements io.sluice.actors.CborSerializable {
+    public Appended {
+      duplicates = List.copyOf(duplicates);
+    }
+
+    /** The offset of the batch's {@code index}-th message. */
+    public long offsetOf(int index) {
+      long newBefore = index;
+      for (Duplicate d : duplicates) {
+        if (d.index() == index) {
+          return d.offset();
+        }
+        if (d.index() < index) {
+          newBefore--;
+        }
+      }
+      return firstOffset + newBefore;
+    }
+
+    /** The queue's next offset after this batch of {@code count} messages. */
+    public long endOffset(int count) {
+      return firstOffset + count - duplicates.size();
+    }
+
+    /** The part of this reply for messages {@code from} (inclusive) to {@code to} (exclusive) of the batch. */
+    public Appended slice(int from, int to) {
+      long newBefore = from;
+      List<Duplicate> inside = new ArrayList<>();
+      for (Duplicate d : duplicates) {
+        if (d.index() < from) {
+          newBefore--;
+        } else if (d.index() < to) {
+          inside.add(new Duplicate(d.index() - from, d.offset()));
+        }
+      }
+      return new Appended(firstOffset + newBefore, storeTimestampMs, inside);
+    }
+  }
+
+  /** The batch's {@code index}-th message was stored before, at {@code offset}. */
+  public record Duplicate(int index, long offset) implements io.sluice.actors.CborSerializable {}
 
   public record EndOffset(long offset) implements io.sluice.actors.CborSerializable {}
 
@@ -73,17 +143,40 @@ public final class Queue
   }
 
   public static void init(ActorSystem<?> system, String readJournalPluginId) {
+    DedupSettings dedup = DedupSettings.fromConfig(system.settings().config());
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId)));
+        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId, dedup)));
   }
 
+  /** A queue with the dedup settings of the system's configuration. */
   public static Behavior<Command> create(String entityId, String readJournalPluginId) {
-    return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId));
+    return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId,
+        DedupSettings.fromConfig(ctx.getSystem().settings().config())));
   }
 
-  /** Entity id of queue {@code queueId} of {@code topic}: {@code topic/queueId}. */
+  public static Behavior<Command> create(String entityId, String readJournalPluginId, DedupSettings dedup) {
+    return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId, dedup));
+  }
+
+  /** Entity id of queue {@code queueId} of the first incarnation of {@code topic}: {@code topic/queueId}. */
   public static String entityId(String topic, int queueId) {
     return topic + "/" + queueId;
+  }
+
+  /**
+   * Entity id of queue {@code queueId} of incarnation {@code incarnation} of {@code topic}: {@code
+   * topic/queueId} for the first (as before incarnations existed), {@code topic@incarnation/queueId}
+   * after (topic names cannot hold {@code @}).
+   */
+  public static String entityId(String topic, long incarnation, int queueId) {
+    return incarnation == 0 ? entityId(topic, queueId) : topic + "@" + incarnation + "/" + queueId;
+  }
+
+  /** The topic name in a queue's entity id. */
+  public static String topicOf(String entityId) {
+    String topicPart = entityId.substring(0, entityId.lastIndexOf('/'));
+    int at = topicPart.lastIndexOf('@');
+    return at < 0 ? topicPart : topicPart.substring(0, at);
   }
 
   public static PersistenceId persistenceIdOf(String entityId) {
@@ -95,20 +188,70 @@ public final class Queue
   private final String topic;
   private final int queueId;
   private final String readJournalPluginId;
+  private final DedupSettings dedup;
+  /** Replaced at each recovery: entries added before a failed write must not survive its restart. */
+  private RecentIds recentIds;
+  /** False from the start of a recovery until the dedup window is rebuilt; appends wait meanwhile. */
+  private boolean idsReady;
 
-  private Queue(ActorContext<Command> context, String entityId, String readJournalPluginId) {
-    super(persistenceIdOf(entityId));
+  /** The dedup window's ids read from the journal after recovery, oldest first. */
+  private record IdsRead(List<StoredId> ids, Throwable failure) implements Command {}
+
+  private record StoredId(String messageId, long offset, long storeTimestampMs) {}
+
+  private Queue(ActorContext<Command> context, String entityId, String readJournalPluginId, DedupSettings dedup) {
+    super(persistenceIdOf(entityId), JournalFailures.restartWithBackoff());
     this.context = context;
+    this.dedup = dedup;
     this.entityId = entityId;
-    int slash = entityId.lastIndexOf('/');
-    this.topic = entityId.substring(0, slash);
-    this.queueId = Integer.parseInt(entityId.substring(slash + 1));
+    this.topic = topicOf(entityId);
+    this.queueId = Integer.parseInt(entityId.substring(entityId.lastIndexOf('/') + 1));
     this.readJournalPluginId = readJournalPluginId;
   }
 
   @Override
   public State emptyState() {
     return new State(0);
+  }
+
+  @Override
+  public SignalHandler<State> signalHandler() {
+    return newSignalHandlerBuilder()
+        .onSignal(RecoveryCompleted.instance(), state -> rebuildRecentIds())
+        .build();
+  }
+
+  /** Reads the ids of the last {@code max-ids} messages from the journal (none for a new queue). */
+  private void rebuildRecentIds() {
+    recentIds = new RecentIds(dedup);
+    long last = lastSequenceNumber(context);
+    if (!dedup.enabled() || last == 0) {
+      idsReady = true;
+      return;
+    }
+    idsReady = false;
+    CurrentEventsByPersistenceIdQuery journal = PersistenceQuery.get(Adapter.toClassic(context.getSystem()))
+        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
+    context.pipeToSelf(
+        journal.currentEventsByPersistenceId(persistenceId().id(), Math.max(1, last - dedup.maxIds() + 1), last)
+            .map(envelope -> {
+              Message m = ((MessageStored) envelope.event()).message();
+              return new StoredId(m.getMessageId(), m.getOffset(), m.getStoreTimestampMs());
+            })
+            .runWith(Sink.seq(), context.getSystem()),
+        IdsRead::new);
+  }
+
+  private ReplyEffect<Event, State> onIdsRead(State state, IdsRead read) {
+    if (read.failure() != null) {
+      // Serving without the window beats refusing appends; only a resend right now may be stored twice.
+      context.getLog().warn("Queue {} could not read its recent message ids, dedup starts empty: {}",
+          entityId, read.failure().toString());
+    } else {
+      read.ids().forEach(id -> recentIds.add(id.messageId(), id.offset(), id.storeTimestampMs()));
+    }
+    idsReady = true;
+    return Effect().noReply().thenUnstashAll();
   }
 
   @Override
@@ -136,6 +279,7 @@ public final class Queue
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Append.class, this::onAppend)
+        .onCommand(IdsRead.class, this::onIdsRead)
         .onCommand(GetEndOffset.class, (state, cmd) -> Effect().reply(cmd.replyTo(), new EndOffset(nextOffset())))
         .onCommand(ForGroup.class, this::onForGroup)
         .build();
@@ -151,15 +295,43 @@ public final class Queue
   }
 
   private ReplyEffect<Event, State> onAppend(State state, Append cmd) {
+    if (!idsReady) {
+      return Effect().stash();
+    }
     long now = System.currentTimeMillis();
     List<Event> events = new ArrayList<>(cmd.messages().size());
+    List<Duplicate> duplicates = new ArrayList<>(0);
+    // ids earlier in this batch: a resend can meet its first try in one batch of the gateway
+    boolean dedupThis = dedup.enabled() && cmd.dedup();
+    Map<String, Long> inBatch = dedupThis ? new HashMap<>() : Map.of();
     long first = nextOffset();
     long offset = first;
-    for (Message m : cmd.messages()) {
-      events.add(new MessageStored(m.toBuilder()
-          .setTopic(topic).setQueueId(queueId).setOffset(offset++).setStoreTimestampMs(now).build()));
+    for (int i = 0; i < cmd.messages().size(); i++) {
+      Message m = cmd.messages().get(i);
+      long stored = dedupThis ? recentIds.offsetOf(m.getMessageId(), now) : -1;
+      if (stored < 0) {
+        stored = inBatch.getOrDefault(m.getMessageId(), -1L);
+      }
+      if (stored >= 0) {
+        duplicates.add(new Duplicate(i, stored));
+      } else {
+        if (dedupThis) {
+          inBatch.put(m.getMessageId(), offset);
+        }
+        events.add(new MessageStored(m.toBuilder()
+            .setTopic(topic).setQueueId(queueId).setOffset(offset++).setStoreTimestampMs(now).build()));
+      }
     }
-    return Effect().persist(events).thenReply(cmd.replyTo(), s -> StatusReply.success(new Appended(first, now)));
+    Appended appended = new Appended(first, now, duplicates);
+    if (events.isEmpty()) {
+      return Effect().reply(cmd.replyTo(), StatusReply.success(appended));
+    }
+    return Effect().persist(events)
+        .thenRun(s -> events.forEach(e -> {
+          Message m = ((MessageStored) e).message();
+          recentIds.add(m.getMessageId(), m.getOffset(), now);
+        }))
+        .thenReply(cmd.replyTo(), s -> StatusReply.success(appended));
   }
 
   private ReplyEffect<Event, State> onForGroup(State state, ForGroup cmd) {

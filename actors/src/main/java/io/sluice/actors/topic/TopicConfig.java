@@ -10,12 +10,21 @@ import io.sluice.protocol.v1.MessageType;
  * @param queueCount number of message queues, 1..1024
  * @param messageType what the topic accepts (NORMAL, FIFO, DELAY, TRANSACTION)
  * @param retentionHours how long messages are kept; 0 = the broker default
+ * @param incarnation which creation of the name this is: 0 for the first, one more for each
+ *     creation after a delete. Part of its queues' entity ids, so a topic created again starts
+ *     with empty queues, consumer groups, timers and transaction logs, and the old ones' data is
+ *     left to retention. Set by the {@link TopicRegistry}; requests carry 0.
  */
-public record TopicConfig(String name, int queueCount, MessageType messageType, int retentionHours)
+public record TopicConfig(String name, int queueCount, MessageType messageType, int retentionHours, long incarnation)
     implements CborSerializable {
 
   public static final int DEFAULT_QUEUE_COUNT = 8;
   public static final int MAX_QUEUE_COUNT = 1024;
+
+  /** A topic's settings as a request states them (incarnation 0, the registry sets it). */
+  public TopicConfig(String name, int queueCount, MessageType messageType, int retentionHours) {
+    this(name, queueCount, messageType, retentionHours, 0);
+  }
 
   public TopicConfig {
     if (queueCount < 1 || queueCount > MAX_QUEUE_COUNT) {
@@ -31,8 +40,12 @@ public record TopicConfig(String name, int queueCount, MessageType messageType, 
     }
   }
 
-  /** Entity id of queue {@code queueId} of this topic. */
+  /** Entity id of queue {@code queueId} of this incarnation of the topic. */
   public String queueEntityId(int queueId) {
-    return io.sluice.actors.queue.Queue.entityId(name, queueId);
+    return io.sluice.actors.queue.Queue.entityId(name, incarnation, queueId);
+  }
+
+  public TopicConfig withIncarnation(long newIncarnation) {
+    return new TopicConfig(name, queueCount, messageType, retentionHours, newIncarnation);
   }
 }

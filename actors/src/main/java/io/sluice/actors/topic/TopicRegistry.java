@@ -64,7 +64,8 @@ public final class TopicRegistry
   private final ActorRef<Topic.Command<Topics>> broadcast;
 
   private TopicRegistry(ActorRef<Topic.Command<Topics>> broadcast) {
-    super(PersistenceId.ofUniqueId("topic-registry"));
+    // a failed journal write restarts the singleton; stopped, it would stay dead until a handover
+    super(PersistenceId.ofUniqueId("topic-registry"), io.sluice.actors.JournalFailures.restartWithBackoff());
     this.broadcast = broadcast;
   }
 
@@ -89,7 +90,9 @@ public final class TopicRegistry
       return Effect().reply(cmd.replyTo(),
           new Rejected(Reason.TOPIC_EXISTS, "topic '" + cmd.topic().name() + "' exists"));
     }
-    return persistAndPublish(new TopicCreated(cmd.topic()), cmd.replyTo());
+    // a name created again is a new incarnation: its queues start empty
+    TopicConfig topic = cmd.topic().withIncarnation(state.nextIncarnation(cmd.topic().name()));
+    return persistAndPublish(new TopicCreated(topic), cmd.replyTo());
   }
 
   private ReplyEffect<Event, Topics> onUpdate(Topics state, UpdateTopic cmd) {
@@ -107,7 +110,7 @@ public final class TopicRegistry
       return Effect().reply(cmd.replyTo(),
           new Rejected(Reason.MESSAGE_TYPE_MISMATCH, "message type of '" + cmd.topic().name() + "' cannot change"));
     }
-    return persistAndPublish(new TopicUpdated(cmd.topic()), cmd.replyTo());
+    return persistAndPublish(new TopicUpdated(cmd.topic().withIncarnation(existing.get().incarnation())), cmd.replyTo());
   }
 
   private ReplyEffect<Event, Topics> onDelete(Topics state, DeleteTopic cmd) {

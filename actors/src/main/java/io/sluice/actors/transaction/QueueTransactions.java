@@ -173,9 +173,8 @@ public final class QueueTransactions
     this.context = context;
     this.timers = timers;
     this.queueEntityId = queueEntityId;
-    int slash = queueEntityId.lastIndexOf('/');
-    this.topic = queueEntityId.substring(0, slash);
-    this.queueId = Integer.parseInt(queueEntityId.substring(slash + 1));
+    this.topic = Queue.topicOf(queueEntityId);
+    this.queueId = Integer.parseInt(queueEntityId.substring(queueEntityId.lastIndexOf('/') + 1));
     this.readJournalPluginId = readJournalPluginId;
     this.settings = settings;
     this.queue = ClusterSharding.get(context.getSystem()).entityRefFor(Queue.ENTITY_KEY, queueEntityId);
@@ -387,7 +386,7 @@ public final class QueueTransactions
           fired.messageCount(), queueEntityId, fired.failure().toString());
       return Effect().none().thenRun(this::reconcile).thenNoReply();
     }
-    return Effect().persist(new Delivered(fired.transactionIds(), fired.appended().firstOffset() + fired.messageCount()))
+    return Effect().persist(new Delivered(fired.transactionIds(), fired.appended().endOffset(fired.messageCount())))
         .thenRun(this::ready)
         .thenNoReply();
   }

@@ -90,10 +90,14 @@ class GroupQueueTest {
         .build();
   }
 
+  /** Message ids are unique, as producers make them: the queue stores a known id only once. */
+  private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+
   static void append(ActorTestKit kit, ActorRef<Queue.Command> queue, String... tags) {
     List<Message> batch = new ArrayList<>();
     for (String tag : tags) {
-      batch.add(message("m" + batch.size(), tag));
+      batch.add(message("m" + batch.size(), tag).toBuilder()
+          .setMessageId("m" + batch.size() + "-" + IDS.incrementAndGet()).build());
     }
     TestProbe<StatusReply<Queue.Appended>> probe = kit.createTestProbe();
     queue.tell(new Queue.Append(batch, probe.getRef()));

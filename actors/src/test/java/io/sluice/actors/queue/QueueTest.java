@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -282,6 +283,87 @@ class QueueTest {
     } finally {
       second.shutdownTestKit();
     }
+  }
+
+  @Test
+  void aLaterIncarnationOfATopicIsAnEmptyQueueWhoseMessagesNameTheTopic() throws Exception {
+    append(testKit, queue(testKit.system(), Queue.entityId("twice", 0, 1)), messages("old", 2));
+    EntityRef<Queue.Command> q = queue(testKit.system(), Queue.entityId("twice", 1, 1));
+    assertEquals(0, endOffset(testKit, q));
+    append(testKit, q, List.of(message("old-0", "")));
+    Message stored = ((Queue.MessageStored) events(testKit.system(), "twice@1/1").get(0).event()).message();
+    assertEquals(List.of("twice", 1, 0L, "old-0"),
+        List.of(stored.getTopic(), stored.getQueueId(), stored.getOffset(), stored.getMessageId()),
+        "an id of the deleted incarnation is no duplicate in the new one");
+  }
+
+  @Test
+  void aResentMessageIdIsNotStoredAgainAndIsAnsweredWithItsFirstOffset() throws Exception {
+    EntityRef<Queue.Command> q = queue(testKit.system(), "dedup/0");
+    append(testKit, q, messages("first", 3));
+    // a resend of first-1 between two new messages, and one id twice in one batch
+    Queue.Appended appended = append(testKit, q,
+        List.of(message("new-0", ""), message("first-1", ""), message("new-1", ""), message("new-0", "")));
+    assertEquals(List.of(new Queue.Duplicate(1, 1), new Queue.Duplicate(3, 3)), appended.duplicates());
+    assertEquals(List.of(3L, 1L, 4L, 3L), List.of(appended.offsetOf(0), appended.offsetOf(1),
+        appended.offsetOf(2), appended.offsetOf(3)));
+    assertEquals(5, appended.endOffset(4));
+    assertEquals(5, endOffset(testKit, q));
+    // a batch of resends only stores nothing
+    Queue.Appended again = append(testKit, q, List.of(message("first-0", ""), message("new-1", "")));
+    assertEquals(List.of(0L, 4L), List.of(again.offsetOf(0), again.offsetOf(1)));
+    List<String> ids = events(testKit.system(), "dedup/0").stream()
+        .map(e -> ((Queue.MessageStored) e.event()).message().getMessageId()).toList();
+    assertEquals(List.of("first-0", "first-1", "first-2", "new-0", "new-1"), ids);
+  }
+
+  @Test
+  void anAppendWithoutDedupStoresAKnownIdAgain() {
+    EntityRef<Queue.Command> q = queue(testKit.system(), "redrive/0");
+    append(testKit, q, messages("r", 2));
+    TestProbe<StatusReply<Queue.Appended>> probe = testKit.createTestProbe();
+    q.tell(new Queue.Append(List.of(message("r-0", "")), false, probe.getRef()));
+    Queue.Appended redriven = probe.receiveMessage(FIRST_REPLY).getValue();
+    assertEquals(List.of(), redriven.duplicates(), "a redrive stores the message again on purpose");
+    assertEquals(2, redriven.firstOffset());
+    assertEquals(3, endOffset(testKit, q));
+  }
+
+  @Test
+  void theDedupWindowIsRebuiltFromTheJournalAfterARestart(@TempDir Path restartDir) throws Exception {
+    ActorTestKit first = ActorTestKit.create("DedupRestart1", ActorsTestConfig.create(restartDir));
+    try {
+      ActorsTestConfig.joinSelf(first.system());
+      Queue.init(first.system(), ActorsTestConfig.READ_JOURNAL);
+      append(first, queue(first.system(), "dedup-restart/0"), messages("before", 5));
+    } finally {
+      first.shutdownTestKit();
+    }
+    ActorTestKit second = ActorTestKit.create("DedupRestart2", ActorsTestConfig.create(restartDir));
+    try {
+      ActorsTestConfig.joinSelf(second.system());
+      Queue.init(second.system(), ActorsTestConfig.READ_JOURNAL);
+      EntityRef<Queue.Command> q = queue(second.system(), "dedup-restart/0");
+      Queue.Appended resent = append(second, q, List.of(message("before-4", ""), message("after-0", "")));
+      assertEquals(List.of(new Queue.Duplicate(0, 4)), resent.duplicates());
+      assertEquals(5, resent.offsetOf(1));
+      assertEquals(6, endOffset(second, q));
+    } finally {
+      second.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void theDedupWindowForgetsTheOldestIdsBeyondMaxIds() {
+    ActorRef<Queue.Command> q = testKit.spawn(Queue.create("dedup-small/0", ActorsTestConfig.READ_JOURNAL,
+        new DedupSettings(Duration.ofMinutes(10), 2)));
+    TestProbe<StatusReply<Queue.Appended>> probe = testKit.createTestProbe();
+    q.tell(new Queue.Append(messages("m", 3), probe.getRef()));
+    probe.receiveMessage(FIRST_REPLY);
+    q.tell(new Queue.Append(List.of(message("m-0", ""), message("m-2", "")), probe.getRef()));
+    Queue.Appended resent = probe.receiveMessage(FIRST_REPLY).getValue();
+    assertEquals(List.of(new Queue.Duplicate(1, 2)), resent.duplicates(), "m-0 fell out of a window of 2");
+    assertEquals(3, resent.offsetOf(0));
   }
 
   private static long countFiles(Path dir) throws IOException {

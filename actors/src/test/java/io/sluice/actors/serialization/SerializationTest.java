@@ -131,7 +131,7 @@ class SerializationTest {
         // queue: commands and replies that are CBOR, snapshot state
         new Queue.GetEndOffset(ref()),
         new Queue.EndOffset(17),
-        new Queue.Appended(3, 1_700_000_000_123L),
+        new Queue.Appended(3, 1_700_000_000_123L, List.of(new Queue.Duplicate(1, 0))),
         new Queue.State(10_000),
         // delay timer: CBOR commands, reply and events
         new DelayTimer.Cancel("0A0B0C", ref()),
@@ -176,7 +176,7 @@ class SerializationTest {
         new ConsumerGroupRegistry.RetryPolicySet("billing", new RetryPolicy(5, List.of(7_200_000L))),
         // replies to Append / Nack / ChangeInvisible (Pekko's serializer, CBOR inside)
         StatusReply.success(new GroupQueue.Renewed(1, 2)),
-        StatusReply.success(new Queue.Appended(3, 4)),
+        StatusReply.success(new Queue.Appended(3, 4, List.of())),
         StatusReply.ack(),
         StatusReply.error("receipt for offset 5 of t/0 is not current"));
   }

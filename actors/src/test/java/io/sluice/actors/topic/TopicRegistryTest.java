@@ -96,9 +96,33 @@ class TopicRegistryTest {
     assertEquals(Optional.empty(), afterDelete.get("crud"));
     assertEquals(afterDelete, getTopics(testKit, registry));
 
-    // a deleted topic can be created again, with other settings
+    // a deleted topic can be created again, with other settings, as its next incarnation
     TopicConfig again = new TopicConfig("crud", 1, MessageType.NORMAL, 0);
-    assertEquals(Optional.of(again), changed(call(r -> new TopicRegistry.CreateTopic(again, r))).get("crud"));
+    assertEquals(Optional.of(again.withIncarnation(1)),
+        changed(call(r -> new TopicRegistry.CreateTopic(again, r))).get("crud"));
+  }
+
+  @Test
+  void aTopicCreatedAgainHasOtherQueuesAndAnUpdateKeepsThem() {
+    TopicConfig first = changed(call(r -> new TopicRegistry.CreateTopic(
+        new TopicConfig("reborn", 2, MessageType.NORMAL, 0), r))).get("reborn").orElseThrow();
+    assertEquals(0, first.incarnation());
+    assertEquals("reborn/1", first.queueEntityId(1), "a first incarnation keeps the ids queues always had");
+
+    changed(call(r -> new TopicRegistry.DeleteTopic("reborn", r)));
+    TopicConfig second = changed(call(r -> new TopicRegistry.CreateTopic(
+        new TopicConfig("reborn", 2, MessageType.NORMAL, 0), r))).get("reborn").orElseThrow();
+    assertEquals(1, second.incarnation());
+    assertEquals("reborn@1/1", second.queueEntityId(1));
+    assertEquals("reborn", io.sluice.actors.queue.Queue.topicOf(second.queueEntityId(1)));
+
+    TopicConfig grown = changed(call(r -> new TopicRegistry.UpdateTopic(
+        new TopicConfig("reborn", 4, MessageType.NORMAL, 0), r))).get("reborn").orElseThrow();
+    assertEquals(1, grown.incarnation(), "an update is the same incarnation");
+
+    changed(call(r -> new TopicRegistry.DeleteTopic("reborn", r)));
+    assertEquals(2, changed(call(r -> new TopicRegistry.CreateTopic(
+        new TopicConfig("reborn", 2, MessageType.NORMAL, 0), r))).get("reborn").orElseThrow().incarnation());
   }
 
   @Test

@@ -38,6 +38,8 @@ import org.apache.pekko.grpc.internal.ClientConnectionException;
  *   <tr><td>MESSAGE_TOO_LARGE</td><td>MessageTooLargeException</td></tr>
  *   <tr><td>INVALID_RECEIPT</td><td>InvalidReceiptException</td></tr>
  *   <tr><td>BROKER_BUSY</td><td>BrokerBusyException</td></tr>
+ *   <tr><td>SEND_OUTCOME_UNKNOWN (status DEADLINE_EXCEEDED: the message may be stored)</td>
+ *       <td>BrokerUnavailableException, retriable under the same message id</td></tr>
  *   <tr><td>MESSAGE_TYPE_MISMATCH</td><td>MessageTypeMismatchException (an
  *       InvalidArgumentException)</td></tr>
  *   <tr><td>TRANSACTION_NOT_FOUND</td><td>TransactionNotFoundException</td></tr>
@@ -123,6 +125,8 @@ public final class ErrorMapper {
         return new InvalidReceiptException(reason, code, message, cause);
       case BROKER_BUSY:
         return new BrokerBusyException(reason, code, message, cause);
+      case SEND_OUTCOME_UNKNOWN:
+        return new BrokerUnavailableException(reason, code, message, cause);
       case MESSAGE_TYPE_MISMATCH:
         return new MessageTypeMismatchException(reason, code, message, cause);
       case TRANSACTION_NOT_FOUND:

@@ -22,7 +22,7 @@ import java.util.function.Consumer;
  * One call of {@code Producer.send}: the messages go through the producer's {@link Batcher} like
  * pipelined ones but without linger, and the caller waits for their receipts. Each attempt, run by
  * the {@link Retrier}, resends the messages whose latest outcome was retriable ({@code UNAVAILABLE},
- * e.g. a failed stream, or {@code BROKER_BUSY}) under the same message ids; messages stored or
+ * e.g. a failed stream, {@code BROKER_BUSY} or {@code SEND_OUTCOME_UNKNOWN}) under the same message ids; messages stored or
  * rejected for good are not sent again. An attempt not fully answered within the request timeout
  * fails with {@code DEADLINE_EXCEEDED}, which is not retried (its messages may still be stored).
  *

@@ -23,15 +23,20 @@ import org.apache.pekko.pattern.StatusReply;
  */
 public final class GroupQueues {
   private final ClusterSharding sharding;
+  private final io.sluice.actors.topic.TopicCatalog catalog;
   private final Duration askTimeout;
 
-  public GroupQueues(ActorSystem<?> system, Duration askTimeout) {
+  public GroupQueues(ActorSystem<?> system, io.sluice.actors.topic.TopicCatalog catalog, Duration askTimeout) {
     this.sharding = ClusterSharding.get(system);
+    this.catalog = catalog;
     this.askTimeout = askTimeout;
   }
 
+  /** The queue of the topic's current incarnation (a deleted topic's name falls back to the first). */
   private EntityRef<Queue.Command> queue(String topic, int queueId) {
-    return sharding.entityRefFor(Queue.ENTITY_KEY, Queue.entityId(topic, queueId));
+    String entityId = catalog.get(topic).map(config -> config.queueEntityId(queueId))
+        .orElseGet(() -> Queue.entityId(topic, queueId));
+    return sharding.entityRefFor(Queue.ENTITY_KEY, entityId);
   }
 
   /** @param ordered the topic is FIFO: the queue keeps message-group order */

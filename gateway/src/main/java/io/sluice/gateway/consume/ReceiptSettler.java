@@ -1,7 +1,6 @@
 package io.sluice.gateway.consume;
 
 import io.sluice.actors.consume.GroupQueue;
-import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.protocol.v1.ItemStatus;
@@ -62,7 +61,7 @@ public final class ReceiptSettler {
             results[indexes.get(k)] = failed(handle, BrokerException.of(failure));
           } else if (refused.contains(k)) {
             results[indexes.get(k)] = failed(handle, BrokerException.invalid(Reason.INVALID_RECEIPT,
-                GroupQueue.notCurrent(Queue.entityId(topic.name(), queueId), receipts.get(k).offset())));
+                GroupQueue.notCurrent(topic.queueEntityId(queueId), receipts.get(k).offset())));
           } else {
             results[indexes.get(k)] = ok(handle);
           }

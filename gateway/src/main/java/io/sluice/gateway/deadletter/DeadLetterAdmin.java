@@ -147,7 +147,7 @@ public final class DeadLetterAdmin {
     List<CompletableFuture<Queue.Appended>> appends = new ArrayList<>();
     byQueue.forEach((entityId, batch) -> appends.add(sharding.entityRefFor(Queue.ENTITY_KEY, entityId)
         .askWithStatus((ActorRef<StatusReply<Queue.Appended>> replyTo) ->
-            new Queue.Append(batch, replyTo), askTimeout)
+            new Queue.Append(batch, false, replyTo), askTimeout)
         .toCompletableFuture()));
     return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new));
   }

@@ -89,11 +89,12 @@ public final class ProducePath {
       Message message = request.get(i);
       try {
         TopicConfig topic = validator.check(message);
-        int queueId = selector.select(topic, message);
+        Message withId = message.getMessageId().isEmpty()
+            ? message.toBuilder().setMessageId(newMessageId()).build() : message;
+        int queueId = selector.select(topic, withId);
         Share share = shares.computeIfAbsent(topic.queueEntityId(queueId),
             id -> new Share(queueId, topic.messageType(), new ArrayList<>(), new ArrayList<>()));
-        share.messages().add(message.getMessageId().isEmpty()
-            ? message.toBuilder().setMessageId(newMessageId()).build() : message);
+        share.messages().add(withId);
         share.positions().add(i);
         acceptedBytes += message.getBody().size();
       } catch (BrokerException e) {
@@ -120,15 +121,15 @@ public final class ProducePath {
     List<CompletableFuture<Void>> appends = new ArrayList<>(shares.size());
     shares.forEach((queueEntityId, share) ->
         appends.add(store(queueEntityId, share)
-            .handle((firstOffset, failure) -> {
+            .handle((appended, failure) -> {
               if (failure != null) {
-                fill(receipts, share, BrokerException.of(failure));
+                fill(receipts, share, BrokerException.ofStore(failure));
               } else {
                 for (int j = 0; j < share.messages().size(); j++) {
                   Message m = share.messages().get(j);
                   receipts[share.positions().get(j)] = SendReceipt.newBuilder()
                       .setStatus(OK).setMessageId(m.getMessageId()).setTopic(m.getTopic())
-                      .setQueueId(share.queueId()).setOffset(share.heldBack() ? -1 : firstOffset + j).build();
+                      .setQueueId(share.queueId()).setOffset(share.heldBack() ? -1 : appended.offsetOf(j)).build();
                 }
               }
               return null;
@@ -140,15 +141,18 @@ public final class ProducePath {
         });
   }
 
-  /** Appends {@code share}, or hands it to its timer or transaction log; completes with its first offset. */
-  private CompletableFuture<Long> store(String queueEntityId, Share share) {
+  /**
+   * Appends {@code share}, or hands it to its timer or transaction log; completes with where it was
+   * appended (null when held back).
+   */
+  private CompletableFuture<Queue.Appended> store(String queueEntityId, Share share) {
     switch (share.type()) {
       case DELAY:
-        return delays.schedule(queueEntityId, share.messages()).thenApply(done -> -1L).toCompletableFuture();
+        return delays.schedule(queueEntityId, share.messages()).thenApply(done -> (Queue.Appended) null).toCompletableFuture();
       case TRANSACTION:
-        return transactions.prepare(queueEntityId, share.messages()).thenApply(done -> -1L).toCompletableFuture();
+        return transactions.prepare(queueEntityId, share.messages()).thenApply(done -> (Queue.Appended) null).toCompletableFuture();
       default:
-        return appenders.append(queueEntityId, share.messages()).thenApply(Queue.Appended::firstOffset);
+        return appenders.append(queueEntityId, share.messages());
     }
   }
 

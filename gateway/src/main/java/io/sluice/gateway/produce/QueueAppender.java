@@ -23,7 +23,7 @@ public final class QueueAppender extends AbstractBehavior<QueueAppender.Command>
 
   public sealed interface Command {}
 
-  /** Appends {@code messages} as one unit; {@code result} gets the first of their offsets. */
+  /** Appends {@code messages} as one unit; {@code result} gets their offsets. */
   public record Submit(List<Message> messages, CompletableFuture<Queue.Appended> result) implements Command {}
 
   private record Stored(List<Submit> batch, Queue.Appended appended, Throwable failure) implements Command {}
@@ -77,13 +77,14 @@ public final class QueueAppender extends AbstractBehavior<QueueAppender.Command>
   }
 
   private Behavior<Command> onStored(Stored stored) {
-    long offset = stored.failure() == null ? stored.appended().firstOffset() : 0;
+    int from = 0;
     for (Submit submit : stored.batch()) {
       if (stored.failure() != null) {
         submit.result().completeExceptionally(stored.failure());
       } else {
-        submit.result().complete(new Queue.Appended(offset, stored.appended().storeTimestampMs()));
-        offset += submit.messages().size();
+        int to = from + submit.messages().size();
+        submit.result().complete(stored.appended().slice(from, to));
+        from = to;
       }
     }
     appending = false;

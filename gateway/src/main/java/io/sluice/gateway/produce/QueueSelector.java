@@ -3,31 +3,28 @@ package io.sluice.gateway.produce;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.protocol.v1.Message;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
 /**
- * Picks a message's queue: messages of a message group always go to the same queue (a stable hash
- * of the group), the others round robin per topic.
+ * Picks a message's queue by a stable hash: of its message group when it has one (the group's
+ * messages stay in order on one queue), else of its message id. Hashing the id rather than
+ * round robin sends a resend after an unknown outcome to the queue that may hold the first try,
+ * where the queue's dedup window finds it; random ids spread uniformly all the same.
  *
- * <p>Thread-safety: any thread.
+ * <p>Thread-safety: any thread (stateless).
  */
 public final class QueueSelector {
-  private final ConcurrentHashMap<String, AtomicInteger> nextByTopic = new ConcurrentHashMap<>();
 
+  /** The queue of {@code message}, whose message id must be set. */
   public int select(TopicConfig topic, Message message) {
-    if (!message.getMessageGroup().isEmpty()) {
-      return groupQueue(message.getMessageGroup(), topic.queueCount());
-    }
-    int next = nextByTopic.computeIfAbsent(topic.name(), t -> new AtomicInteger()).getAndIncrement();
-    return Math.floorMod(next, topic.queueCount());
+    String key = message.getMessageGroup().isEmpty() ? message.getMessageId() : message.getMessageGroup();
+    return hashQueue(key, topic.queueCount());
   }
 
-  /** The queue of {@code group}: stable across nodes and restarts (CRC32C of its UTF-8 bytes). */
-  static int groupQueue(String group, int queueCount) {
+  /** The queue of {@code key}: stable across nodes and restarts (CRC32C of its UTF-8 bytes). */
+  static int hashQueue(String key, int queueCount) {
     CRC32C crc = new CRC32C();
-    crc.update(group.getBytes(StandardCharsets.UTF_8));
+    crc.update(key.getBytes(StandardCharsets.UTF_8));
     return (int) (crc.getValue() % queueCount);
   }
 }

@@ -110,8 +110,8 @@ public final class StoredMessages {
   }
 
   private List<Message> ofTopic(TopicConfig topic, List<StoredRecord> records, int max) {
-    String prefix = Queue.persistenceIdOf(Queue.entityId(topic.name(), 0)).id();
-    prefix = prefix.substring(0, prefix.length() - 1); // "queue|<topic>/" for every queue of the topic
+    String prefix = Queue.persistenceIdOf(topic.queueEntityId(0)).id();
+    prefix = prefix.substring(0, prefix.length() - 1); // "queue|<topic>[@incarnation]/" for every queue of the topic
     List<Message> out = new ArrayList<>();
     for (StoredRecord r : records) {
       if (out.size() < max && r.persistenceId().startsWith(prefix)) {
@@ -126,7 +126,7 @@ public final class StoredMessages {
   }
 
   private static String persistenceId(TopicConfig topic, int queueId) {
-    return Queue.persistenceIdOf(Queue.entityId(topic.name(), queueId)).id();
+    return Queue.persistenceIdOf(topic.queueEntityId(queueId)).id();
   }
 
   private static int candidates(int max) {
