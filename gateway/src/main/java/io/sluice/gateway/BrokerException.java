@@ -59,6 +59,11 @@ public final class BrokerException extends RuntimeException {
     return new BrokerException(Status.Code.NOT_FOUND, Reason.TOPIC_NOT_FOUND, "topic '" + topic + "' does not exist");
   }
 
+  public static BrokerException topicReadOnly(String topic) {
+    return new BrokerException(Status.Code.PERMISSION_DENIED, Reason.TOPIC_READ_ONLY,
+        "topic '" + topic + "' is owned by the broker: clients may read it, not send to, change or delete it");
+  }
+
   public Status.Code code() {
     return code;
   }

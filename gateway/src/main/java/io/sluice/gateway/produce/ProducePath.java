@@ -62,10 +62,10 @@ public final class ProducePath {
 
   public CompletionStage<List<SendReceipt>> produce(List<Message> request) {
     SendReceipt[] receipts = new SendReceipt[request.size()];
-    long requestBytes = request.stream().mapToLong(m -> m.getBody().size()).sum();
+    long requestBytes = request.stream().mapToLong(MessageSize::of).sum();
     if (requestBytes > maxRequestSize) {
       BrokerException tooLarge = BrokerException.invalid(Reason.MESSAGE_TOO_LARGE,
-          "request carries " + requestBytes + " bytes of bodies; the limit is " + maxRequestSize);
+          "request carries " + requestBytes + " bytes of messages; the limit is " + maxRequestSize);
       for (int i = 0; i < receipts.length; i++) {
         receipts[i] = failed(request.get(i), tooLarge);
       }
@@ -84,7 +84,8 @@ public final class ProducePath {
         share.messages().add(message.getMessageId().isEmpty()
             ? message.toBuilder().setMessageId(newMessageId()).build() : message);
         share.positions().add(i);
-        acceptedBytes += message.getBody().size();
+        // the whole message as held in memory until stored, not only its body
+        acceptedBytes += message.getSerializedSize();
       } catch (BrokerException e) {
         receipts[i] = failed(message, e);
       }
