@@ -60,7 +60,20 @@ public final class ProducePath {
     }
   }
 
+  /** A {@code Produce} stream's request: its messages take their size from the in-flight budget until stored. */
   public CompletionStage<List<SendReceipt>> produce(List<Message> request) {
+    return produce(request, budget);
+  }
+
+  /**
+   * A unary {@code Send}: its encoded request holds the in-flight budget from the moment its gRPC
+   * prefix is read until it is answered ({@code inbound.InboundLimits}), so it takes nothing more.
+   */
+  public CompletionStage<List<SendReceipt>> produceCounted(List<Message> request) {
+    return produce(request, null);
+  }
+
+  private CompletionStage<List<SendReceipt>> produce(List<Message> request, InFlightBudget inFlight) {
     SendReceipt[] receipts = new SendReceipt[request.size()];
     long requestBytes = request.stream().mapToLong(MessageSize::of).sum();
     if (requestBytes > maxRequestSize) {
@@ -93,14 +106,14 @@ public final class ProducePath {
     if (shares.isEmpty()) {
       return CompletableFuture.completedFuture(Arrays.asList(receipts));
     }
-    if (!budget.tryAcquire(acceptedBytes)) {
+    if (inFlight != null && !inFlight.tryAcquire(acceptedBytes)) {
       BrokerException busy = BrokerException.busy(
-          "broker is busy: " + budget.used() + " bytes are waiting to be stored; retry later");
+          "broker is busy: " + inFlight.used() + " bytes are waiting to be stored; retry later");
       shares.values().forEach(share -> fill(receipts, share, busy));
       return CompletableFuture.completedFuture(Arrays.asList(receipts));
     }
 
-    long taken = acceptedBytes;
+    long taken = inFlight == null ? 0 : acceptedBytes;
     List<CompletableFuture<Void>> appends = new ArrayList<>(shares.size());
     shares.forEach((queueEntityId, share) ->
         appends.add(store(queueEntityId, share)
@@ -119,7 +132,9 @@ public final class ProducePath {
             })));
     return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
         .handle((done, failure) -> {
-          budget.release(taken);
+          if (inFlight != null) {
+            inFlight.release(taken);
+          }
           return Arrays.asList(receipts);
         });
   }
