@@ -38,8 +38,9 @@ public final class MessageValidator {
    * @throws BrokerException naming the first rule {@code message} breaks
    */
   public TopicConfig check(Message message) {
+    // before the lookup: a broker-owned topic is refused alike whether it exists yet or not
+    Names.checkNotBrokerOwned(message.getTopic());
     TopicConfig topic = KnownTopics.require(catalog, message.getTopic());
-    Names.checkNotBrokerOwned(topic.name());
     delays.check(topic, message);
     Transactions.check(topic, message);
     // A NORMAL topic accepts a group too: it only routes (same queue), without ordered delivery.
