@@ -131,7 +131,7 @@ final class GrpcFrameLimit extends GraphStage<FlowShape<ByteString, ByteString>>
           }
           unbudgeted = true;
         }
-        // a compressed frame may inflate up to the limit: it waits for that much
+        // a compressed frame may inflate up to the limit: it takes that much, and gives back the rest once inflated
         if (unbudgeted && !take(isGzip() ? maxMessageBytes : length)) {
           refuse(new BrokerException(Status.Code.RESOURCE_EXHAUSTED, Reason.BROKER_BUSY, "broker is busy: "
               + budget.nodeUsed() + " bytes are waiting to be stored; retry later").toGrpc());
@@ -193,7 +193,7 @@ final class GrpcFrameLimit extends GraphStage<FlowShape<ByteString, ByteString>>
             pull(in);
           }
         });
-        if (!hasBeenPulled(in)) {
+        if (!isClosed(in) && !hasBeenPulled(in)) {
           pull(in);
         }
       }
