@@ -162,7 +162,7 @@ public final class DeadLetterAdmin {
    *
    * @throws BrokerException MESSAGE_TYPE_MISMATCH
    */
-  private static void checkType(TopicConfig topic, Message redriven) {
+  static void checkType(TopicConfig topic, Message redriven) {
     Transactions.check(topic, redriven);
     if (topic.messageType() == MessageType.FIFO && redriven.getMessageGroup().isEmpty()) {
       throw BrokerException.invalid(Reason.MESSAGE_TYPE_MISMATCH, "dead letter " + redriven.getMessageId()
@@ -171,7 +171,7 @@ public final class DeadLetterAdmin {
   }
 
   /** A number the broker wrote into a dead letter's properties; 0 if absent or not a number. */
-  private static long number(Message deadLetter, String property) {
+  static long number(Message deadLetter, String property) {
     try {
       return Long.parseLong(deadLetter.getPropertiesOrDefault(property, "0"));
     } catch (NumberFormatException e) {
