@@ -8,7 +8,9 @@ import java.util.Objects;
  * Producer#sendAsync} and {@link Producer#send}.
  *
  * @param batchSizeBytes a batch is sent once it holds this many bytes (encoded messages); default
- *     256 KiB. A message larger than this travels alone.
+ *     256 KiB, at most {@link #MAX_REQUEST_BYTES}. A message larger than this travels alone; one
+ *     larger than {@link #MAX_REQUEST_BYTES} is refused by the producer with {@link
+ *     MessageTooLargeException}.
  * @param linger how long the first {@code sendAsync} message of a batch waits for more; default 1
  *     ms. Zero: a batch leaves as soon as the stream has room for it. {@code send} never lingers.
  * @param maxInFlightBytes bytes handed to {@code sendAsync} and not yet acknowledged by the broker;
@@ -26,13 +28,20 @@ public record ProducerSettings(
     Duration maxBlock,
     int maxInFlightRequests) {
 
+  /**
+   * The largest request the producer builds: the broker's default {@code max-request-size}. Its
+   * {@code max-inbound-message-size} (17 MiB) leaves room for the request's framing, and a larger
+   * gRPC message would fail the whole stream, not only its own sends.
+   */
+  public static final int MAX_REQUEST_BYTES = 16 * 1024 * 1024;
+
   /** Settings with every default. */
   public static final ProducerSettings DEFAULTS = builder().build();
 
   /**
    * Validates the components.
    *
-   * @param batchSizeBytes positive
+   * @param batchSizeBytes positive, at most {@link #MAX_REQUEST_BYTES}
    * @param linger not negative
    * @param maxInFlightBytes at least {@code batchSizeBytes}, at most {@link Integer#MAX_VALUE}
    * @param maxBlock not negative
@@ -41,8 +50,9 @@ public record ProducerSettings(
   public ProducerSettings {
     Objects.requireNonNull(linger, "linger");
     Objects.requireNonNull(maxBlock, "maxBlock");
-    if (batchSizeBytes <= 0) {
-      throw new IllegalArgumentException("batchSizeBytes must be positive: " + batchSizeBytes);
+    if (batchSizeBytes <= 0 || batchSizeBytes > MAX_REQUEST_BYTES) {
+      throw new IllegalArgumentException(
+          "batchSizeBytes must be in [1, " + MAX_REQUEST_BYTES + "]: " + batchSizeBytes);
     }
     if (linger.isNegative() || maxBlock.isNegative()) {
       throw new IllegalArgumentException("linger and maxBlock must not be negative");

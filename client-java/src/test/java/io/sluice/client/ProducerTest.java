@@ -188,6 +188,31 @@ class ProducerTest {
   }
 
   @Test
+  void aMessageLargerThanARequestMayBeIsRefusedWithoutFailingTheStream() throws Exception {
+    int streamsBefore = broker.produceStreams.get();
+    Message huge =
+        Message.builder()
+            .topic("orders-huge")
+            .body(new byte[ProducerSettings.MAX_REQUEST_BYTES + 1])
+            .build();
+    try (Producer producer = client.newProducer()) {
+      SendReceipt first = join(producer.sendAsync(message("orders-huge", 0)));
+      assertInstanceOf(MessageTooLargeException.class, failureOf(producer.sendAsync(huge)));
+      MessageTooLargeException e =
+          assertThrows(
+              MessageTooLargeException.class,
+              () -> producer.send(List.of(huge, message("orders-huge", 1))));
+      assertEquals(Reason.MESSAGE_TOO_LARGE, e.reason());
+      assertEquals(first.offset() + 2, join(producer.sendAsync(message("orders-huge", 2))).offset());
+    }
+    assertEquals(null, broker.attemptsById.get(huge.messageId()), "never sent");
+    assertEquals(1, broker.produceStreams.get() - streamsBefore, "the stream stayed up");
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> ProducerSettings.builder().batchSizeBytes(ProducerSettings.MAX_REQUEST_BYTES + 1).build());
+  }
+
+  @Test
   void syncSendRetriesBrokerBusyKeepingTheMessageId() {
     Message m = message("busy", 0);
     try (Producer producer = client.newProducer()) {

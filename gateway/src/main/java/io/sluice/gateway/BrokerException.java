@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.sluice.persistence.store.StorageFullException;
 import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.Reason;
+import java.util.regex.Pattern;
 import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.grpc.javadsl.MetadataBuilder;
 
@@ -11,18 +12,40 @@ import org.apache.pekko.grpc.javadsl.MetadataBuilder;
  * A request the broker refuses, with the gRPC status and the machine-readable {@link Reason} the
  * client maps to a typed exception. Becomes a failed call (status plus the {@code sluice-reason}
  * trailer) or, inside a batch, an {@link ItemStatus}.
+ *
+ * <p>Descriptions echo the client's input in single quotes ({@code topic 'x' does not exist}). An
+ * echoed value longer than {@link #MAX_ECHO} characters is cut there (with {@code ...}), and a
+ * description longer than {@link #MAX_DESCRIPTION} characters is cut too: a description travels
+ * in the {@code grpc-message} trailer, and a trailer larger than the client's header limit would
+ * fail the call as an HTTP/2 error instead of answering it.
  */
 public final class BrokerException extends RuntimeException {
   /** The trailer that carries {@link #reason()} as the enum constant's name. */
   public static final String REASON_TRAILER = "sluice-reason";
 
+  /** Longest echoed input kept in a description, in characters. */
+  public static final int MAX_ECHO = 128;
+  /** Longest description, in characters (up to 9 bytes each once percent-encoded in the trailer). */
+  public static final int MAX_DESCRIPTION = 512;
+
+  private static final Pattern LONG_QUOTE = Pattern.compile("'([^']{" + MAX_ECHO + "})[^']+'");
+
   private final Status.Code code;
   private final Reason reason;
 
   public BrokerException(Status.Code code, Reason reason, String message) {
-    super(message, null, false, false);
+    super(bounded(message), null, false, false);
     this.code = code;
     this.reason = reason;
+  }
+
+  /** {@code message} with long quoted input shortened, and at most {@link #MAX_DESCRIPTION} characters. */
+  static String bounded(String message) {
+    if (message == null) {
+      return null;
+    }
+    String shortened = message.length() <= MAX_ECHO ? message : LONG_QUOTE.matcher(message).replaceAll("'$1...'");
+    return shortened.length() <= MAX_DESCRIPTION ? shortened : shortened.substring(0, MAX_DESCRIPTION) + "...";
   }
 
   public static BrokerException invalid(Reason reason, String message) {
@@ -49,6 +72,11 @@ public final class BrokerException extends RuntimeException {
 
   public static BrokerException topicNotFound(String topic) {
     return new BrokerException(Status.Code.NOT_FOUND, Reason.TOPIC_NOT_FOUND, "topic '" + topic + "' does not exist");
+  }
+
+  public static BrokerException topicReadOnly(String topic) {
+    return new BrokerException(Status.Code.PERMISSION_DENIED, Reason.TOPIC_READ_ONLY,
+        "topic '" + topic + "' is owned by the broker: clients may read it, not send to, change or delete it");
   }
 
   public Status.Code code() {

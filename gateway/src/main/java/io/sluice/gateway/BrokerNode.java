@@ -19,6 +19,7 @@ import io.sluice.gateway.query.QueriesAndOffsets;
 import io.sluice.gateway.query.StoredMessages;
 import io.sluice.gateway.grpc.MessagingServiceImpl;
 import io.sluice.gateway.health.BrokerReadiness;
+import io.sluice.gateway.inbound.InboundLimits;
 import io.sluice.gateway.produce.DelayRule;
 import io.sluice.gateway.produce.InFlightBudget;
 import io.sluice.gateway.produce.MessageValidator;
@@ -128,13 +129,14 @@ public final class BrokerNode {
     GroupQueues groups = new GroupQueues(system, catalog, settings.askTimeout());
     DelayedMessages delays = new DelayedMessages(system, catalog, settings.askTimeout());
     Transactions transactions = new Transactions(system, catalog, settings.askTimeout());
+    InFlightBudget inFlight = new InFlightBudget(settings.maxInFlightBytes());
     ProducePath producePath = new ProducePath(
         new MessageValidator(catalog, settings.maxMessageSize(), new DelayRule(settings.maxDelay(), System::currentTimeMillis)),
         new QueueSelector(),
         new QueueAppenders(system, settings.askTimeout(), settings.maxAppendBatch()),
         delays,
         transactions,
-        new InFlightBudget(settings.maxInFlightBytes()),
+        inFlight,
         settings,
         store::messageWriteRefusal);
     CompletableFuture<String> advertised = new CompletableFuture<>();
@@ -152,9 +154,10 @@ public final class BrokerNode {
     @SuppressWarnings("unchecked")
     ServerBinding binding = Http.get(system)
         .newServerAt(settings.grpcInterface(), settings.grpcPort())
-        .bind(ServiceHandler.concatOrNotFound(
-            MessagingServiceHandlerFactory.partial(messaging, MessagingService.name, system),
-            AdminServiceHandlerFactory.partial(admin, AdminService.name, system)))
+        .bind(new InboundLimits(ServiceHandler.concatOrNotFound(
+                MessagingServiceHandlerFactory.partial(messaging, MessagingService.name, system),
+                AdminServiceHandlerFactory.partial(admin, AdminService.name, system)),
+            settings.maxInboundMessageSize(), inFlight))
         .toCompletableFuture()
         .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     advertised.complete(settings.grpcInterface() + ":" + binding.localAddress().getPort());

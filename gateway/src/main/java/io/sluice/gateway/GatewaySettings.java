@@ -8,8 +8,9 @@ import java.time.Duration;
  *
  * @param grpcInterface address the gRPC server binds
  * @param grpcPort gRPC port; 0 picks a free one
- * @param maxMessageSize largest accepted message body
- * @param maxRequestSize largest accepted sum of bodies in one produce request
+ * @param maxMessageSize largest accepted message (body, tag, keys, properties: {@code MessageSize})
+ * @param maxRequestSize largest accepted sum of message sizes in one produce request
+ * @param maxInboundMessageSize largest gRPC message read (encoded, and inflated if compressed)
  * @param maxInFlightBytes node-wide bytes accepted but not yet stored; beyond it: BROKER_BUSY
  * @param producePipelining produce requests of one stream being stored at once
  * @param maxAppendBatch most messages one queue append carries
@@ -24,6 +25,7 @@ public record GatewaySettings(
     int grpcPort,
     long maxMessageSize,
     long maxRequestSize,
+    long maxInboundMessageSize,
     long maxInFlightBytes,
     int producePipelining,
     int maxAppendBatch,
@@ -45,6 +47,7 @@ public record GatewaySettings(
         c.getInt("grpc.port"),
         c.getBytes("max-message-size"),
         c.getBytes("max-request-size"),
+        c.getBytes("max-inbound-message-size"),
         c.getBytes("max-in-flight-bytes"),
         c.getInt("produce-pipelining"),
         c.getInt("max-append-batch"),
@@ -53,9 +56,10 @@ public record GatewaySettings(
         c.getInt("max-credit"),
         c.getDuration("shutdown-deadline"),
         c.getDuration("max-delay"));
-    if (s.maxRequestSize < s.maxMessageSize || s.maxInFlightBytes < s.maxRequestSize) {
-      throw new IllegalArgumentException(
-          "sluice.gateway: need max-message-size <= max-request-size <= max-in-flight-bytes");
+    if (s.maxRequestSize < s.maxMessageSize || s.maxInboundMessageSize < s.maxRequestSize
+        || s.maxInFlightBytes < s.maxInboundMessageSize || s.maxInboundMessageSize > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("sluice.gateway: need max-message-size <= max-request-size"
+          + " <= max-inbound-message-size <= max-in-flight-bytes, and max-inbound-message-size < 2 GiB");
     }
     return s;
   }

@@ -40,6 +40,19 @@ public final class Names {
   }
 
   /**
+   * A topic a client sends to, changes or deletes: not one of the broker's own topics ({@code
+   * %DLQ%<group>}), which clients may only read.
+   *
+   * @throws BrokerException TOPIC_READ_ONLY
+   */
+  public static String checkNotBrokerOwned(String topic) {
+    if (topic.startsWith(RESERVED_PREFIX)) {
+      throw BrokerException.topicReadOnly(topic);
+    }
+    return topic;
+  }
+
+  /**
    * A topic an operator creates: a valid name not starting with {@code %}, which marks the
    * broker's own topics ({@code %DLQ%<group>}; those can be read and described, not created).
    *

@@ -2,6 +2,7 @@ package io.sluice.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
@@ -18,6 +19,25 @@ import org.apache.pekko.pattern.AskTimeoutException;
 import org.junit.jupiter.api.Test;
 
 class BrokerExceptionTest {
+  @Test
+  void echoedInputIsCutAndTheRuleStays() {
+    String name = "n".repeat(10_000);
+    BrokerException e = assertThrows(BrokerException.class, () -> Names.check("topic", name));
+    assertEquals("topic name '" + "n".repeat(BrokerException.MAX_ECHO)
+        + "...' is invalid: use 1..127 of letters, digits, '_', '-', '%'", e.getMessage());
+    assertEquals(e.getMessage(), e.toGrpc().getStatus().getDescription());
+    assertEquals(e.getMessage(), e.toItemStatus().getMessage());
+  }
+
+  @Test
+  void aLongDescriptionIsCut() {
+    String description = new BrokerException(Status.Code.INVALID_ARGUMENT, Reason.INVALID_ARGUMENT,
+        "x".repeat(5_000) + " 'a' '" + "y".repeat(300)).getMessage();
+    assertEquals(BrokerException.MAX_DESCRIPTION + 3, description.length());
+    assertTrue(description.endsWith("..."), description);
+    assertEquals("short 'quote' stays", BrokerException.bounded("short 'quote' stays"));
+  }
+
   @Test
   void askTimeoutIsReportedAsBusyAndUnavailable() {
     for (Throwable failure : new Throwable[] {

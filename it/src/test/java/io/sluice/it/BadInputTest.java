@@ -384,6 +384,66 @@ class BadInputTest {
         Status.Code.INVALID_ARGUMENT, "INVALID_FILTER");
   }
 
+  @Test
+  void filterNestedFiftyThousandDeep() {
+    String deep = "(".repeat(50_000) + "a > 1" + ")".repeat(50_000);
+    FilterExpression filter = FilterExpression.newBuilder().setType(FilterExpression.Type.SQL92).setExpression(deep).build();
+    assertFailure(subscribeFails(subscribe("nested", topic).setFilter(filter).build()),
+        Status.Code.INVALID_ARGUMENT, "INVALID_FILTER");
+    RawGrpc.Failure unary = RawGrpc.failureOf(raw.messaging.receive(ReceiveRequest.newBuilder().setGroup("nested")
+        .setTopic(topic).setFilter(filter).setMaxMessages(1).setInvisibleDurationMs(10_000).build()));
+    assertFailure(unary, Status.Code.INVALID_ARGUMENT, "INVALID_FILTER");
+    String within = "(".repeat(64) + "a > 1" + ")".repeat(64);
+    try (RawGrpc.ConsumeStream stream = raw.openConsume()) {
+      stream.send(ConsumeRequest.newBuilder().setSubscribe(subscribe("nested", topic).setFilter(
+          FilterExpression.newBuilder().setType(FilterExpression.Type.SQL92).setExpression(within))).build());
+      Await.until("subscribed with a filter nested 64 deep", Duration.ofSeconds(30),
+          () -> stream.count(ConsumeResponse.EventCase.SUBSCRIBED) == 1 || stream.done.isDone());
+      assertFalse(stream.done.isDone(), "stream ended: " + stream.done);
+    }
+  }
+
+  @Test
+  void brokerOwnedTopicsAreReadOnly() {
+    String dlq = "%DLQ%steady-readers";
+    SendResponse sent = RawGrpc.await(raw.messaging.send(SendRequest.newBuilder()
+        .addMessages(rawMessage(dlq, "planted".getBytes(StandardCharsets.UTF_8))).build()));
+    assertItem(sent.getReceipts(0).getStatus(), io.sluice.protocol.v1.Reason.TOPIC_READ_ONLY, Status.Code.PERMISSION_DENIED);
+    assertFailure(RawGrpc.failureOf(raw.admin.deleteTopic(
+        io.sluice.protocol.v1.DeleteTopicRequest.newBuilder().setName(dlq).build())),
+        Status.Code.PERMISSION_DENIED, "TOPIC_READ_ONLY");
+    assertFailure(RawGrpc.failureOf(raw.admin.updateTopic(io.sluice.protocol.v1.UpdateTopicRequest.newBuilder()
+            .setTopic(io.sluice.protocol.v1.Topic.newBuilder().setName(dlq).setQueueCount(1)).build())),
+        Status.Code.PERMISSION_DENIED, "TOPIC_READ_ONLY");
+  }
+
+  @Test
+  void propertyNamesAndSizes() {
+    for (String name : List.of("", "p".repeat(129), "p".repeat(1 << 20))) {
+      SendResponse sent = RawGrpc.await(raw.messaging.send(SendRequest.newBuilder()
+          .addMessages(rawMessage(topic, "x".getBytes(StandardCharsets.UTF_8)).toBuilder().putProperties(name, "v"))
+          .build()));
+      assertItem(sent.getReceipts(0).getStatus(), io.sluice.protocol.v1.Reason.INVALID_NAME, Status.Code.INVALID_ARGUMENT);
+    }
+    // a 1-byte body with a 6 MiB property is larger than a message may be
+    SendResponse sent = RawGrpc.await(raw.messaging.send(SendRequest.newBuilder()
+        .addMessages(rawMessage(topic, "x".getBytes(StandardCharsets.UTF_8)).toBuilder()
+            .putProperties("big", "v".repeat(6 << 20)))
+        .build()));
+    assertItem(sent.getReceipts(0).getStatus(), io.sluice.protocol.v1.Reason.MESSAGE_TOO_LARGE,
+        Status.Code.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void echoedInputIsCut() {
+    String name = "n".repeat(10_000);
+    RawGrpc.Failure f = RawGrpc.failureOf(raw.admin.describeTopic(
+        io.sluice.protocol.v1.DescribeTopicRequest.newBuilder().setName(name).build()));
+    assertFailure(f, Status.Code.INVALID_ARGUMENT, "INVALID_NAME");
+    assertTrue(f.description().contains("'" + "n".repeat(128) + "...'"), f.description());
+    assertTrue(f.description().length() < 600, "description of " + f.description().length() + " characters");
+  }
+
   // ---- helpers
 
   static <T> T join(java.util.concurrent.CompletionStage<T> stage) {

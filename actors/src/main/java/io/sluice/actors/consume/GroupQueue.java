@@ -98,9 +98,15 @@ public final class GroupQueue
     }
   }
 
-  /** Makes the delivery visible again after {@code delayMs}, as the next attempt. */
+  /**
+   * Makes the delivery visible again after {@code delayMs} (0: the retry policy's backoff; at most
+   * {@link #MAX_DELAY_MS}, larger values count as that), as the next attempt.
+   */
   public record Nack(long offset, long nonce, long delayMs, ActorRef<StatusReply<Done>> replyTo)
-      implements Command, CborSerializable {}
+      implements Command, CborSerializable {
+    /** The longest nack delay, as long as the longest invisible time: 12 hours. */
+    public static final long MAX_DELAY_MS = 12L * 3600 * 1000;
+  }
 
   public record ChangeInvisible(long offset, long nonce, long invisibleMs, ActorRef<StatusReply<Renewed>> replyTo)
       implements Command, CborSerializable {}
@@ -471,7 +477,8 @@ public final class GroupQueue
       storeDeadLetter(entry);
       return;
     }
-    entry.deadlineMs = now + (delayMs > 0 ? delayMs : retryPolicy.delayMsAfter(entry.attempt));
+    // saturated: now + a delay near Long.MAX_VALUE would overflow into the past and redeliver at once
+    entry.deadlineMs = now + (delayMs > 0 ? Math.min(delayMs, Nack.MAX_DELAY_MS) : retryPolicy.delayMsAfter(entry.attempt));
   }
 
   private void storeDeadLetter(InFlight entry) {

@@ -376,6 +376,19 @@ class GroupQueueTest {
   }
 
   @Test
+  void aNackDelayNearLongMaxValueSaturatesInsteadOfRedeliveringAtOnce() {
+    append("");
+    ActorRef<GroupQueue.Command> g = group("g");
+    GroupQueue.Delivered d = pollUntil(testKit, g, 10, LONG_INVISIBLE, "*", count(1)).get(0);
+    TestProbe<StatusReply<Done>> nackProbe = testKit.createTestProbe();
+    g.tell(new GroupQueue.Nack(0, d.nonce(), Long.MAX_VALUE, nackProbe.getRef()));
+    assertTrue(nackProbe.receiveMessage(WAIT).isSuccess());
+    assertEquals(List.of(), pull(testKit, g, 10, LONG_INVISIBLE, "*").deliveries(),
+        "redelivered although nacked for the longest delay");
+    assertEquals(1, progress(testKit, g).inFlight());
+  }
+
+  @Test
   void notAckedWithinTheInvisibleTimeIsRedeliveredWithTheNextAttempt() {
     append("", "");
     ActorRef<GroupQueue.Command> g = group("g");

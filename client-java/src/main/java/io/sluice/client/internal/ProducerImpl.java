@@ -99,6 +99,9 @@ public final class ProducerImpl implements Producer {
     }
     io.sluice.protocol.v1.Message proto = Protos.toProto(message);
     int size = proto.getSerializedSize();
+    if (size > ProducerSettings.MAX_REQUEST_BYTES) {
+      return CompletableFuture.failedFuture(tooLarge(message.messageId(), size));
+    }
     if (size > settings.maxInFlightBytes()) {
       return CompletableFuture.failedFuture(
           new MessageTooLargeException(
@@ -260,5 +263,20 @@ public final class ProducerImpl implements Producer {
     inFlightBytes.release(batch.bufferedBytes());
     // not on the caller's thread: it holds the batcher's lock and user callbacks may send again
     context.system().dispatcher().execute(() -> batch.fail(failure));
+  }
+
+  /** A message no request may carry: sent, it would fail the whole stream at the broker. */
+  static MessageTooLargeException tooLarge(String messageId, int sizeBytes) {
+    return new MessageTooLargeException(
+        Reason.MESSAGE_TOO_LARGE,
+        Status.Code.INVALID_ARGUMENT,
+        "message "
+            + messageId
+            + " of "
+            + sizeBytes
+            + " bytes is larger than a request may be ("
+            + ProducerSettings.MAX_REQUEST_BYTES
+            + " bytes)",
+        null);
   }
 }

@@ -3,6 +3,7 @@ package io.sluice.client.internal;
 import io.grpc.Status;
 import io.sluice.client.BrokerUnavailableException;
 import io.sluice.client.Message;
+import io.sluice.client.ProducerSettings;
 import io.sluice.client.Reason;
 import io.sluice.client.SendReceipt;
 import io.sluice.client.SluiceException;
@@ -57,10 +58,17 @@ final class SyncSend {
     this.protos = List.copyOf(protos);
     int n = protos.size();
     this.sizesBytes = new int[n];
+    this.latest = new ArrayList<>(Collections.nCopies(n, null));
     for (int i = 0; i < n; i++) {
       sizesBytes[i] = protos.get(i).getSerializedSize();
+      if (sizesBytes[i] > ProducerSettings.MAX_REQUEST_BYTES) {
+        // never sent (not retriable): it would fail the stream, and the other sends with it
+        latest.set(
+            i,
+            CompletableFuture.failedFuture(
+                ProducerImpl.tooLarge(protos.get(i).getMessageId(), sizesBytes[i])));
+      }
     }
-    this.latest = new ArrayList<>(Collections.nCopies(n, null));
   }
 
   /**

@@ -142,8 +142,9 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
   private Behavior<Command> onClient(FromClient command) {
     try {
       handle(command.request());
-    } catch (BrokerException e) {
-      out.fail(e.toGrpc());
+    } catch (RuntimeException | StackOverflowError e) {
+      // a request this stream cannot take ends the stream, never the actor system
+      out.fail(BrokerException.of(e).toGrpc());
       return Behaviors.stopped();
     }
     if (pendingReceipts < MAX_PENDING_RECEIPTS) {
@@ -163,8 +164,9 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
         String handle = request.getNack().getReceiptHandle();
         long delay = request.getNack().getDelayMs();
         settle(handle, r -> {
-          if (delay < 0) {
-            throw BrokerException.invalid(Reason.INVALID_ARGUMENT, "nack delay " + delay + " ms is negative");
+          if (delay < 0 || delay > GroupQueue.Nack.MAX_DELAY_MS) {
+            throw BrokerException.invalid(Reason.INVALID_INVISIBLE_DURATION,
+                "nack delay " + delay + " ms is outside 0 .. " + GroupQueue.Nack.MAX_DELAY_MS + " ms");
           }
           return deps.groups().nack(subscribed().group(), subscribed().topic().name(), r, delay)
               .thenApply(done -> ReceiptSettler.ok(handle));

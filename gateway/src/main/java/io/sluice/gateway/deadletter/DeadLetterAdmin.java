@@ -11,10 +11,12 @@ import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.GroupQueues;
+import io.sluice.gateway.transaction.Transactions;
 import io.sluice.protocol.v1.DeadLetter;
 import io.sluice.protocol.v1.ListDeadLettersRequest;
 import io.sluice.protocol.v1.ListDeadLettersResponse;
 import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.Reason;
 import io.sluice.protocol.v1.RedriveDeadLettersRequest;
 import io.sluice.protocol.v1.RedriveDeadLettersResponse;
@@ -140,8 +142,10 @@ public final class DeadLetterAdmin {
       TopicConfig config = catalog.get(topic).orElseThrow(() -> new BrokerException(Status.Code.NOT_FOUND,
           Reason.TOPIC_NOT_FOUND, "dead letter " + m.getMessageId() + " came from topic '" + topic
               + "', which no longer exists"));
-      int queueId = Integer.parseInt(m.getPropertiesOrDefault(DeadLetters.ORIGINAL_QUEUE, "0")) % config.queueCount();
-      byQueue.computeIfAbsent(config.queueEntityId(queueId), q -> new ArrayList<>()).add(DeadLetters.redriven(m));
+      Message redriven = DeadLetters.redriven(m);
+      checkType(config, redriven);
+      int queueId = (int) Math.floorMod(number(m, DeadLetters.ORIGINAL_QUEUE), config.queueCount());
+      byQueue.computeIfAbsent(config.queueEntityId(queueId), q -> new ArrayList<>()).add(redriven);
     }
     ClusterSharding sharding = ClusterSharding.get(system);
     List<CompletableFuture<Queue.Appended>> appends = new ArrayList<>();
@@ -150,6 +154,29 @@ public final class DeadLetterAdmin {
             new Queue.Append(batch, false, replyTo), askTimeout)
         .toCompletableFuture()));
     return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * A dead letter goes back only into a topic of its kind: the topic may have been deleted and
+   * created again with another message type since.
+   *
+   * @throws BrokerException MESSAGE_TYPE_MISMATCH
+   */
+  static void checkType(TopicConfig topic, Message redriven) {
+    Transactions.check(topic, redriven);
+    if (topic.messageType() == MessageType.FIFO && redriven.getMessageGroup().isEmpty()) {
+      throw BrokerException.invalid(Reason.MESSAGE_TYPE_MISMATCH, "dead letter " + redriven.getMessageId()
+          + " has no message group and cannot go back to FIFO topic '" + topic.name() + "'");
+    }
+  }
+
+  /** A number the broker wrote into a dead letter's properties; 0 if absent or not a number. */
+  static long number(Message deadLetter, String property) {
+    try {
+      return Long.parseLong(deadLetter.getPropertiesOrDefault(property, "0"));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 
   /** The group's dead letters at offsets {@code from} (inclusive) .. {@code to} (exclusive) not yet redriven, oldest first. */
@@ -195,9 +222,9 @@ public final class DeadLetterAdmin {
       out.addDeadLetters(DeadLetter.newBuilder()
           .setMessage(m)
           .setOriginalTopic(m.getPropertiesOrDefault(DeadLetters.ORIGINAL_TOPIC, ""))
-          .setOriginalQueueId(Integer.parseInt(m.getPropertiesOrDefault(DeadLetters.ORIGINAL_QUEUE, "0")))
-          .setOriginalOffset(Long.parseLong(m.getPropertiesOrDefault(DeadLetters.ORIGINAL_OFFSET, "0")))
-          .setAttempts(Integer.parseInt(m.getPropertiesOrDefault(DeadLetters.ATTEMPTS, "0")))
+          .setOriginalQueueId((int) number(m, DeadLetters.ORIGINAL_QUEUE))
+          .setOriginalOffset(number(m, DeadLetters.ORIGINAL_OFFSET))
+          .setAttempts((int) number(m, DeadLetters.ATTEMPTS))
           .setDeadLetteredAtMs(m.getStoreTimestampMs()));
     }
     return out.build();

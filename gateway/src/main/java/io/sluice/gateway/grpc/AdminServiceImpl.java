@@ -113,6 +113,7 @@ public final class AdminServiceImpl implements AdminService {
   @Override
   public CompletionStage<Topic> updateTopic(UpdateTopicRequest request) {
     return Calls.unary(() -> {
+      Names.checkNotBrokerOwned(request.getTopic().getName());
       TopicConfig topic = toConfig(request.getTopic());
       return change(replyTo -> new TopicRegistry.UpdateTopic(topic, replyTo)).thenApply(done -> toProto(topic));
     });
@@ -121,7 +122,7 @@ public final class AdminServiceImpl implements AdminService {
   @Override
   public CompletionStage<DeleteTopicResponse> deleteTopic(DeleteTopicRequest request) {
     return Calls.unary(() -> {
-      String name = Names.check("topic", request.getName());
+      String name = Names.checkNotBrokerOwned(Names.check("topic", request.getName()));
       return change(replyTo -> new TopicRegistry.DeleteTopic(name, replyTo))
           .thenApply(done -> DeleteTopicResponse.getDefaultInstance());
     });

@@ -5,7 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
-/** Runs a unary call so that every refusal reaches the client as status plus reason trailer. */
+/**
+ * Runs a unary call so that every refusal reaches the client as status plus reason trailer. A
+ * stack overflow is caught too: it ends this call only (no dispatcher thread sees it), while the
+ * other errors of the JVM stay fatal.
+ */
 final class Calls {
   private Calls() {}
 
@@ -13,7 +17,7 @@ final class Calls {
     CompletionStage<T> stage;
     try {
       stage = call.get();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | StackOverflowError e) {
       return CompletableFuture.failedFuture(BrokerException.of(e).toGrpc());
     }
     return stage.handle((value, failure) -> {

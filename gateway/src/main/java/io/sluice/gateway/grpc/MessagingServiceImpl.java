@@ -98,7 +98,7 @@ public final class MessagingServiceImpl implements MessagingService {
       if (request.getMessagesCount() == 0) {
         throw BrokerException.invalid(io.sluice.protocol.v1.Reason.INVALID_ARGUMENT, "send request has no messages");
       }
-      return producePath.produce(request.getMessagesList())
+      return producePath.produceCounted(request.getMessagesList())
           .thenApply(receipts -> SendResponse.newBuilder().addAllReceipts(receipts).build());
     });
   }

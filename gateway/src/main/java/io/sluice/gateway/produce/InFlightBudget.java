@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Bytes accepted by the node but not yet stored. Producers that would push it past its limit are
- * told the broker is busy instead of growing the heap.
+ * told the broker is busy instead of growing the heap: both when a request's gRPC message is about
+ * to be read and when the parsed request is to be stored.
  *
  * <p>Thread-safety: any thread.
  */

@@ -71,12 +71,25 @@ public final class ProducePath {
     }
   }
 
+  /** A {@code Produce} stream's request: its messages take their size from the in-flight budget until stored. */
   public CompletionStage<List<SendReceipt>> produce(List<Message> request) {
+    return produce(request, budget);
+  }
+
+  /**
+   * A unary {@code Send}: its encoded request holds the in-flight budget from the moment its gRPC
+   * prefix is read until it is answered ({@code inbound.InboundLimits}), so it takes nothing more.
+   */
+  public CompletionStage<List<SendReceipt>> produceCounted(List<Message> request) {
+    return produce(request, null);
+  }
+
+  private CompletionStage<List<SendReceipt>> produce(List<Message> request, InFlightBudget inFlight) {
     SendReceipt[] receipts = new SendReceipt[request.size()];
-    long requestBytes = request.stream().mapToLong(m -> m.getBody().size()).sum();
+    long requestBytes = request.stream().mapToLong(MessageSize::of).sum();
     if (requestBytes > maxRequestSize) {
       BrokerException tooLarge = BrokerException.invalid(Reason.MESSAGE_TOO_LARGE,
-          "request carries " + requestBytes + " bytes of bodies; the limit is " + maxRequestSize);
+          "request carries " + requestBytes + " bytes of messages; the limit is " + maxRequestSize);
       for (int i = 0; i < receipts.length; i++) {
         receipts[i] = failed(request.get(i), tooLarge);
       }
@@ -96,7 +109,8 @@ public final class ProducePath {
             id -> new Share(queueId, topic.messageType(), new ArrayList<>(), new ArrayList<>()));
         share.messages().add(withId);
         share.positions().add(i);
-        acceptedBytes += message.getBody().size();
+        // the whole message as held in memory until stored, not only its body
+        acceptedBytes += message.getSerializedSize();
       } catch (BrokerException e) {
         receipts[i] = failed(message, e);
       }
@@ -110,14 +124,14 @@ public final class ProducePath {
       shares.values().forEach(share -> fill(receipts, share, refused));
       return CompletableFuture.completedFuture(Arrays.asList(receipts));
     }
-    if (!budget.tryAcquire(acceptedBytes)) {
+    if (inFlight != null && !inFlight.tryAcquire(acceptedBytes)) {
       BrokerException busy = BrokerException.busy(
-          "broker is busy: " + budget.used() + " bytes are waiting to be stored; retry later");
+          "broker is busy: " + inFlight.used() + " bytes are waiting to be stored; retry later");
       shares.values().forEach(share -> fill(receipts, share, busy));
       return CompletableFuture.completedFuture(Arrays.asList(receipts));
     }
 
-    long taken = acceptedBytes;
+    long taken = inFlight == null ? 0 : acceptedBytes;
     List<CompletableFuture<Void>> appends = new ArrayList<>(shares.size());
     shares.forEach((queueEntityId, share) ->
         appends.add(store(queueEntityId, share)
@@ -136,7 +150,9 @@ public final class ProducePath {
             })));
     return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
         .handle((done, failure) -> {
-          budget.release(taken);
+          if (inFlight != null) {
+            inFlight.release(taken);
+          }
           return Arrays.asList(receipts);
         });
   }

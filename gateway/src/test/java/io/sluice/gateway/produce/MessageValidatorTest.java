@@ -29,7 +29,8 @@ class MessageValidatorTest {
         "orders", new TopicConfig("orders", 2, MessageType.NORMAL, 0),
         "later", new TopicConfig("later", 2, MessageType.DELAY, 0),
         "fifo", new TopicConfig("fifo", 2, MessageType.FIFO, 0),
-        "payments", new TopicConfig("payments", 2, MessageType.TRANSACTION, 0))));
+        "payments", new TopicConfig("payments", 2, MessageType.TRANSACTION, 0),
+        "%DLQ%billing", new TopicConfig("%DLQ%billing", 1, MessageType.NORMAL, 0))));
     return catalog;
   }
 
@@ -57,6 +58,37 @@ class MessageValidatorTest {
     assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setTag("a||b"))));
     assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.setTag("*"))));
     assertEquals(Reason.INVALID_ARGUMENT, refusal(message(b -> b.addKeys(""))));
+  }
+
+  @Test
+  void propertiesKeysAndTagCountTowardTheMessageSize() {
+    // the limit is 16 bytes here: a 1-byte body with a large property is too large
+    assertEquals(Reason.MESSAGE_TOO_LARGE,
+        refusal(message(b -> b.setBody(ByteString.copyFromUtf8("x")).putProperties("p", "v".repeat(15)))));
+    assertEquals("orders", validator.check(message(b -> b.setBody(ByteString.copyFromUtf8("x"))
+        .putProperties("p", "v".repeat(14)))).name(), "1 + 1 + 14 bytes fit");
+    assertEquals(Reason.MESSAGE_TOO_LARGE, refusal(message(b -> b.setTag("t".repeat(12)))));
+    assertEquals(Reason.MESSAGE_TOO_LARGE, refusal(message(b -> b.addKeys("k".repeat(12)))));
+    // UTF-8 bytes, not characters: 5 + 1 + 2 * 3 + 4 = 16 fits, one more byte does not
+    assertEquals("orders", validator.check(message(b -> b.putProperties("p", "\u20ac\u20ac\ud83d\ude00"))).name());
+    assertEquals(Reason.MESSAGE_TOO_LARGE, refusal(message(b -> b.putProperties("p", "\u20ac\u20ac\ud83d\ude00x"))));
+  }
+
+  @Test
+  void propertyNamesNeedOneTo128Characters() {
+    MessageValidator roomy = new MessageValidator(catalog(), 1 << 20, new DelayRule(Duration.ofDays(40), () -> NOW_MS));
+    assertEquals("orders", roomy.check(message(b -> b.putProperties("p".repeat(128), "v"))).name());
+    for (String name : new String[] {"", " ", "p".repeat(129), "p".repeat(1 << 16)}) {
+      BrokerException e = assertThrows(BrokerException.class, () -> roomy.check(message(b -> b.putProperties(name, "v"))));
+      assertEquals(Reason.INVALID_NAME, e.reason(), "name of " + name.length() + " characters");
+    }
+  }
+
+  @Test
+  void brokerOwnedTopicsAreReadOnly() {
+    BrokerException e = assertThrows(BrokerException.class, () -> validator.check(message(b -> b.setTopic("%DLQ%billing"))));
+    assertEquals(Reason.TOPIC_READ_ONLY, e.reason());
+    assertEquals(io.grpc.Status.Code.PERMISSION_DENIED, e.code());
   }
 
   @Test

@@ -23,14 +23,22 @@ import java.util.Set;
  * </pre>
  *
  * Ordering comparisons and BETWEEN are numeric; a string literal may only be tested with {@code =},
- * {@code <>} and IN.
+ * {@code <>} and IN. An expression has at most {@link #MAX_LENGTH} characters and nests parentheses
+ * and NOT at most {@link #MAX_DEPTH} deep, so that neither parsing nor evaluation can exhaust a
+ * thread's stack.
  */
 final class SqlParser {
+  /** Longest expression accepted, in characters: bounds the tree, whose evaluation recurses. */
+  static final int MAX_LENGTH = 8192;
+  /** Deepest nesting of parentheses and NOT: the parser recurses once per level. */
+  static final int MAX_DEPTH = 64;
+
   private static final Set<String> COMPARISONS = Set.of("=", "<>", "!=", "<", "<=", ">", ">=");
   private static final Set<String> ORDERING = Set.of("<", "<=", ">", ">=");
 
   private final List<Token> tokens;
   private int next;
+  private int depth;
 
   private SqlParser(List<Token> tokens) {
     this.tokens = tokens;
@@ -39,6 +47,9 @@ final class SqlParser {
   static SqlExpression parse(String source) {
     if (source.isBlank()) {
       throw new SqlFilterException("empty expression", 0);
+    }
+    if (source.length() > MAX_LENGTH) {
+      throw new SqlFilterException("expression is longer than " + MAX_LENGTH + " characters", MAX_LENGTH);
     }
     SqlParser parser = new SqlParser(SqlLexer.tokens(source));
     SqlExpression e = parser.or();
@@ -91,17 +102,29 @@ final class SqlParser {
   }
 
   private SqlExpression not() {
-    if (acceptKeyword("NOT")) {
-      return new SqlExpression.Not(not());
+    if (peek().isKeyword("NOT")) {
+      Token not = take();
+      enter(not);
+      SqlExpression negated = new SqlExpression.Not(not());
+      depth--;
+      return negated;
     }
     return predicate();
   }
 
+  /** One level deeper (a parenthesis or NOT opened at {@code at}), refused past {@link #MAX_DEPTH}. */
+  private void enter(Token at) {
+    if (++depth > MAX_DEPTH) {
+      throw new SqlFilterException("nested deeper than " + MAX_DEPTH + " levels", at.position());
+    }
+  }
+
   private SqlExpression predicate() {
     if (peek().kind() == Kind.LPAREN) {
-      take();
+      enter(take());
       SqlExpression e = or();
       expect(Kind.RPAREN, null, "')'");
+      depth--;
       return e;
     }
     if (acceptKeyword("TRUE")) {

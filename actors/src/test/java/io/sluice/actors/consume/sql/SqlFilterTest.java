@@ -82,4 +82,30 @@ class SqlFilterTest {
   void anEmptyExpressionIsRefused() {
     assertEquals(0, assertThrows(SqlFilterException.class, () -> SqlFilter.parse("  ")).position());
   }
+
+  @org.junit.jupiter.api.Test
+  void deepNestingIsRefusedWithoutExhaustingTheStack() {
+    String deep = "(".repeat(50_000) + "qty > 1" + ")".repeat(50_000);
+    SqlFilterException e = assertThrows(SqlFilterException.class, () -> SqlFilter.parse(deep));
+    assertEquals(SqlParser.MAX_LENGTH, e.position(), e.getMessage());
+    String deepWithinLength = "(".repeat(SqlParser.MAX_DEPTH + 1) + "qty > 1" + ")".repeat(SqlParser.MAX_DEPTH + 1);
+    e = assertThrows(SqlFilterException.class, () -> SqlFilter.parse(deepWithinLength));
+    assertEquals(SqlParser.MAX_DEPTH, e.position(), e.getMessage());
+    String nots = "NOT ".repeat(SqlParser.MAX_DEPTH + 1) + "qty > 1";
+    assertTrue(assertThrows(SqlFilterException.class, () -> SqlFilter.parse(nots)).getMessage().contains("nested"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void nestingUpToTheLimitParses() {
+    String deepest = "(".repeat(SqlParser.MAX_DEPTH) + "qty > 1" + ")".repeat(SqlParser.MAX_DEPTH);
+    assertTrue(matches(deepest));
+    assertEquals(SqlParser.MAX_DEPTH % 2 == 0, matches("NOT ".repeat(SqlParser.MAX_DEPTH) + "qty > 1"));
+  }
+
+  @org.junit.jupiter.api.Test
+  void aLongChainWithinTheLengthEvaluates() {
+    String chain = "qty > 1" + " AND qty > 1".repeat((SqlParser.MAX_LENGTH - 7) / 12);
+    assertTrue(chain.length() <= SqlParser.MAX_LENGTH);
+    assertTrue(matches(chain));
+  }
 }
