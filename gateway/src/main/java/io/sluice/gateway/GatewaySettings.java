@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param askTimeout how long the gateway waits for a queue or the topic registry
  * @param defaultInvisibleDuration invisible time when a subscriber leaves it 0
  * @param maxCredit most unanswered deliveries a consume stream may grant
+ * @param maxDeliveryBatchBytes most bytes of messages in one {@code Deliveries} frame or {@code Receive}
+ *     reply; a single larger message still goes, alone
  * @param shutdownDeadline how long graceful shutdown waits for in-flight requests
  * @param maxDelay how far ahead a delayed message's delivery time may be
  */
@@ -30,6 +32,7 @@ public record GatewaySettings(
     Duration askTimeout,
     Duration defaultInvisibleDuration,
     int maxCredit,
+    long maxDeliveryBatchBytes,
     Duration shutdownDeadline,
     Duration maxDelay) {
 
@@ -51,11 +54,15 @@ public record GatewaySettings(
         c.getDuration("ask-timeout"),
         c.getDuration("default-invisible-duration"),
         c.getInt("max-credit"),
+        c.getBytes("max-delivery-batch-bytes"),
         c.getDuration("shutdown-deadline"),
         c.getDuration("max-delay"));
     if (s.maxRequestSize < s.maxMessageSize || s.maxInFlightBytes < s.maxRequestSize) {
       throw new IllegalArgumentException(
           "sluice.gateway: need max-message-size <= max-request-size <= max-in-flight-bytes");
+    }
+    if (s.maxDeliveryBatchBytes < 1) {
+      throw new IllegalArgumentException("sluice.gateway: max-delivery-batch-bytes must be positive");
     }
     return s;
   }

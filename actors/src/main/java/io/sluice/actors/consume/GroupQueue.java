@@ -40,9 +40,16 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  * One consumer group's consumption of one queue (RocketMQ 5 "pop" / SQS style). Messages stream in
  * from the queue's journal (a live, backpressured query) into a small read-ahead buffer; a {@link
  * Pull} hands them out, each becoming invisible to the group until acked, nacked or its invisible
- * time passes, after which it is redelivered with its attempt count incremented, after the
- * group's {@link RetryPolicy} backoff; after the policy's last attempt it is moved to the group's
- * dead-letter queue ({@link DeadLetters}) and then settled like an ack.
+ * time passes. When its invisible time passes it is visible again at once, as the next attempt
+ * (RocketMQ 5's rule: the invisible time is the retry delay); a nack makes it visible again after
+ * the nack's delay or, without one, the group's {@link RetryPolicy} backoff. After the policy's
+ * last attempt it is moved to the group's dead-letter queue ({@link DeadLetters}) and then settled
+ * like an ack.
+ *
+ * <p>A delivery out keeps its offset, not its message ({@link InFlight}); a redelivery reads the
+ * message back from the journal ({@link Redeliveries}), so what is in flight costs the same few
+ * bytes per delivery whatever the messages' size. A Pull hands out at most its byte bound (beyond
+ * one message), and only what it returns becomes invisible.
  *
  * <p>Under a tag filter other than {@code *} the journal skips the messages whose tag the filter
  * rejects without reading them ({@code QueueSource}); they are settled as they arrive. A Pull with
@@ -64,16 +71,26 @@ public final class GroupQueue
 
   /**
    * Hands out up to {@code max} messages matching {@code filter} (valid: checked by the caller), invisible for
-   * {@code invisibleMs}; replies at once, possibly with none. {@code ordered} (the queue belongs to a FIFO
-   * topic) keeps message-group order from then on ({@link GroupOrder}).
+   * {@code invisibleMs}, whose serialized sizes sum to at most {@code maxBytes}, except that with {@code
+   * firstOfAnySize} the first goes whatever its size (a message larger than any batch still goes, alone);
+   * replies at once, possibly with none. Only what the reply holds becomes invisible. {@code ordered} (the
+   * queue belongs to a FIFO topic) keeps message-group order from then on ({@link GroupOrder}).
    */
-  public record Pull(int max, long invisibleMs, FilterExpression filter, boolean ordered, ActorRef<Pulled> replyTo)
-      implements Command {
-    /** A pull on a queue of a topic without message-group order. */
+  public record Pull(int max, long maxBytes, boolean firstOfAnySize, long invisibleMs, FilterExpression filter,
+      boolean ordered, ActorRef<Pulled> replyTo) implements Command {
+    /** A pull of at most {@link #BATCH_BYTES} (beyond one message). */
+    public Pull(int max, long invisibleMs, FilterExpression filter, boolean ordered, ActorRef<Pulled> replyTo) {
+      this(max, BATCH_BYTES, true, invisibleMs, filter, ordered, replyTo);
+    }
+
+    /** A pull on a queue of a topic without message-group order, of at most {@link #BATCH_BYTES}. */
     public Pull(int max, long invisibleMs, FilterExpression filter, ActorRef<Pulled> replyTo) {
       this(max, invisibleMs, filter, false, replyTo);
     }
   }
+
+  /** The default byte bound of a {@link Pull}. */
+  public static final long BATCH_BYTES = 4L << 20;
 
   /** Replies {@link Available} once a message can be pulled, or never if none comes before the deadline. */
   public record AwaitMessages(long deadlineMs, ActorRef<Available> replyTo) implements Command, CborSerializable {}
@@ -124,9 +141,13 @@ public final class GroupQueue
   /** Replies with the persisted state: which offsets are settled. */
   public record GetSettled(ActorRef<State> replyTo) implements Command, CborSerializable {}
 
-  private record DeadLetterStored(long offset, Throwable failure) implements Command {}
+  /** The dead letter of {@code offset} is stored as {@code messageId}, or (null) the message no longer exists. */
+  private record DeadLetterStored(long offset, String messageId, Throwable failure) implements Command {}
 
   private record RetryDeadLetter(long offset) implements Command {}
+
+  /** Messages read back for redelivery by the read started in position epoch {@code epoch}. */
+  private record RedeliveriesRead(int epoch, List<Message> messages, Throwable failure) implements Command {}
 
   /**
    * Starts a position that does not exist yet (nothing persisted for this group and queue) at
@@ -228,6 +249,9 @@ public final class GroupQueue
   private static final Duration TICK = Duration.ofMillis(100);
   private static final Duration STREAM_RESTART_DELAY = Duration.ofSeconds(1);
   private static final Duration DEAD_LETTER_RETRY_DELAY = Duration.ofSeconds(1);
+  private static final long READ_RETRY_DELAY_MS = 1_000;
+  /** Dead letters read back and being appended at once: each holds its message. */
+  private static final int MAX_DEAD_LETTERS_STORING = 4;
 
   public static Behavior<Command> create(String group, String queueEntityId, String readJournalPluginId) {
     return Behaviors.setup(
@@ -238,19 +262,6 @@ public final class GroupQueue
 
   private record PendingReply(ActorRef<Acked> replyTo, Acked reply) {}
 
-  /** A delivery waiting for its ack, or (when expired or nacked) for redelivery. */
-  private static final class InFlight {
-    final Message message;
-    long nonce;
-    int attempt;
-    long deadlineMs;
-
-    InFlight(Message message, int attempt) {
-      this.message = message;
-      this.attempt = attempt;
-    }
-  }
-
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final String group;
@@ -260,11 +271,18 @@ public final class GroupQueue
   private final RetryPolicyCatalog policies;
   /** Messages past their last attempt, until their dead letter is durable. */
   private final Map<Long, InFlight> deadLettering = new HashMap<>();
+  /** Dead letters not yet being stored (at most {@link #MAX_DEAD_LETTERS_STORING} are). */
+  private final ArrayDeque<InFlight> deadLettersWaiting = new ArrayDeque<>();
+  private int deadLettersStoring;
+  private final MessageReads reads;
+  private final Redeliveries redeliveries = new Redeliveries();
+  /** Counts position moves, so a read started before one is ignored. */
+  private int epoch;
+  private long readPausedUntilMs;
   private final SecureRandom random = new SecureRandom();
   private final ArrayDeque<Message> buffer = new ArrayDeque<>();
   private long bufferedBytes;
   private final Map<Long, InFlight> inFlight = new HashMap<>();
-  private final ArrayDeque<InFlight> ready = new ArrayDeque<>();
   /** Long-poll waiters by reply address, so a consumer that asks again replaces its old wait. */
   private final Map<ActorRef<Available>, Long> waiters = new HashMap<>();
   private final List<Long> pendingAcks = new ArrayList<>();
@@ -295,6 +313,7 @@ public final class GroupQueue
     this.queueEntityId = queueEntityId;
     this.readJournalPluginId = readJournalPluginId;
     this.policies = RetryPolicyCatalog.get(context.getSystem());
+    this.reads = new MessageReads(context.getSystem(), readJournalPluginId, queueEntityId);
   }
 
   @Override
@@ -338,10 +357,12 @@ public final class GroupQueue
         .onCommand(RetryDeadLetter.class, (state, cmd) -> {
           InFlight entry = deadLettering.get(cmd.offset());
           if (entry != null) {
-            storeDeadLetter(entry);
+            deadLettersWaiting.add(entry);
+            storeDeadLetters();
           }
           return Effect().noReply();
         })
+        .onCommand(RedeliveriesRead.class, this::onRedeliveriesRead)
         .onCommand(Arrived.class, this::onArrived)
         .onCommand(StreamStarted.class, this::onStreamStarted)
         .onCommand(StreamEnded.class, this::onStreamEnded)
@@ -361,22 +382,39 @@ public final class GroupQueue
     if (cmd.ordered() && order == null) {
       order = new GroupOrder();
     }
-    List<Delivered> out = new ArrayList<>();
-    while (out.size() < cmd.max() && !ready.isEmpty()) {
-      InFlight redelivery = ready.poll();
-      if (!state.isAcked(redelivery.message.getOffset())) {
-        out.add(deliver(redelivery, now, cmd.invisibleMs()));
+    PullReply out = new PullReply(cmd);
+    while (out.hasRoom() && redeliveries.hasLoaded() && out.fits(redeliveries.peek().message())) {
+      Redeliveries.Loaded redelivery = redeliveries.poll();
+      InFlight entry = redelivery.entry();
+      if (!state.isAcked(entry.offset)) {
+        out.add(deliver(entry, redelivery.message(), now, cmd.invisibleMs()));
       } else if (order != null) {
-        order.settled(redelivery.message.getMessageGroup(), redelivery.message.getOffset());
+        order.settled(entry.messageGroup, entry.offset);
       }
     }
-    while (order != null && out.size() < cmd.max() && order.hasReleased()) {
-      out.add(deliver(new InFlight(order.pollReleased(), 1), now, cmd.invisibleMs()));
+    while (order != null && out.hasRoom() && order.hasReleased()) {
+      GroupOrder.Held released = order.peekReleased();
+      if (released.message() != null && !out.fits(released.message())) {
+        break;
+      }
+      order.pollReleased();
+      InFlight entry = new InFlight(released.offset(), released.group(), 1);
+      if (released.message() == null) {
+        redeliveries.add(entry); // held by offset only: read back first
+      } else {
+        out.add(deliver(entry, released.message(), now, cmd.invisibleMs()));
+      }
     }
-    while (out.size() < cmd.max() && !buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT) {
-      Message m = buffer.poll();
+    while (out.hasRoom() && !buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT) {
+      Message m = buffer.peek();
+      boolean settled = state.isAcked(m.getOffset()) || inFlight.containsKey(m.getOffset());
+      boolean deliverable = !settled && filter.matches(m) && (order == null || !order.blocks(m));
+      if (deliverable && !out.fits(m)) {
+        break;
+      }
+      buffer.poll();
       bufferedBytes -= m.getBody().size();
-      if (state.isAcked(m.getOffset()) || inFlight.containsKey(m.getOffset())) {
+      if (settled) {
         continue;
       }
       if (!filter.matches(m)) {
@@ -391,17 +429,80 @@ public final class GroupQueue
         }
         order.delivering(m);
       }
-      out.add(deliver(new InFlight(m, 1), now, cmd.invisibleMs()));
+      out.add(deliver(new InFlight(m.getOffset(), m.getMessageGroup(), 1), m, now, cmd.invisibleMs()));
     }
+    readRedeliveries(now);
     requestMoreIfRoom();
-    return Effect().reply(cmd.replyTo(), new Pulled(out));
+    return Effect().reply(cmd.replyTo(), new Pulled(out.deliveries));
   }
 
-  private Delivered deliver(InFlight entry, long now, long invisibleMs) {
+  /** The deliveries of one Pull, within its count and byte bounds. */
+  private static final class PullReply {
+    final Pull pull;
+    final List<Delivered> deliveries = new ArrayList<>();
+    long bytes;
+
+    PullReply(Pull pull) {
+      this.pull = pull;
+    }
+
+    boolean hasRoom() {
+      return deliveries.size() < pull.max();
+    }
+
+    boolean fits(Message m) {
+      return (deliveries.isEmpty() && pull.firstOfAnySize()) || bytes + m.getSerializedSize() <= pull.maxBytes();
+    }
+
+    void add(Delivered d) {
+      deliveries.add(d);
+      bytes += d.message().getSerializedSize();
+    }
+  }
+
+  private Delivered deliver(InFlight entry, Message message, long now, long invisibleMs) {
     entry.nonce = random.nextLong() & Long.MAX_VALUE;
     entry.deadlineMs = now + invisibleMs;
-    inFlight.put(entry.message.getOffset(), entry);
-    return new Delivered(entry.message, entry.nonce, entry.attempt, entry.deadlineMs);
+    inFlight.put(entry.offset, entry);
+    return new Delivered(message, entry.nonce, entry.attempt, entry.deadlineMs);
+  }
+
+  /** Starts reading back the messages of deliveries due again, unless a read runs or enough wait. */
+  private void readRedeliveries(long now) {
+    if (now < readPausedUntilMs) {
+      return;
+    }
+    List<InFlight> next = redeliveries.startRead();
+    if (next.isEmpty()) {
+      return;
+    }
+    List<Long> offsets = new ArrayList<>(next.size());
+    next.forEach(entry -> offsets.add(entry.offset));
+    int readEpoch = epoch;
+    context.pipeToSelf(reads.read(offsets, Redeliveries.READ_BYTES),
+        (messages, failure) -> new RedeliveriesRead(readEpoch, messages, failure));
+  }
+
+  private ReplyEffect<Event, State> onRedeliveriesRead(State state, RedeliveriesRead cmd) {
+    if (cmd.epoch() != epoch) {
+      return Effect().noReply(); // a position move dropped these deliveries meanwhile
+    }
+    long now = System.currentTimeMillis();
+    if (cmd.failure() != null) {
+      context.getLog().warn("Could not read messages of {} back for redelivery (group {}); retrying: {}",
+          queueEntityId, group, cmd.failure().toString());
+      redeliveries.readFailed();
+      readPausedUntilMs = now + READ_RETRY_DELAY_MS;
+      return Effect().noReply();
+    }
+    for (InFlight gone : redeliveries.readDone(cmd.messages())) {
+      context.getLog().warn("Offset {} of {} was removed by retention before group {} consumed it",
+          gone.offset, queueEntityId, group);
+      settle(gone.offset, gone.messageGroup);
+    }
+    notifyWaiters();
+    readRedeliveries(now);
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onAwait(State state, AwaitMessages cmd) {
@@ -428,10 +529,11 @@ public final class GroupQueue
     int accepted = 0;
     for (int i = 0; i < cmd.receipts().size(); i++) {
       Receipt r = cmd.receipts().get(i);
-      if (current(r.offset(), r.nonce()) == null) {
+      InFlight entry = current(r.offset(), r.nonce());
+      if (entry == null) {
         refused.add(i);
       } else {
-        settle(inFlight.get(r.offset()).message);
+        settle(entry.offset, entry.messageGroup);
         accepted++;
       }
     }
@@ -456,30 +558,65 @@ public final class GroupQueue
   }
 
   /**
-   * A delivery failed (nacked, or its invisible time passed): the old handle stops working now and
-   * the message returns as the next attempt after {@code delayMs}, or (if 0) the policy's backoff;
-   * after the policy's last attempt it is dead-lettered instead.
+   * A delivery was nacked: the old handle stops working now and the message returns as the next
+   * attempt after {@code delayMs}, or (if 0) the policy's backoff; after the policy's last attempt
+   * it is dead-lettered instead.
    */
   private void failed(InFlight entry, long now, long delayMs) {
     entry.nonce = 0;
     RetryPolicy retryPolicy = policies.policyOf(consumerGroupOf(group));
     if (retryPolicy.isLast(entry.attempt)) {
-      inFlight.remove(entry.message.getOffset());
-      deadLettering.put(entry.message.getOffset(), entry);
-      storeDeadLetter(entry);
+      inFlight.remove(entry.offset);
+      deadLetter(entry);
       return;
     }
     entry.deadlineMs = now + (delayMs > 0 ? delayMs : retryPolicy.delayMsAfter(entry.attempt));
   }
 
-  private void storeDeadLetter(InFlight entry) {
-    long offset = entry.message.getOffset();
-    context.pipeToSelf(
-        DeadLetters.append(context.getSystem(), consumerGroupOf(group), DeadLetters.of(entry.message, entry.attempt)),
-        (appended, failure) -> new DeadLetterStored(offset, failure));
+  /**
+   * A delivery's invisible time passed: the message is visible again at once as the next attempt
+   * (the invisible time was its retry delay), or dead-lettered after the policy's last attempt.
+   */
+  private void expired(InFlight entry) {
+    entry.nonce = 0;
+    inFlight.remove(entry.offset);
+    if (policies.policyOf(consumerGroupOf(group)).isLast(entry.attempt)) {
+      deadLetter(entry);
+      return;
+    }
+    entry.attempt++;
+    redeliveries.add(entry);
+  }
+
+  private void deadLetter(InFlight entry) {
+    deadLettering.put(entry.offset, entry);
+    deadLettersWaiting.add(entry);
+    storeDeadLetters();
+  }
+
+  /** Reads back and appends waiting dead letters, a few at a time (each holds its message meanwhile). */
+  private void storeDeadLetters() {
+    while (deadLettersStoring < MAX_DEAD_LETTERS_STORING && !deadLettersWaiting.isEmpty()) {
+      InFlight entry = deadLettersWaiting.poll();
+      if (deadLettering.get(entry.offset) != entry) {
+        continue; // a position move dropped it
+      }
+      deadLettersStoring++;
+      long offset = entry.offset;
+      int attempts = entry.attempt;
+      String consumerGroup = consumerGroupOf(group);
+      context.pipeToSelf(
+          reads.read(List.of(offset), 1).thenCompose(found -> found.isEmpty()
+              ? java.util.concurrent.CompletableFuture.completedFuture((String) null)
+              : DeadLetters.append(context.getSystem(), consumerGroup, DeadLetters.of(found.get(0), attempts))
+                  .thenApply(appended -> found.get(0).getMessageId())),
+          (messageId, failure) -> new DeadLetterStored(offset, messageId, failure));
+    }
   }
 
   private ReplyEffect<Event, State> onDeadLetterStored(State state, DeadLetterStored cmd) {
+    deadLettersStoring--;
+    storeDeadLetters();
     InFlight entry = deadLettering.get(cmd.offset());
     if (entry == null) {
       return Effect().noReply(); // a position reset dropped it meanwhile
@@ -491,19 +628,17 @@ public final class GroupQueue
       return Effect().noReply();
     }
     deadLettering.remove(cmd.offset());
-    context.getLog().info("Dead-lettered message {} (offset {} of {}, group {}) after {} attempts to {}",
-        entry.message.getMessageId(), cmd.offset(), queueEntityId, group, entry.attempt, DeadLetters.topicOf(consumerGroupOf(group)));
-    settleDeadLettered(entry);
-    return Effect().noReply();
-  }
-
-  /**
-   * Settles a message whose dead letter is durable, the way an ack settles a delivery: from here
-   * the group is done with it (on a FIFO topic its message group's next message is released).
-   */
-  private void settleDeadLettered(InFlight entry) {
-    settle(entry.message);
+    if (cmd.messageId() == null) {
+      context.getLog().warn("Offset {} of {} was removed by retention before group {} dead-lettered it",
+          cmd.offset(), queueEntityId, group);
+    } else {
+      context.getLog().info("Dead-lettered message {} (offset {} of {}, group {}) after {} attempts to {}",
+          cmd.messageId(), cmd.offset(), queueEntityId, group, entry.attempt, DeadLetters.topicOf(consumerGroupOf(group)));
+    }
+    // From here the group is done with it, as after an ack (on a FIFO topic its message group's next message is released).
+    settle(entry.offset, entry.messageGroup);
     notifyWaiters();
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onSettle(State state, Settle cmd) {
@@ -555,7 +690,7 @@ public final class GroupQueue
   private ReplyEffect<Event, State> moveTo(State state, long offset, ActorRef<Progress> replyTo, String why) {
     context.getLog().info("Position of {} {} at offset {} (watermark was {}); {} deliveries in flight dropped",
         context.getSelf().path().name() + " on " + queueEntityId, why, offset, state.watermark(),
-        inFlight.size() + ready.size());
+        inFlight.size() + redeliveries.size());
     // Acks taken before the reset are answered as taken but not persisted: the reset replaces them.
     pendingAckReplies.forEach(r -> r.replyTo().tell(r.reply()));
     pendingAckReplies.clear();
@@ -563,8 +698,10 @@ public final class GroupQueue
     buffer.clear();
     bufferedBytes = 0;
     inFlight.clear();
-    ready.clear();
+    redeliveries.clear();
     deadLettering.clear();
+    deadLettersWaiting.clear();
+    epoch++;
     if (order != null) {
       order = new GroupOrder(); // nothing is out any more: every message group starts afresh
     }
@@ -652,15 +789,15 @@ public final class GroupQueue
   }
 
   /**
-   * {@code message} is finished for good: acked, or (for the dead-letter path) moved out of the
+   * The message at {@code offset} is finished for good: acked, or (for the dead-letter path) moved out of the
    * queue. It stops being in flight, its ack is queued, and on a FIFO topic the next message of its
    * message group is released.
    */
-  private void settle(Message message) {
-    inFlight.remove(message.getOffset());
-    queueAck(message.getOffset());
+  private void settle(long offset, String messageGroup) {
+    inFlight.remove(offset);
+    queueAck(offset);
     if (order != null) {
-      order.settled(message.getMessageGroup(), message.getOffset());
+      order.settled(messageGroup, offset);
     }
   }
 
@@ -679,8 +816,8 @@ public final class GroupQueue
   }
 
   /**
-   * Fails deliveries whose invisible time passed, and moves those whose backoff passed to the
-   * redelivery queue.
+   * Makes deliveries whose invisible time passed, and nacked ones whose delay passed, due again
+   * (their messages are read back before a Pull can hand them out).
    */
   private void expire(long now) {
     List<InFlight> expired = new ArrayList<>(0);
@@ -695,14 +832,15 @@ public final class GroupQueue
       } else {
         it.remove();
         entry.attempt++;
-        ready.add(entry);
+        redeliveries.add(entry);
       }
     }
-    expired.forEach(entry -> failed(entry, now, 0));
+    expired.forEach(this::expired);
+    readRedeliveries(now);
   }
 
   private boolean hasDeliverable() {
-    return !ready.isEmpty() || (order != null && order.hasReleased())
+    return redeliveries.hasLoaded() || (order != null && order.hasReleased())
         || (!buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT);
   }
 
@@ -763,7 +901,7 @@ public final class GroupQueue
   private Progress progress(State state) {
     long readCursor = buffer.isEmpty() ? nextStreamOffset : buffer.peek().getOffset();
     return new Progress(state.watermark(), Math.max(readCursor, state.watermark()),
-        inFlight.size() + ready.size() + deadLettering.size());
+        inFlight.size() + redeliveries.size() + deadLettering.size());
   }
 
   private void startStream(long fromOffset) {
