@@ -16,8 +16,8 @@ import java.time.Duration;
  * @param askTimeout how long the gateway waits for a queue or the topic registry
  * @param defaultInvisibleDuration invisible time when a subscriber leaves it 0
  * @param maxCredit most unanswered deliveries a consume stream may grant
- * @param maxDeliveryBatchBytes most bytes of messages in one {@code Deliveries} frame or {@code Receive}
- *     reply; a single larger message still goes, alone
+ * @param maxDeliveryBatchBytes largest serialized {@code Deliveries} frame or {@code Receive} reply; a
+ *     single larger message still goes, alone
  * @param shutdownDeadline how long graceful shutdown waits for in-flight requests
  * @param maxDelay how far ahead a delayed message's delivery time may be
  */
@@ -40,6 +40,8 @@ public record GatewaySettings(
   public static final Duration MAX_INVISIBLE = Duration.ofHours(12);
   public static final Duration MAX_RECEIVE_WAIT = Duration.ofSeconds(30);
   public static final int MAX_RECEIVE_MESSAGES = 1024;
+  /** A consume frame's or Receive reply's bytes around its deliveries, at most. */
+  public static final int REPLY_OVERHEAD_BYTES = 16;
 
   public static GatewaySettings from(Config root) {
     Config c = root.getConfig("sluice.gateway");
@@ -61,8 +63,8 @@ public record GatewaySettings(
       throw new IllegalArgumentException(
           "sluice.gateway: need max-message-size <= max-request-size <= max-in-flight-bytes");
     }
-    if (s.maxDeliveryBatchBytes < 1) {
-      throw new IllegalArgumentException("sluice.gateway: max-delivery-batch-bytes must be positive");
+    if (s.maxDeliveryBatchBytes < 64 * 1024) {
+      throw new IllegalArgumentException("sluice.gateway: max-delivery-batch-bytes must be at least 64 KiB");
     }
     return s;
   }

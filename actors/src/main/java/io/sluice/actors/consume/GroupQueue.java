@@ -71,7 +71,7 @@ public final class GroupQueue
 
   /**
    * Hands out up to {@code max} messages matching {@code filter} (valid: checked by the caller), invisible for
-   * {@code invisibleMs}, whose serialized sizes sum to at most {@code maxBytes}, except that with {@code
+   * {@code invisibleMs}, whose deliveries' {@link #wireSize wire sizes} sum to at most {@code maxBytes}, except that with {@code
    * firstOfAnySize} the first goes whatever its size (a message larger than any batch still goes, alone);
    * replies at once, possibly with none. Only what the reply holds becomes invisible. {@code ordered} (the
    * queue belongs to a FIFO topic) keeps message-group order from then on ({@link GroupOrder}).
@@ -91,6 +91,13 @@ public final class GroupQueue
 
   /** The default byte bound of a {@link Pull}. */
   public static final long BATCH_BYTES = 4L << 20;
+  /** A delivery's bytes on the wire beyond its message, at most: receipt handle, attempt, time, framing. */
+  private static final int DELIVERY_OVERHEAD_BYTES = 64;
+
+  /** What a delivery of {@code message} takes in a serialized batch of deliveries, at most. */
+  public static long wireSize(Message message) {
+    return message.getSerializedSize() + DELIVERY_OVERHEAD_BYTES;
+  }
 
   /** Replies {@link Available} once a message can be pulled, or never if none comes before the deadline. */
   public record AwaitMessages(long deadlineMs, ActorRef<Available> replyTo) implements Command, CborSerializable {}
@@ -451,12 +458,12 @@ public final class GroupQueue
     }
 
     boolean fits(Message m) {
-      return (deliveries.isEmpty() && pull.firstOfAnySize()) || bytes + m.getSerializedSize() <= pull.maxBytes();
+      return (deliveries.isEmpty() && pull.firstOfAnySize()) || bytes + wireSize(m) <= pull.maxBytes();
     }
 
     void add(Delivered d) {
       deliveries.add(d);
-      bytes += d.message().getSerializedSize();
+      bytes += wireSize(d.message());
     }
   }
 

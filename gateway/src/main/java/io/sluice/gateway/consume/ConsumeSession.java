@@ -324,7 +324,8 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     nextQueue = (nextQueue + 1) % subscription.topic().queueCount();
     getContext().pipeToSelf(
         deps.groups().pull(subscription.group(), subscription.topic().name(), queueId,
-            Math.min(credit, MAX_PULL), deps.settings().maxDeliveryBatchBytes(), true, subscription.invisibleMs(),
+            Math.min(credit, MAX_PULL), deps.settings().maxDeliveryBatchBytes() - GatewaySettings.REPLY_OVERHEAD_BYTES,
+            true, subscription.invisibleMs(),
             subscription.filter(), subscription.ordered()),
         PullDone::new);
   }

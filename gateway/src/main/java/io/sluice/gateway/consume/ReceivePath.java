@@ -68,7 +68,7 @@ public final class ReceivePath {
       Subscription sub, ReceiveResponse.Builder response, long bytes, int max, int start, int step) {
     int queues = sub.topic().queueCount();
     int wanted = max - response.getDeliveriesCount();
-    long bytesLeft = maxBatchBytes - bytes;
+    long bytesLeft = maxBatchBytes - GatewaySettings.REPLY_OVERHEAD_BYTES - bytes;
     boolean empty = response.getDeliveriesCount() == 0;
     if (wanted == 0 || step == queues || (!empty && bytesLeft <= 0)) {
       return CompletableFuture.completedFuture(response);
@@ -80,7 +80,7 @@ public final class ReceivePath {
           long total = bytes;
           for (GroupQueue.Delivered d : pulled.deliveries()) {
             response.addDeliveries(GroupQueues.toDelivery(d));
-            total += d.message().getSerializedSize();
+            total += GroupQueue.wireSize(d.message());
           }
           return pullRound(sub, response, total, max, start, step + 1);
         });
