@@ -4,12 +4,10 @@ import io.sluice.actors.CborSerializable;
 import io.sluice.actors.group.RetryPolicyCatalog;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +29,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Keep;
@@ -257,8 +256,6 @@ public final class GroupQueue
   private static final Duration STREAM_RESTART_DELAY = Duration.ofSeconds(1);
   private static final Duration DEAD_LETTER_RETRY_DELAY = Duration.ofSeconds(1);
   private static final long READ_RETRY_DELAY_MS = 1_000;
-  /** Dead letters read back and being appended at once: each holds its message. */
-  private static final int MAX_DEAD_LETTERS_STORING = 4;
 
   public static Behavior<Command> create(String group, String queueEntityId, String readJournalPluginId) {
     return Behaviors.setup(
@@ -276,20 +273,13 @@ public final class GroupQueue
   private final String readJournalPluginId;
   /** The groups' retry policies, as this node knows them. */
   private final RetryPolicyCatalog policies;
-  /** Messages past their last attempt, until their dead letter is durable. */
-  private final Map<Long, InFlight> deadLettering = new HashMap<>();
-  /** Dead letters not yet being stored (at most {@link #MAX_DEAD_LETTERS_STORING} are). */
-  private final ArrayDeque<InFlight> deadLettersWaiting = new ArrayDeque<>();
-  private int deadLettersStoring;
+  private final InFlightDeliveries inFlight = new InFlightDeliveries();
   private final MessageReads reads;
-  private final Redeliveries redeliveries = new Redeliveries();
   /** Counts position moves, so a read started before one is ignored. */
   private int epoch;
   private long readPausedUntilMs;
-  private final SecureRandom random = new SecureRandom();
   private final ArrayDeque<Message> buffer = new ArrayDeque<>();
   private long bufferedBytes;
-  private final Map<Long, InFlight> inFlight = new HashMap<>();
   /** Long-poll waiters by reply address, so a consumer that asks again replaces its old wait. */
   private final Map<ActorRef<Available>, Long> waiters = new HashMap<>();
   private final List<Long> pendingAcks = new ArrayList<>();
@@ -362,11 +352,8 @@ public final class GroupQueue
         .onCommand(GetSettled.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
         .onCommand(DeadLetterStored.class, this::onDeadLetterStored)
         .onCommand(RetryDeadLetter.class, (state, cmd) -> {
-          InFlight entry = deadLettering.get(cmd.offset());
-          if (entry != null) {
-            deadLettersWaiting.add(entry);
-            storeDeadLetters();
-          }
+          inFlight.retryDeadLetter(cmd.offset());
+          storeDeadLetters();
           return Effect().noReply();
         })
         .onCommand(RedeliveriesRead.class, this::onRedeliveriesRead)
@@ -389,12 +376,13 @@ public final class GroupQueue
     if (cmd.ordered() && order == null) {
       order = new GroupOrder();
     }
-    PullReply out = new PullReply(cmd);
-    while (out.hasRoom() && redeliveries.hasLoaded() && out.fits(redeliveries.peek().message())) {
-      Redeliveries.Loaded redelivery = redeliveries.poll();
+    PullBatch out = new PullBatch(cmd);
+    long deadlineMs = now + cmd.invisibleMs();
+    while (out.hasRoom() && inFlight.due.hasLoaded() && out.fits(inFlight.due.peek().message())) {
+      Redeliveries.Loaded redelivery = inFlight.due.poll();
       InFlight entry = redelivery.entry();
       if (!state.isAcked(entry.offset)) {
-        out.add(deliver(entry, redelivery.message(), now, cmd.invisibleMs()));
+        out.add(inFlight.deliver(entry, redelivery.message(), deadlineMs));
       } else if (order != null) {
         order.settled(entry.messageGroup, entry.offset);
       }
@@ -407,71 +395,41 @@ public final class GroupQueue
       order.pollReleased();
       InFlight entry = new InFlight(released.offset(), released.group(), 1);
       if (released.message() == null) {
-        redeliveries.add(entry); // held by offset only: read back first
+        inFlight.due.add(entry); // held by offset only: read back first
       } else {
-        out.add(deliver(entry, released.message(), now, cmd.invisibleMs()));
+        out.add(inFlight.deliver(entry, released.message(), deadlineMs));
       }
     }
-    while (out.hasRoom() && !buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT) {
+    while (out.hasRoom() && !buffer.isEmpty() && inFlight.outCount() + waitingCount() < MAX_IN_FLIGHT) {
       Message m = buffer.peek();
-      boolean settled = state.isAcked(m.getOffset()) || inFlight.containsKey(m.getOffset());
-      boolean deliverable = !settled && filter.matches(m) && (order == null || !order.blocks(m));
-      if (deliverable && !out.fits(m)) {
-        break;
+      boolean settled = state.isAcked(m.getOffset()) || inFlight.isOut(m.getOffset());
+      boolean matches = !settled && filter.matches(m);
+      boolean blocked = matches && order != null && order.blocks(m);
+      if (matches && !blocked && !out.fits(m)) {
+        break; // stays buffered for the next Pull: only what is returned becomes invisible
       }
       buffer.poll();
       bufferedBytes -= m.getBody().size();
       if (settled) {
         continue;
       }
-      if (!filter.matches(m)) {
+      if (!matches) {
         // Filtered out for this group: settled as if acked, so the watermark can pass it.
         queueAck(m.getOffset());
         continue;
       }
+      if (blocked) {
+        order.hold(m);
+        continue;
+      }
       if (order != null) {
-        if (order.blocks(m)) {
-          order.hold(m);
-          continue;
-        }
         order.delivering(m);
       }
-      out.add(deliver(new InFlight(m.getOffset(), m.getMessageGroup(), 1), m, now, cmd.invisibleMs()));
+      out.add(inFlight.deliver(new InFlight(m.getOffset(), m.getMessageGroup(), 1), m, deadlineMs));
     }
     readRedeliveries(now);
     requestMoreIfRoom();
     return Effect().reply(cmd.replyTo(), new Pulled(out.deliveries));
-  }
-
-  /** The deliveries of one Pull, within its count and byte bounds. */
-  private static final class PullReply {
-    final Pull pull;
-    final List<Delivered> deliveries = new ArrayList<>();
-    long bytes;
-
-    PullReply(Pull pull) {
-      this.pull = pull;
-    }
-
-    boolean hasRoom() {
-      return deliveries.size() < pull.max();
-    }
-
-    boolean fits(Message m) {
-      return (deliveries.isEmpty() && pull.firstOfAnySize()) || bytes + wireSize(m) <= pull.maxBytes();
-    }
-
-    void add(Delivered d) {
-      deliveries.add(d);
-      bytes += wireSize(d.message());
-    }
-  }
-
-  private Delivered deliver(InFlight entry, Message message, long now, long invisibleMs) {
-    entry.nonce = random.nextLong() & Long.MAX_VALUE;
-    entry.deadlineMs = now + invisibleMs;
-    inFlight.put(entry.offset, entry);
-    return new Delivered(message, entry.nonce, entry.attempt, entry.deadlineMs);
   }
 
   /** Starts reading back the messages of deliveries due again, unless a read runs or enough wait. */
@@ -479,7 +437,7 @@ public final class GroupQueue
     if (now < readPausedUntilMs) {
       return;
     }
-    List<InFlight> next = redeliveries.startRead();
+    List<InFlight> next = inFlight.due.startRead();
     if (next.isEmpty()) {
       return;
     }
@@ -498,11 +456,11 @@ public final class GroupQueue
     if (cmd.failure() != null) {
       context.getLog().warn("Could not read messages of {} back for redelivery (group {}); retrying: {}",
           queueEntityId, group, cmd.failure().toString());
-      redeliveries.readFailed();
+      inFlight.due.readFailed();
       readPausedUntilMs = now + READ_RETRY_DELAY_MS;
       return Effect().noReply();
     }
-    for (InFlight gone : redeliveries.readDone(cmd.messages())) {
+    for (InFlight gone : inFlight.due.readDone(cmd.messages())) {
       context.getLog().warn("Offset {} of {} was removed by retention before group {} consumed it",
           gone.offset, queueEntityId, group);
       settle(gone.offset, gone.messageGroup);
@@ -521,22 +479,12 @@ public final class GroupQueue
     return Effect().noReply();
   }
 
-  /** The in-flight entry a receipt names, if the receipt is still current (not expired, not replaced). */
-  private InFlight current(long offset, long nonce) {
-    InFlight entry = inFlight.get(offset);
-    if (entry == null || entry.nonce == 0 || entry.nonce != nonce
-        || entry.deadlineMs <= System.currentTimeMillis()) {
-      return null;
-    }
-    return entry;
-  }
-
   private ReplyEffect<Event, State> onAck(State state, Ack cmd) {
     List<Integer> refused = new ArrayList<>();
     int accepted = 0;
     for (int i = 0; i < cmd.receipts().size(); i++) {
       Receipt r = cmd.receipts().get(i);
-      InFlight entry = current(r.offset(), r.nonce());
+      InFlight entry = inFlight.current(r.offset(), r.nonce(), System.currentTimeMillis());
       if (entry == null) {
         refused.add(i);
       } else {
@@ -556,59 +504,22 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onNack(State state, Nack cmd) {
-    InFlight entry = current(cmd.offset(), cmd.nonce());
+    long now = System.currentTimeMillis();
+    InFlight entry = inFlight.current(cmd.offset(), cmd.nonce(), now);
     if (entry == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
     }
-    failed(entry, System.currentTimeMillis(), cmd.delayMs());
-    return Effect().reply(cmd.replyTo(), StatusReply.ack());
-  }
-
-  /**
-   * A delivery was nacked: the old handle stops working now and the message returns as the next
-   * attempt after {@code delayMs}, or (if 0) the policy's backoff; after the policy's last attempt
-   * it is dead-lettered instead.
-   */
-  private void failed(InFlight entry, long now, long delayMs) {
-    entry.nonce = 0;
+    // without a delay of its own the group's backoff applies; a last attempt is dead-lettered
     RetryPolicy retryPolicy = policies.policyOf(consumerGroupOf(group));
-    if (retryPolicy.isLast(entry.attempt)) {
-      inFlight.remove(entry.offset);
-      deadLetter(entry);
-      return;
-    }
-    entry.deadlineMs = now + (delayMs > 0 ? delayMs : retryPolicy.delayMsAfter(entry.attempt));
-  }
-
-  /**
-   * A delivery's invisible time passed: the message is visible again at once as the next attempt
-   * (the invisible time was its retry delay), or dead-lettered after the policy's last attempt.
-   */
-  private void expired(InFlight entry) {
-    entry.nonce = 0;
-    inFlight.remove(entry.offset);
-    if (policies.policyOf(consumerGroupOf(group)).isLast(entry.attempt)) {
-      deadLetter(entry);
-      return;
-    }
-    entry.attempt++;
-    redeliveries.add(entry);
-  }
-
-  private void deadLetter(InFlight entry) {
-    deadLettering.put(entry.offset, entry);
-    deadLettersWaiting.add(entry);
+    inFlight.nacked(entry, retryPolicy.isLast(entry.attempt),
+        now + (cmd.delayMs() > 0 ? cmd.delayMs() : retryPolicy.delayMsAfter(entry.attempt)));
     storeDeadLetters();
+    return Effect().reply(cmd.replyTo(), StatusReply.ack());
   }
 
   /** Reads back and appends waiting dead letters, a few at a time (each holds its message meanwhile). */
   private void storeDeadLetters() {
-    while (deadLettersStoring < MAX_DEAD_LETTERS_STORING && !deadLettersWaiting.isEmpty()) {
-      InFlight entry = deadLettersWaiting.poll();
-      if (deadLettering.get(entry.offset) != entry) {
-        continue; // a position move dropped it
-      }
-      deadLettersStoring++;
+    for (InFlight entry : inFlight.startDeadLetters()) {
       long offset = entry.offset;
       int attempts = entry.attempt;
       String consumerGroup = consumerGroupOf(group);
@@ -622,9 +533,8 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onDeadLetterStored(State state, DeadLetterStored cmd) {
-    deadLettersStoring--;
+    InFlight entry = inFlight.deadLetterEnded(cmd.offset(), cmd.failure() == null);
     storeDeadLetters();
-    InFlight entry = deadLettering.get(cmd.offset());
     if (entry == null) {
       return Effect().noReply(); // a position reset dropped it meanwhile
     }
@@ -634,7 +544,6 @@ public final class GroupQueue
       timers.startSingleTimer(new RetryDeadLetter(cmd.offset()), DEAD_LETTER_RETRY_DELAY);
       return Effect().noReply();
     }
-    deadLettering.remove(cmd.offset());
     if (cmd.messageId() == null) {
       context.getLog().warn("Offset {} of {} was removed by retention before group {} dead-lettered it",
           cmd.offset(), queueEntityId, group);
@@ -661,12 +570,12 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onChangeInvisible(State state, ChangeInvisible cmd) {
-    InFlight entry = current(cmd.offset(), cmd.nonce());
+    long now = System.currentTimeMillis();
+    InFlight entry = inFlight.current(cmd.offset(), cmd.nonce(), now);
     if (entry == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
     }
-    entry.nonce = random.nextLong() & Long.MAX_VALUE;
-    entry.deadlineMs = System.currentTimeMillis() + cmd.invisibleMs();
+    inFlight.renew(entry, now + cmd.invisibleMs());
     return Effect().reply(cmd.replyTo(), StatusReply.success(new Renewed(entry.nonce, entry.deadlineMs)));
   }
 
@@ -697,7 +606,7 @@ public final class GroupQueue
   private ReplyEffect<Event, State> moveTo(State state, long offset, ActorRef<Progress> replyTo, String why) {
     context.getLog().info("Position of {} {} at offset {} (watermark was {}); {} deliveries in flight dropped",
         context.getSelf().path().name() + " on " + queueEntityId, why, offset, state.watermark(),
-        inFlight.size() + redeliveries.size());
+        inFlight.size());
     // Acks taken before the reset are answered as taken but not persisted: the reset replaces them.
     pendingAckReplies.forEach(r -> r.replyTo().tell(r.reply()));
     pendingAckReplies.clear();
@@ -705,9 +614,6 @@ public final class GroupQueue
     buffer.clear();
     bufferedBytes = 0;
     inFlight.clear();
-    redeliveries.clear();
-    deadLettering.clear();
-    deadLettersWaiting.clear();
     epoch++;
     if (order != null) {
       order = new GroupOrder(); // nothing is out any more: every message group starts afresh
@@ -822,33 +728,16 @@ public final class GroupQueue
     }
   }
 
-  /**
-   * Makes deliveries whose invisible time passed, and nacked ones whose delay passed, due again
-   * (their messages are read back before a Pull can hand them out).
-   */
+  /** Makes what is due again at {@code now} (see {@link InFlightDeliveries#expire}) and starts its reads. */
   private void expire(long now) {
-    List<InFlight> expired = new ArrayList<>(0);
-    Iterator<InFlight> it = inFlight.values().iterator();
-    while (it.hasNext()) {
-      InFlight entry = it.next();
-      if (entry.deadlineMs > now) {
-        continue;
-      }
-      if (entry.nonce != 0) {
-        expired.add(entry);
-      } else {
-        it.remove();
-        entry.attempt++;
-        redeliveries.add(entry);
-      }
-    }
-    expired.forEach(this::expired);
+    inFlight.expire(now, policies.policyOf(consumerGroupOf(group))::isLast);
+    storeDeadLetters();
     readRedeliveries(now);
   }
 
   private boolean hasDeliverable() {
-    return redeliveries.hasLoaded() || (order != null && order.hasReleased())
-        || (!buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT);
+    return inFlight.due.hasLoaded() || (order != null && order.hasReleased())
+        || (!buffer.isEmpty() && inFlight.outCount() + waitingCount() < MAX_IN_FLIGHT);
   }
 
   /** Messages held back by message-group order: they count against {@link #MAX_IN_FLIGHT}. */
@@ -864,7 +753,7 @@ public final class GroupQueue
     if (order == null) {
       return;
     }
-    while (!buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT
+    while (!buffer.isEmpty() && inFlight.outCount() + waitingCount() < MAX_IN_FLIGHT
         && order.blocks(buffer.peek()) && lastFilter.matches(buffer.peek())) {
       Message m = buffer.poll();
       bufferedBytes -= m.getBody().size();
@@ -908,7 +797,7 @@ public final class GroupQueue
   private Progress progress(State state) {
     long readCursor = buffer.isEmpty() ? nextStreamOffset : buffer.peek().getOffset();
     return new Progress(state.watermark(), Math.max(readCursor, state.watermark()),
-        inFlight.size() + redeliveries.size() + deadLettering.size());
+        inFlight.size());
   }
 
   private void startStream(long fromOffset) {
@@ -928,7 +817,9 @@ public final class GroupQueue
                     ackTo -> new StreamStarted(ackTo, stream),
                     StreamAck.INSTANCE,
                     new StreamEnded(null, stream),
-                    failure -> new StreamEnded(failure, stream)),
+                    failure -> new StreamEnded(failure, stream))
+                    // the sink would otherwise take 16 batches ahead of the acks: 16 large messages
+                    .addAttributes(Attributes.inputBuffer(1, 1)),
                 Keep.left())
             .run(context.getSystem());
   }
