@@ -437,12 +437,10 @@ public final class GroupQueue
     if (now < readPausedUntilMs) {
       return;
     }
-    List<InFlight> next = inFlight.due.startRead();
-    if (next.isEmpty()) {
+    List<Long> offsets = inFlight.due.startRead();
+    if (offsets.isEmpty()) {
       return;
     }
-    List<Long> offsets = new ArrayList<>(next.size());
-    next.forEach(entry -> offsets.add(entry.offset));
     int readEpoch = epoch;
     context.pipeToSelf(reads.read(offsets, Redeliveries.READ_BYTES),
         (messages, failure) -> new RedeliveriesRead(readEpoch, messages, failure));
@@ -521,13 +519,8 @@ public final class GroupQueue
   private void storeDeadLetters() {
     for (InFlight entry : inFlight.startDeadLetters()) {
       long offset = entry.offset;
-      int attempts = entry.attempt;
-      String consumerGroup = consumerGroupOf(group);
       context.pipeToSelf(
-          reads.read(List.of(offset), 1).thenCompose(found -> found.isEmpty()
-              ? java.util.concurrent.CompletableFuture.completedFuture((String) null)
-              : DeadLetters.append(context.getSystem(), consumerGroup, DeadLetters.of(found.get(0), attempts))
-                  .thenApply(appended -> found.get(0).getMessageId())),
+          DeadLetters.readAndAppend(context.getSystem(), reads, offset, entry.attempt, consumerGroupOf(group)),
           (messageId, failure) -> new DeadLetterStored(offset, messageId, failure));
     }
   }

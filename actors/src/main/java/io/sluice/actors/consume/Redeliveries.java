@@ -33,11 +33,11 @@ final class Redeliveries {
   }
 
   /**
-   * The entries to read next, ascending by offset, or an empty list if a read is running, enough is
-   * read and waiting, or nothing is due. The caller reads them and reports with {@link #readDone}
-   * or {@link #readFailed}.
+   * The offsets to read next, ascending, or an empty list if a read is running, enough is read and
+   * waiting, or nothing is due. The caller reads them and reports with {@link #readDone} or {@link
+   * #readFailed}.
    */
-  List<InFlight> startRead() {
+  List<Long> startRead() {
     if (reading != null || due.isEmpty() || loadedBytes >= READ_BYTES) {
       return List.of();
     }
@@ -47,7 +47,9 @@ final class Redeliveries {
     }
     next.sort((a, b) -> Long.compare(a.offset, b.offset));
     reading = next;
-    return next;
+    List<Long> offsets = new ArrayList<>(next.size());
+    next.forEach(entry -> offsets.add(entry.offset));
+    return offsets;
   }
 
   /**
