@@ -6,10 +6,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * How the broker retries a consumer group's failed deliveries (a nack without a delay, or an
- * invisible time that passed): after failed attempt {@code n} the message comes back after {@code
- * delays().get(n - 1)} (the last delay repeats); after failed attempt {@link #maxAttempts()} it
- * moves to the group's dead-letter queue {@code %DLQ%<group>}. The policy is stored by the broker
+ * How the broker retries a consumer group's failed deliveries. After a nack without a delay of
+ * attempt {@code n} the message comes back after {@code delays().get(n - 1)} (the last delay
+ * repeats); a nack with a delay uses that delay; a delivery whose invisible time passed comes back
+ * at once (the invisible time was its delay, as in RocketMQ 5). Each counts as a failed attempt:
+ * after failed attempt {@link #maxAttempts()} the message moves to the group's dead-letter queue
+ * {@code %DLQ%<group>}. The policy is stored by the broker
  * and applies to every member of the group ({@link Admin#setRetryPolicy}).
  *
  * <p>The default: 16 attempts, the 15 delays growing geometrically from 10 s to 2 h.

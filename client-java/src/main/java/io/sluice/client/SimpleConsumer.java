@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * Receives messages on demand and acks them one by one (RocketMQ 5's simple consumer, SQS style). A
  * received message stays invisible to the group for the requested duration; unless acked in time it
- * is delivered again. Create with {@link SluiceClient#newSimpleConsumer}; thread-safe.
+ * is delivered again as soon as that duration passes (as the next attempt; no retry backoff is
+ * added, see {@link RetryPolicy}). Create with {@link SluiceClient#newSimpleConsumer}; thread-safe.
  */
 public interface SimpleConsumer extends AutoCloseable {
   /**

@@ -127,6 +127,8 @@ final class FakeBroker implements MessagingService, AdminService {
   final Map<String, Topic> topics = new ConcurrentHashMap<>();
   final Map<String, io.sluice.protocol.v1.RetryPolicy> retryPolicies = new ConcurrentHashMap<>();
   volatile ConsumeScript consumeScript;
+  /** What a message lookup answers, if set; otherwise message 0 of the topic. */
+  volatile Message lookupAnswer;
   final SimpleQueue simple = new SimpleQueue();
   final FakeTransactions transactions;
 
@@ -439,7 +441,7 @@ final class FakeBroker implements MessagingService, AdminService {
         DescribeConsumerGroupRequest.newBuilder().setGroup(in.getGroup()).setTopic(in.getTopic()).build());
   }
 
-  /** Answers any query with message 0 of the topic. */
+  /** Answers any query with {@link #lookupAnswer} or message 0 of the topic. */
   @Override
   public CompletionStage<QueryMessagesResponse> queryMessages(QueryMessagesRequest in) {
     adminRequests.add(in);
@@ -447,7 +449,8 @@ final class FakeBroker implements MessagingService, AdminService {
       return notFound(in.getTopic());
     }
     return CompletableFuture.completedFuture(
-        QueryMessagesResponse.newBuilder().addMessages(storedMessage(in.getTopic(), 0)).build());
+        QueryMessagesResponse.newBuilder()
+            .addMessages(lookupAnswer != null ? lookupAnswer : storedMessage(in.getTopic(), 0)).build());
   }
 
   @Override

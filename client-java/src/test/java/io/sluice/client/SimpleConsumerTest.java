@@ -71,6 +71,38 @@ class SimpleConsumerTest {
     assertEquals(Status.Code.FAILED_PRECONDITION, again.statusCode());
   }
 
+  /** A stored message of {@code bytes} body bytes of {@code fill}, as the broker sends it. */
+  static io.sluice.protocol.v1.Message large(int index, int bytes, int fill) {
+    byte[] body = new byte[bytes];
+    java.util.Arrays.fill(body, (byte) fill);
+    return FakeBroker.storedMessage("orders", index).toBuilder()
+        .setBody(com.google.protobuf.ByteString.copyFrom(body)).build();
+  }
+
+  @Test
+  void receivesAndLooksUpMessagesLargerThanGrpcsDefaultInboundLimit() {
+    broker.simple.add(large(1, 4 << 20, 1));
+    MessageView one = consumer.receive(10, Duration.ofSeconds(30)).get(0);
+    assertEquals(4 << 20, one.body().remaining());
+    consumer.ack(one);
+
+    broker.simple.add(large(2, 3 << 20, 2));
+    broker.simple.add(large(3, 3 << 20, 3));
+    List<MessageView> two = consumer.receive(10, Duration.ofSeconds(30));
+    assertEquals(2, two.size());
+    assertEquals(3 << 20, two.get(1).body().remaining());
+    assertEquals(3, two.get(1).body().get(0));
+
+    client.admin().createTopic("large-lookup", 1, MessageType.NORMAL);
+    broker.lookupAnswer = large(4, 4 << 20, 4);
+    try {
+      List<MessageView> found = client.admin().queryMessagesById("large-lookup", "m-4");
+      assertEquals(4 << 20, found.get(0).body().remaining());
+    } finally {
+      broker.lookupAnswer = null;
+    }
+  }
+
   @Test
   void changeInvisibleDurationReplacesTheReceiptHandle() {
     broker.simple.add(FakeBroker.storedMessage("orders", 7));

@@ -141,7 +141,7 @@ public final class BrokerNode {
         store::messageWriteRefusal);
     CompletableFuture<String> advertised = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
-        system, catalog, producePath, new ReceivePath(catalog, groups), groups, settings, advertised::join, transactions);
+        system, catalog, producePath, new ReceivePath(catalog, groups, settings.maxDeliveryBatchBytes()), groups, settings, advertised::join, transactions);
     StoredMessages stored = new StoredMessages(system, system.settings().config().getString("pekko.persistence.journal.plugin"));
     AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups,
         new QueriesAndOffsets(system, catalog, groups, stored), settings.askTimeout(),

@@ -17,6 +17,8 @@ import java.time.Duration;
  * @param askTimeout how long the gateway waits for a queue or the topic registry
  * @param defaultInvisibleDuration invisible time when a subscriber leaves it 0
  * @param maxCredit most unanswered deliveries a consume stream may grant
+ * @param maxDeliveryBatchBytes largest serialized {@code Deliveries} frame or {@code Receive} reply; a
+ *     single larger message still goes, alone
  * @param shutdownDeadline how long graceful shutdown waits for in-flight requests
  * @param maxDelay how far ahead a delayed message's delivery time may be
  */
@@ -32,6 +34,7 @@ public record GatewaySettings(
     Duration askTimeout,
     Duration defaultInvisibleDuration,
     int maxCredit,
+    long maxDeliveryBatchBytes,
     Duration shutdownDeadline,
     Duration maxDelay) {
 
@@ -39,6 +42,8 @@ public record GatewaySettings(
   public static final Duration MAX_INVISIBLE = Duration.ofHours(12);
   public static final Duration MAX_RECEIVE_WAIT = Duration.ofSeconds(30);
   public static final int MAX_RECEIVE_MESSAGES = 1024;
+  /** A consume frame's or Receive reply's bytes around its deliveries, at most. */
+  public static final int REPLY_OVERHEAD_BYTES = 16;
 
   public static GatewaySettings from(Config root) {
     Config c = root.getConfig("sluice.gateway");
@@ -54,12 +59,16 @@ public record GatewaySettings(
         c.getDuration("ask-timeout"),
         c.getDuration("default-invisible-duration"),
         c.getInt("max-credit"),
+        c.getBytes("max-delivery-batch-bytes"),
         c.getDuration("shutdown-deadline"),
         c.getDuration("max-delay"));
     if (s.maxRequestSize < s.maxMessageSize || s.maxInboundMessageSize < s.maxRequestSize
         || s.maxInFlightBytes < s.maxInboundMessageSize || s.maxInboundMessageSize > Integer.MAX_VALUE) {
       throw new IllegalArgumentException("sluice.gateway: need max-message-size <= max-request-size"
           + " <= max-inbound-message-size <= max-in-flight-bytes, and max-inbound-message-size < 2 GiB");
+    }
+    if (s.maxDeliveryBatchBytes < 64 * 1024) {
+      throw new IllegalArgumentException("sluice.gateway: max-delivery-batch-bytes must be at least 64 KiB");
     }
     return s;
   }

@@ -57,6 +57,18 @@ public final class DeadLetters {
   }
 
   /**
+   * Reads the message at {@code offset} back ({@code reads}: in-flight deliveries keep no bodies)
+   * and appends its dead letter, failed {@code attempts} times, as {@link #append} does. Completes
+   * with the message id once the append is durable, or with null if retention removed the message.
+   */
+  static CompletionStage<String> readAndAppend(
+      ActorSystem<?> system, MessageReads reads, long offset, int attempts, String group) {
+    return reads.read(java.util.List.of(offset), 1).thenCompose(found -> found.isEmpty()
+        ? java.util.concurrent.CompletableFuture.completedFuture((String) null)
+        : append(system, group, of(found.get(0), attempts)).thenApply(appended -> found.get(0).getMessageId()));
+  }
+
+  /**
    * Creates the group's dead-letter topic if needed, then appends {@code deadLetter} to it;
    * completes once the append is durable.
    */

@@ -14,16 +14,29 @@ import java.util.Map;
  * message once it is settled (acked, or moved to the dead-letter queue); a settle turns the group's
  * next held message into the outstanding one and makes it available through {@link #pollReleased}.
  *
+ * <p>Held messages keep their bodies while those sum to at most {@link #HELD_BYTES}; beyond that
+ * only their offsets are kept, and the caller reads such a message back when it is released.
+ *
  * <p>Thread-safety: none; owned by one actor.
  */
 final class GroupOrder {
+  static final long HELD_BYTES = 4L << 20;
+
+  /**
+   * A message held back (or released) at {@code offset} of message group {@code group}, with the
+   * message itself or (past {@link #HELD_BYTES}) null.
+   */
+  record Held(long offset, String group, Message message) {}
+
   /** Message group -> offset of its outstanding message. */
   private final Map<String, Long> outstanding = new HashMap<>();
   /** Message group -> its held-back messages, ascending offsets. */
-  private final Map<String, ArrayDeque<Message>> held = new HashMap<>();
+  private final Map<String, ArrayDeque<Held>> held = new HashMap<>();
   /** Next messages of groups whose previous message was settled, in settle order. */
-  private final ArrayDeque<Message> released = new ArrayDeque<>();
+  private final ArrayDeque<Held> released = new ArrayDeque<>();
   private int heldCount;
+  /** Bodies of the held and released messages kept. */
+  private long heldBytes;
 
   /** Whether {@code m} must wait for an earlier message of its group. */
   boolean blocks(Message m) {
@@ -50,7 +63,11 @@ final class GroupOrder {
 
   /** Holds {@code m} back behind its group's outstanding message; call only when {@link #blocks} is true. */
   void hold(Message m) {
-    held.computeIfAbsent(m.getMessageGroup(), g -> new ArrayDeque<>()).add(m);
+    int size = m.getBody().size();
+    boolean keep = heldBytes + size <= HELD_BYTES;
+    heldBytes += keep ? size : 0;
+    held.computeIfAbsent(m.getMessageGroup(), g -> new ArrayDeque<>())
+        .add(new Held(m.getOffset(), m.getMessageGroup(), keep ? m : null));
     heldCount++;
   }
 
@@ -64,8 +81,8 @@ final class GroupOrder {
     if (current == null || current != offset) {
       return;
     }
-    ArrayDeque<Message> waiting = held.get(group);
-    Message next = waiting == null ? null : waiting.poll();
+    ArrayDeque<Held> waiting = held.get(group);
+    Held next = waiting == null ? null : waiting.poll();
     if (next == null) {
       outstanding.remove(group);
       held.remove(group);
@@ -75,13 +92,25 @@ final class GroupOrder {
     if (waiting.isEmpty()) {
       held.remove(group);
     }
-    outstanding.put(group, next.getOffset());
+    outstanding.put(group, next.offset());
     released.add(next);
   }
 
-  /** The next released message (already outstanding for its group), or null. */
-  Message pollReleased() {
-    return released.poll();
+  /**
+   * The next released message (already outstanding for its group), or null; its message is null if
+   * it was held by offset only.
+   */
+  Held pollReleased() {
+    Held next = released.poll();
+    if (next != null && next.message() != null) {
+      heldBytes -= next.message().getBody().size();
+    }
+    return next;
+  }
+
+  /** The next released message without taking it, or null. */
+  Held peekReleased() {
+    return released.peek();
   }
 
   boolean hasReleased() {

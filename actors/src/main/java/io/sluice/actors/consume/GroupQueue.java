@@ -4,12 +4,10 @@ import io.sluice.actors.CborSerializable;
 import io.sluice.actors.group.RetryPolicyCatalog;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -31,6 +29,7 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforc
 import org.apache.pekko.persistence.typed.javadsl.ReplyEffect;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
+import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.UniqueKillSwitch;
 import org.apache.pekko.stream.javadsl.Keep;
@@ -40,9 +39,16 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  * One consumer group's consumption of one queue (RocketMQ 5 "pop" / SQS style). Messages stream in
  * from the queue's journal (a live, backpressured query) into a small read-ahead buffer; a {@link
  * Pull} hands them out, each becoming invisible to the group until acked, nacked or its invisible
- * time passes, after which it is redelivered with its attempt count incremented, after the
- * group's {@link RetryPolicy} backoff; after the policy's last attempt it is moved to the group's
- * dead-letter queue ({@link DeadLetters}) and then settled like an ack.
+ * time passes. When its invisible time passes it is visible again at once, as the next attempt
+ * (RocketMQ 5's rule: the invisible time is the retry delay); a nack makes it visible again after
+ * the nack's delay or, without one, the group's {@link RetryPolicy} backoff. After the policy's
+ * last attempt it is moved to the group's dead-letter queue ({@link DeadLetters}) and then settled
+ * like an ack.
+ *
+ * <p>A delivery out keeps its offset, not its message ({@link InFlight}); a redelivery reads the
+ * message back from the journal ({@link Redeliveries}), so what is in flight costs the same few
+ * bytes per delivery whatever the messages' size. A Pull hands out at most its byte bound (beyond
+ * one message), and only what it returns becomes invisible.
  *
  * <p>Under a tag filter other than {@code *} the journal skips the messages whose tag the filter
  * rejects without reading them ({@code QueueSource}); they are settled as they arrive. A Pull with
@@ -64,15 +70,32 @@ public final class GroupQueue
 
   /**
    * Hands out up to {@code max} messages matching {@code filter} (valid: checked by the caller), invisible for
-   * {@code invisibleMs}; replies at once, possibly with none. {@code ordered} (the queue belongs to a FIFO
-   * topic) keeps message-group order from then on ({@link GroupOrder}).
+   * {@code invisibleMs}, whose deliveries' {@link #wireSize wire sizes} sum to at most {@code maxBytes}, except that with {@code
+   * firstOfAnySize} the first goes whatever its size (a message larger than any batch still goes, alone);
+   * replies at once, possibly with none. Only what the reply holds becomes invisible. {@code ordered} (the
+   * queue belongs to a FIFO topic) keeps message-group order from then on ({@link GroupOrder}).
    */
-  public record Pull(int max, long invisibleMs, FilterExpression filter, boolean ordered, ActorRef<Pulled> replyTo)
-      implements Command {
-    /** A pull on a queue of a topic without message-group order. */
+  public record Pull(int max, long maxBytes, boolean firstOfAnySize, long invisibleMs, FilterExpression filter,
+      boolean ordered, ActorRef<Pulled> replyTo) implements Command {
+    /** A pull of at most {@link #BATCH_BYTES} (beyond one message). */
+    public Pull(int max, long invisibleMs, FilterExpression filter, boolean ordered, ActorRef<Pulled> replyTo) {
+      this(max, BATCH_BYTES, true, invisibleMs, filter, ordered, replyTo);
+    }
+
+    /** A pull on a queue of a topic without message-group order, of at most {@link #BATCH_BYTES}. */
     public Pull(int max, long invisibleMs, FilterExpression filter, ActorRef<Pulled> replyTo) {
       this(max, invisibleMs, filter, false, replyTo);
     }
+  }
+
+  /** The default byte bound of a {@link Pull}. */
+  public static final long BATCH_BYTES = 4L << 20;
+  /** A delivery's bytes on the wire beyond its message, at most: receipt handle, attempt, time, framing. */
+  private static final int DELIVERY_OVERHEAD_BYTES = 64;
+
+  /** What a delivery of {@code message} takes in a serialized batch of deliveries, at most. */
+  public static long wireSize(Message message) {
+    return message.getSerializedSize() + DELIVERY_OVERHEAD_BYTES;
   }
 
   /** Replies {@link Available} once a message can be pulled, or never if none comes before the deadline. */
@@ -130,9 +153,13 @@ public final class GroupQueue
   /** Replies with the persisted state: which offsets are settled. */
   public record GetSettled(ActorRef<State> replyTo) implements Command, CborSerializable {}
 
-  private record DeadLetterStored(long offset, Throwable failure) implements Command {}
+  /** The dead letter of {@code offset} is stored as {@code messageId}, or (null) the message no longer exists. */
+  private record DeadLetterStored(long offset, String messageId, Throwable failure) implements Command {}
 
   private record RetryDeadLetter(long offset) implements Command {}
+
+  /** Messages read back for redelivery by the read started in position epoch {@code epoch}. */
+  private record RedeliveriesRead(int epoch, List<Message> messages, Throwable failure) implements Command {}
 
   /**
    * Starts a position that does not exist yet (nothing persisted for this group and queue) at
@@ -234,6 +261,7 @@ public final class GroupQueue
   private static final Duration TICK = Duration.ofMillis(100);
   private static final Duration STREAM_RESTART_DELAY = Duration.ofSeconds(1);
   private static final Duration DEAD_LETTER_RETRY_DELAY = Duration.ofSeconds(1);
+  private static final long READ_RETRY_DELAY_MS = 1_000;
 
   public static Behavior<Command> create(String group, String queueEntityId, String readJournalPluginId) {
     return Behaviors.setup(
@@ -244,19 +272,6 @@ public final class GroupQueue
 
   private record PendingReply(ActorRef<Acked> replyTo, Acked reply) {}
 
-  /** A delivery waiting for its ack, or (when expired or nacked) for redelivery. */
-  private static final class InFlight {
-    final Message message;
-    long nonce;
-    int attempt;
-    long deadlineMs;
-
-    InFlight(Message message, int attempt) {
-      this.message = message;
-      this.attempt = attempt;
-    }
-  }
-
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final String group;
@@ -264,13 +279,13 @@ public final class GroupQueue
   private final String readJournalPluginId;
   /** The groups' retry policies, as this node knows them. */
   private final RetryPolicyCatalog policies;
-  /** Messages past their last attempt, until their dead letter is durable. */
-  private final Map<Long, InFlight> deadLettering = new HashMap<>();
-  private final SecureRandom random = new SecureRandom();
+  private final InFlightDeliveries inFlight = new InFlightDeliveries();
+  private final MessageReads reads;
+  /** Counts position moves, so a read started before one is ignored. */
+  private int epoch;
+  private long readPausedUntilMs;
   private final ArrayDeque<Message> buffer = new ArrayDeque<>();
   private long bufferedBytes;
-  private final Map<Long, InFlight> inFlight = new HashMap<>();
-  private final ArrayDeque<InFlight> ready = new ArrayDeque<>();
   /** Long-poll waiters by reply address, so a consumer that asks again replaces its old wait. */
   private final Map<ActorRef<Available>, Long> waiters = new HashMap<>();
   private final List<Long> pendingAcks = new ArrayList<>();
@@ -301,6 +316,7 @@ public final class GroupQueue
     this.queueEntityId = queueEntityId;
     this.readJournalPluginId = readJournalPluginId;
     this.policies = RetryPolicyCatalog.get(context.getSystem());
+    this.reads = new MessageReads(context.getSystem(), readJournalPluginId, queueEntityId);
   }
 
   @Override
@@ -344,12 +360,11 @@ public final class GroupQueue
         .onCommand(GetSettled.class, (state, cmd) -> Effect().reply(cmd.replyTo(), state))
         .onCommand(DeadLetterStored.class, this::onDeadLetterStored)
         .onCommand(RetryDeadLetter.class, (state, cmd) -> {
-          InFlight entry = deadLettering.get(cmd.offset());
-          if (entry != null) {
-            storeDeadLetter(entry);
-          }
+          inFlight.retryDeadLetter(cmd.offset());
+          storeDeadLetters();
           return Effect().noReply();
         })
+        .onCommand(RedeliveriesRead.class, this::onRedeliveriesRead)
         .onCommand(Arrived.class, this::onArrived)
         .onCommand(StreamStarted.class, this::onStreamStarted)
         .onCommand(StreamEnded.class, this::onStreamEnded)
@@ -369,47 +384,96 @@ public final class GroupQueue
     if (cmd.ordered() && order == null) {
       order = new GroupOrder();
     }
-    List<Delivered> out = new ArrayList<>();
-    while (out.size() < cmd.max() && !ready.isEmpty()) {
-      InFlight redelivery = ready.poll();
-      if (!state.isAcked(redelivery.message.getOffset())) {
-        out.add(deliver(redelivery, now, cmd.invisibleMs()));
+    PullBatch out = new PullBatch(cmd);
+    long deadlineMs = now + cmd.invisibleMs();
+    while (out.hasRoom() && inFlight.due.hasLoaded() && out.fits(inFlight.due.peek().message())) {
+      Redeliveries.Loaded redelivery = inFlight.due.poll();
+      InFlight entry = redelivery.entry();
+      if (!state.isAcked(entry.offset)) {
+        out.add(inFlight.deliver(entry, redelivery.message(), deadlineMs));
       } else if (order != null) {
-        order.settled(redelivery.message.getMessageGroup(), redelivery.message.getOffset());
+        order.settled(entry.messageGroup, entry.offset);
       }
     }
-    while (order != null && out.size() < cmd.max() && order.hasReleased()) {
-      out.add(deliver(new InFlight(order.pollReleased(), 1), now, cmd.invisibleMs()));
+    while (order != null && out.hasRoom() && order.hasReleased()) {
+      GroupOrder.Held released = order.peekReleased();
+      if (released.message() != null && !out.fits(released.message())) {
+        break;
+      }
+      order.pollReleased();
+      InFlight entry = new InFlight(released.offset(), released.group(), 1);
+      if (released.message() == null) {
+        inFlight.due.add(entry); // held by offset only: read back first
+      } else {
+        out.add(inFlight.deliver(entry, released.message(), deadlineMs));
+      }
     }
-    while (out.size() < cmd.max() && !buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT) {
-      Message m = buffer.poll();
+    while (out.hasRoom() && !buffer.isEmpty() && inFlight.outCount() + waitingCount() < MAX_IN_FLIGHT) {
+      Message m = buffer.peek();
+      boolean settled = state.isAcked(m.getOffset()) || inFlight.isOut(m.getOffset());
+      boolean matches = !settled && filter.matches(m);
+      boolean blocked = matches && order != null && order.blocks(m);
+      if (matches && !blocked && !out.fits(m)) {
+        break; // stays buffered for the next Pull: only what is returned becomes invisible
+      }
+      buffer.poll();
       bufferedBytes -= m.getBody().size();
-      if (state.isAcked(m.getOffset()) || inFlight.containsKey(m.getOffset())) {
+      if (settled) {
         continue;
       }
-      if (!filter.matches(m)) {
+      if (!matches) {
         // Filtered out for this group: settled as if acked, so the watermark can pass it.
         queueAck(m.getOffset());
         continue;
       }
+      if (blocked) {
+        order.hold(m);
+        continue;
+      }
       if (order != null) {
-        if (order.blocks(m)) {
-          order.hold(m);
-          continue;
-        }
         order.delivering(m);
       }
-      out.add(deliver(new InFlight(m, 1), now, cmd.invisibleMs()));
+      out.add(inFlight.deliver(new InFlight(m.getOffset(), m.getMessageGroup(), 1), m, deadlineMs));
     }
+    readRedeliveries(now);
     requestMoreIfRoom();
-    return Effect().reply(cmd.replyTo(), new Pulled(out));
+    return Effect().reply(cmd.replyTo(), new Pulled(out.deliveries));
   }
 
-  private Delivered deliver(InFlight entry, long now, long invisibleMs) {
-    entry.nonce = random.nextLong() & Long.MAX_VALUE;
-    entry.deadlineMs = now + invisibleMs;
-    inFlight.put(entry.message.getOffset(), entry);
-    return new Delivered(entry.message, entry.nonce, entry.attempt, entry.deadlineMs);
+  /** Starts reading back the messages of deliveries due again, unless a read runs or enough wait. */
+  private void readRedeliveries(long now) {
+    if (now < readPausedUntilMs) {
+      return;
+    }
+    List<Long> offsets = inFlight.due.startRead();
+    if (offsets.isEmpty()) {
+      return;
+    }
+    int readEpoch = epoch;
+    context.pipeToSelf(reads.read(offsets, Redeliveries.READ_BYTES),
+        (messages, failure) -> new RedeliveriesRead(readEpoch, messages, failure));
+  }
+
+  private ReplyEffect<Event, State> onRedeliveriesRead(State state, RedeliveriesRead cmd) {
+    if (cmd.epoch() != epoch) {
+      return Effect().noReply(); // a position move dropped these deliveries meanwhile
+    }
+    long now = System.currentTimeMillis();
+    if (cmd.failure() != null) {
+      context.getLog().warn("Could not read messages of {} back for redelivery (group {}); retrying: {}",
+          queueEntityId, group, cmd.failure().toString());
+      inFlight.due.readFailed();
+      readPausedUntilMs = now + READ_RETRY_DELAY_MS;
+      return Effect().noReply();
+    }
+    for (InFlight gone : inFlight.due.readDone(cmd.messages())) {
+      context.getLog().warn("Offset {} of {} was removed by retention before group {} consumed it",
+          gone.offset, queueEntityId, group);
+      settle(gone.offset, gone.messageGroup);
+    }
+    notifyWaiters();
+    readRedeliveries(now);
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onAwait(State state, AwaitMessages cmd) {
@@ -421,25 +485,16 @@ public final class GroupQueue
     return Effect().noReply();
   }
 
-  /** The in-flight entry a receipt names, if the receipt is still current (not expired, not replaced). */
-  private InFlight current(long offset, long nonce) {
-    InFlight entry = inFlight.get(offset);
-    if (entry == null || entry.nonce == 0 || entry.nonce != nonce
-        || entry.deadlineMs <= System.currentTimeMillis()) {
-      return null;
-    }
-    return entry;
-  }
-
   private ReplyEffect<Event, State> onAck(State state, Ack cmd) {
     List<Integer> refused = new ArrayList<>();
     int accepted = 0;
     for (int i = 0; i < cmd.receipts().size(); i++) {
       Receipt r = cmd.receipts().get(i);
-      if (current(r.offset(), r.nonce()) == null) {
+      InFlight entry = inFlight.current(r.offset(), r.nonce(), System.currentTimeMillis());
+      if (entry == null) {
         refused.add(i);
       } else {
-        settle(inFlight.get(r.offset()).message);
+        settle(entry.offset, entry.messageGroup);
         accepted++;
       }
     }
@@ -455,41 +510,33 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onNack(State state, Nack cmd) {
-    InFlight entry = current(cmd.offset(), cmd.nonce());
+    long now = System.currentTimeMillis();
+    InFlight entry = inFlight.current(cmd.offset(), cmd.nonce(), now);
     if (entry == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
     }
-    failed(entry, System.currentTimeMillis(), cmd.delayMs());
+    // without a delay of its own the group's backoff applies; a last attempt is dead-lettered
+    RetryPolicy retryPolicy = policies.policyOf(consumerGroupOf(group));
+    // saturated: now + a delay near Long.MAX_VALUE would overflow into the past and redeliver at once
+    inFlight.nacked(entry, retryPolicy.isLast(entry.attempt),
+        now + (cmd.delayMs() > 0 ? Math.min(cmd.delayMs(), Nack.MAX_DELAY_MS) : retryPolicy.delayMsAfter(entry.attempt)));
+    storeDeadLetters();
     return Effect().reply(cmd.replyTo(), StatusReply.ack());
   }
 
-  /**
-   * A delivery failed (nacked, or its invisible time passed): the old handle stops working now and
-   * the message returns as the next attempt after {@code delayMs}, or (if 0) the policy's backoff;
-   * after the policy's last attempt it is dead-lettered instead.
-   */
-  private void failed(InFlight entry, long now, long delayMs) {
-    entry.nonce = 0;
-    RetryPolicy retryPolicy = policies.policyOf(consumerGroupOf(group));
-    if (retryPolicy.isLast(entry.attempt)) {
-      inFlight.remove(entry.message.getOffset());
-      deadLettering.put(entry.message.getOffset(), entry);
-      storeDeadLetter(entry);
-      return;
+  /** Reads back and appends waiting dead letters, a few at a time (each holds its message meanwhile). */
+  private void storeDeadLetters() {
+    for (InFlight entry : inFlight.startDeadLetters()) {
+      long offset = entry.offset;
+      context.pipeToSelf(
+          DeadLetters.readAndAppend(context.getSystem(), reads, offset, entry.attempt, consumerGroupOf(group)),
+          (messageId, failure) -> new DeadLetterStored(offset, messageId, failure));
     }
-    // saturated: now + a delay near Long.MAX_VALUE would overflow into the past and redeliver at once
-    entry.deadlineMs = now + (delayMs > 0 ? Math.min(delayMs, Nack.MAX_DELAY_MS) : retryPolicy.delayMsAfter(entry.attempt));
-  }
-
-  private void storeDeadLetter(InFlight entry) {
-    long offset = entry.message.getOffset();
-    context.pipeToSelf(
-        DeadLetters.append(context.getSystem(), consumerGroupOf(group), DeadLetters.of(entry.message, entry.attempt)),
-        (appended, failure) -> new DeadLetterStored(offset, failure));
   }
 
   private ReplyEffect<Event, State> onDeadLetterStored(State state, DeadLetterStored cmd) {
-    InFlight entry = deadLettering.get(cmd.offset());
+    InFlight entry = inFlight.deadLetterEnded(cmd.offset(), cmd.failure() == null);
+    storeDeadLetters();
     if (entry == null) {
       return Effect().noReply(); // a position reset dropped it meanwhile
     }
@@ -499,20 +546,17 @@ public final class GroupQueue
       timers.startSingleTimer(new RetryDeadLetter(cmd.offset()), DEAD_LETTER_RETRY_DELAY);
       return Effect().noReply();
     }
-    deadLettering.remove(cmd.offset());
-    context.getLog().info("Dead-lettered message {} (offset {} of {}, group {}) after {} attempts to {}",
-        entry.message.getMessageId(), cmd.offset(), queueEntityId, group, entry.attempt, DeadLetters.topicOf(consumerGroupOf(group)));
-    settleDeadLettered(entry);
-    return Effect().noReply();
-  }
-
-  /**
-   * Settles a message whose dead letter is durable, the way an ack settles a delivery: from here
-   * the group is done with it (on a FIFO topic its message group's next message is released).
-   */
-  private void settleDeadLettered(InFlight entry) {
-    settle(entry.message);
+    if (cmd.messageId() == null) {
+      context.getLog().warn("Offset {} of {} was removed by retention before group {} dead-lettered it",
+          cmd.offset(), queueEntityId, group);
+    } else {
+      context.getLog().info("Dead-lettered message {} (offset {} of {}, group {}) after {} attempts to {}",
+          cmd.messageId(), cmd.offset(), queueEntityId, group, entry.attempt, DeadLetters.topicOf(consumerGroupOf(group)));
+    }
+    // From here the group is done with it, as after an ack (on a FIFO topic its message group's next message is released).
+    settle(entry.offset, entry.messageGroup);
     notifyWaiters();
+    return Effect().noReply();
   }
 
   private ReplyEffect<Event, State> onSettle(State state, Settle cmd) {
@@ -528,12 +572,12 @@ public final class GroupQueue
   }
 
   private ReplyEffect<Event, State> onChangeInvisible(State state, ChangeInvisible cmd) {
-    InFlight entry = current(cmd.offset(), cmd.nonce());
+    long now = System.currentTimeMillis();
+    InFlight entry = inFlight.current(cmd.offset(), cmd.nonce(), now);
     if (entry == null) {
       return Effect().reply(cmd.replyTo(), StatusReply.error(invalidReceipt(cmd.offset())));
     }
-    entry.nonce = random.nextLong() & Long.MAX_VALUE;
-    entry.deadlineMs = System.currentTimeMillis() + cmd.invisibleMs();
+    inFlight.renew(entry, now + cmd.invisibleMs());
     return Effect().reply(cmd.replyTo(), StatusReply.success(new Renewed(entry.nonce, entry.deadlineMs)));
   }
 
@@ -564,7 +608,7 @@ public final class GroupQueue
   private ReplyEffect<Event, State> moveTo(State state, long offset, ActorRef<Progress> replyTo, String why) {
     context.getLog().info("Position of {} {} at offset {} (watermark was {}); {} deliveries in flight dropped",
         context.getSelf().path().name() + " on " + queueEntityId, why, offset, state.watermark(),
-        inFlight.size() + ready.size());
+        inFlight.size());
     // Acks taken before the reset are answered as taken but not persisted: the reset replaces them.
     pendingAckReplies.forEach(r -> r.replyTo().tell(r.reply()));
     pendingAckReplies.clear();
@@ -572,8 +616,7 @@ public final class GroupQueue
     buffer.clear();
     bufferedBytes = 0;
     inFlight.clear();
-    ready.clear();
-    deadLettering.clear();
+    epoch++;
     if (order != null) {
       order = new GroupOrder(); // nothing is out any more: every message group starts afresh
     }
@@ -661,15 +704,15 @@ public final class GroupQueue
   }
 
   /**
-   * {@code message} is finished for good: acked, or (for the dead-letter path) moved out of the
+   * The message at {@code offset} is finished for good: acked, or (for the dead-letter path) moved out of the
    * queue. It stops being in flight, its ack is queued, and on a FIFO topic the next message of its
    * message group is released.
    */
-  private void settle(Message message) {
-    inFlight.remove(message.getOffset());
-    queueAck(message.getOffset());
+  private void settle(long offset, String messageGroup) {
+    inFlight.remove(offset);
+    queueAck(offset);
     if (order != null) {
-      order.settled(message.getMessageGroup(), message.getOffset());
+      order.settled(messageGroup, offset);
     }
   }
 
@@ -687,32 +730,16 @@ public final class GroupQueue
     }
   }
 
-  /**
-   * Fails deliveries whose invisible time passed, and moves those whose backoff passed to the
-   * redelivery queue.
-   */
+  /** Makes what is due again at {@code now} (see {@link InFlightDeliveries#expire}) and starts its reads. */
   private void expire(long now) {
-    List<InFlight> expired = new ArrayList<>(0);
-    Iterator<InFlight> it = inFlight.values().iterator();
-    while (it.hasNext()) {
-      InFlight entry = it.next();
-      if (entry.deadlineMs > now) {
-        continue;
-      }
-      if (entry.nonce != 0) {
-        expired.add(entry);
-      } else {
-        it.remove();
-        entry.attempt++;
-        ready.add(entry);
-      }
-    }
-    expired.forEach(entry -> failed(entry, now, 0));
+    inFlight.expire(now, policies.policyOf(consumerGroupOf(group))::isLast);
+    storeDeadLetters();
+    readRedeliveries(now);
   }
 
   private boolean hasDeliverable() {
-    return !ready.isEmpty() || (order != null && order.hasReleased())
-        || (!buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT);
+    return inFlight.due.hasLoaded() || (order != null && order.hasReleased())
+        || (!buffer.isEmpty() && inFlight.outCount() + waitingCount() < MAX_IN_FLIGHT);
   }
 
   /** Messages held back by message-group order: they count against {@link #MAX_IN_FLIGHT}. */
@@ -728,7 +755,7 @@ public final class GroupQueue
     if (order == null) {
       return;
     }
-    while (!buffer.isEmpty() && inFlight.size() + waitingCount() < MAX_IN_FLIGHT
+    while (!buffer.isEmpty() && inFlight.outCount() + waitingCount() < MAX_IN_FLIGHT
         && order.blocks(buffer.peek()) && lastFilter.matches(buffer.peek())) {
       Message m = buffer.poll();
       bufferedBytes -= m.getBody().size();
@@ -772,7 +799,7 @@ public final class GroupQueue
   private Progress progress(State state) {
     long readCursor = buffer.isEmpty() ? nextStreamOffset : buffer.peek().getOffset();
     return new Progress(state.watermark(), Math.max(readCursor, state.watermark()),
-        inFlight.size() + ready.size() + deadLettering.size());
+        inFlight.size());
   }
 
   private void startStream(long fromOffset) {
@@ -792,7 +819,9 @@ public final class GroupQueue
                     ackTo -> new StreamStarted(ackTo, stream),
                     StreamAck.INSTANCE,
                     new StreamEnded(null, stream),
-                    failure -> new StreamEnded(failure, stream)),
+                    failure -> new StreamEnded(failure, stream))
+                    // the sink would otherwise take 16 batches ahead of the acks: 16 large messages
+                    .addAttributes(Attributes.inputBuffer(1, 1)),
                 Keep.left())
             .run(context.getSystem());
   }

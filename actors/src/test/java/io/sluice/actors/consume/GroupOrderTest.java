@@ -49,12 +49,12 @@ class GroupOrderTest {
     offer(a2);
 
     order.settled("a", 0);
-    assertSame(a1, order.pollReleased());
+    assertSame(a1, order.pollReleased().message());
     assertNull(order.pollReleased());
     // a1 is now outstanding: a2 still waits
     assertTrue(order.blocks(m("a", 5)));
     order.settled("a", 1);
-    assertSame(a2, order.pollReleased());
+    assertSame(a2, order.pollReleased().message());
     order.settled("a", 2);
     assertFalse(order.blocks(m("a", 5)), "group is free once its last message is settled");
     assertEquals(0, order.waitingCount());
@@ -97,8 +97,8 @@ class GroupOrderTest {
     for (int i = 0; i < delivered.size(); i++) {
       Message done = delivered.get(i);
       order.settled(done.getMessageGroup(), done.getOffset());
-      for (Message next = order.pollReleased(); next != null; next = order.pollReleased()) {
-        delivered.add(next);
+      for (GroupOrder.Held next = order.pollReleased(); next != null; next = order.pollReleased()) {
+        delivered.add(next.message());
       }
     }
     assertEquals(30, delivered.size());

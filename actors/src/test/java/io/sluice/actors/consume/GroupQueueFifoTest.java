@@ -106,6 +106,32 @@ class GroupQueueFifoTest {
   }
 
   @Test
+  void messagesHeldBeyondTheByteBoundAreReadBackWhenReleased() {
+    List<Message> batch = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      byte[] body = new byte[3 << 20];
+      java.util.Arrays.fill(body, (byte) i);
+      batch.add(Message.newBuilder().setMessageId("big" + i).setMessageGroup("a")
+          .setBody(ByteString.copyFrom(body)).build());
+    }
+    TestProbe<StatusReply<Queue.Appended>> probe = testKit.createTestProbe();
+    for (Message m : batch) { // one by one: the tests' segments hold 8 MiB
+      queue.tell(new Queue.Append(List.of(m), probe.getRef()));
+      assertTrue(probe.receiveMessage(WAIT).isSuccess());
+    }
+
+    // 1 is held with its body, 2 (past the held bytes) by offset only
+    for (int i = 0; i < 3; i++) {
+      GroupQueue.Delivered d = pollUntil(LONG_INVISIBLE, list -> !list.isEmpty()).get(0);
+      assertEquals(i, d.message().getOffset());
+      assertEquals("big" + i, d.message().getMessageId());
+      assertEquals(batch.get(i).getBody(), d.message().getBody());
+      assertEquals(List.of(), pull(LONG_INVISIBLE), "the group's next message waits for the ack");
+      ack(d);
+    }
+  }
+
+  @Test
   void deliversOneMessagePerGroupUntilItIsAckedWhileOtherGroupsFlow() {
     append("a", "a", "b", "a", "b", "c");
     List<GroupQueue.Delivered> first = pollUntil(LONG_INVISIBLE, got -> got.size() >= 3);

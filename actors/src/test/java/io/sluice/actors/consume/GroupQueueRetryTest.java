@@ -42,6 +42,8 @@ class GroupQueueRetryTest {
   private static final long LONG_INVISIBLE = 120_000;
   /** 3 attempts, 200 ms then 400 ms between them. */
   private static final RetryPolicy POLICY = new RetryPolicy(3, List.of(200L, 400L));
+  /** A backoff far longer than any wait of these tests. */
+  private static final RetryPolicy SLOW = new RetryPolicy(3, List.of(60_000L));
 
   @TempDir static Path dir;
   static ActorTestKit testKit;
@@ -55,9 +57,13 @@ class GroupQueueRetryTest {
     ConsumerGroupRegistry.init(testKit.system())
         .tell(new ConsumerGroupRegistry.SetRetryPolicy("dl", POLICY, probe.getRef()));
     assertEquals(POLICY, probe.receiveMessage(WAIT).of("dl"));
+    ConsumerGroupRegistry.init(testKit.system())
+        .tell(new ConsumerGroupRegistry.SetRetryPolicy("slow", SLOW, probe.getRef()));
+    assertEquals(SLOW, probe.receiveMessage(WAIT).of("slow"));
     // group queues read the node's catalog, which follows the registry asynchronously
     probe.awaitAssert(WAIT, () -> {
       assertEquals(POLICY, RetryPolicyCatalog.get(testKit.system()).policyOf("dl"));
+      assertEquals(SLOW, RetryPolicyCatalog.get(testKit.system()).policyOf("slow"));
       return null;
     });
   }
@@ -152,6 +158,20 @@ class GroupQueueRetryTest {
       return null;
     });
     assertEquals(List.of(), pull(testKit, g, 10, 100, "*").deliveries());
+  }
+
+  @Test
+  void anExpiredDeliveryIsVisibleAgainAtOnceAsTheNextAttemptWithoutTheBackoff() {
+    append("lapsing/0", "z");
+    ActorRef<GroupQueue.Command> g = group("lapsing/0", "slow");
+    GroupQueue.Delivered first = pollUntil(testKit, g, 10, 300, "*", count(1)).get(0);
+    // the group's backoff (60 s) is longer than this wait: only the invisible time counts
+    GroupQueue.Delivered second = pollUntil(testKit, g, 10, LONG_INVISIBLE, "*", count(1)).get(0);
+    long after = System.currentTimeMillis() - first.invisibleUntilMs();
+    assertEquals(0, second.message().getOffset());
+    assertEquals(2, second.attempt());
+    assertTrue(after >= 0 && after < SLOW.delayMsAfter(1), "redelivered " + after + " ms after its invisible time");
+    assertEquals("z", second.message().getMessageId());
   }
 
   @Test

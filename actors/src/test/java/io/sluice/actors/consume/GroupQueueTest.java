@@ -345,6 +345,86 @@ class GroupQueueTest {
     assertEquals(1, progress(testKit, g).ackWatermark());
   }
 
+  /** A message whose body is {@code bytes} bytes of {@code fill}. */
+  static Message large(String id, int bytes, int fill) {
+    byte[] body = new byte[bytes];
+    java.util.Arrays.fill(body, (byte) fill);
+    return Message.newBuilder().setMessageId(id).setBody(ByteString.copyFrom(body)).build();
+  }
+
+  void appendMessages(Message... messages) {
+    TestProbe<StatusReply<Queue.Appended>> probe = testKit.createTestProbe();
+    queue.tell(new Queue.Append(List.of(messages), probe.getRef()));
+    assertTrue(probe.receiveMessage(WAIT).isSuccess());
+  }
+
+  @Test
+  void aPullHandsOutAtMostItsByteBoundButAlwaysOneMessageAndOnlyThatBecomesInvisible() {
+    int size = 1_500_000; // two fit in the default 4 MiB bound, three do not
+    appendMessages(large("a", size, 1), large("b", size, 2), large("c", size, 3), large("d", size, 4));
+    ActorRef<GroupQueue.Command> g = group("g");
+    List<GroupQueue.Delivered> all = new ArrayList<>();
+    testKit.createTestProbe().awaitAssert(WAIT, POLL, () -> {
+      List<GroupQueue.Delivered> got = pull(testKit, g, 100, LONG_INVISIBLE, "*").deliveries();
+      long bytes = got.stream().mapToLong(d -> d.message().getSerializedSize()).sum();
+      assertTrue(got.size() <= 1 || bytes <= GroupQueue.BATCH_BYTES, "a Pull returned " + bytes + " bytes");
+      all.addAll(got);
+      assertEquals(all.size(), progress(testKit, g).inFlight(), "in flight: exactly what was handed out");
+      assertEquals(4, all.size());
+      return null;
+    });
+    assertEquals(List.of(0L, 1L, 2L, 3L), offsets(all));
+
+    // a message larger than the bound still goes, alone
+    TestProbe<GroupQueue.Pulled> probe = testKit.createTestProbe();
+    appendMessages(large("e", 5 << 20, 5));
+    probe.awaitAssert(WAIT, POLL, () -> {
+      g.tell(new GroupQueue.Pull(100, 1 << 20, true, LONG_INVISIBLE, FilterExpression.getDefaultInstance(), false,
+          probe.getRef()));
+      List<GroupQueue.Delivered> got = probe.receiveMessage(WAIT).deliveries();
+      assertEquals(List.of(4L), offsets(got));
+      return null;
+    });
+  }
+
+  @Test
+  void aDeliveryInFlightKeepsNoBodyAndItsRedeliveryReadsItBack() {
+    appendMessages(large("big", 1 << 20, 7));
+    ActorRef<GroupQueue.Command> g = group("g");
+    TestProbe<GroupQueue.Pulled> probe = testKit.createTestProbe();
+    long[] nonce = new long[1];
+    List<java.lang.ref.WeakReference<ByteString>> held = new ArrayList<>();
+    probe.awaitAssert(WAIT, POLL, () -> {
+      g.tell(new GroupQueue.Pull(1, LONG_INVISIBLE, tagFilter("*"), probe.getRef()));
+      List<GroupQueue.Delivered> got = probe.receiveMessage(WAIT).deliveries();
+      assertEquals(1, got.size());
+      nonce[0] = got.get(0).nonce();
+      held.add(new java.lang.ref.WeakReference<>(got.get(0).message().getBody()));
+      return null;
+    });
+    // a later message moves the journal stream past the read that carried the first one
+    appendMessages(large("small", 10, 8));
+    pollUntil(testKit, g, 1, LONG_INVISIBLE, "*", count(1));
+    assertEquals(2, progress(testKit, g).inFlight());
+
+    probe.awaitAssert(WAIT, POLL, () -> {
+      System.gc();
+      assertEquals(null, held.get(0).get(), "the in-flight delivery still holds its message body");
+      return null;
+    });
+
+    // its invisible time passes: the message is read back from the journal
+    TestProbe<StatusReply<GroupQueue.Renewed>> renewed = testKit.createTestProbe();
+    g.tell(new GroupQueue.ChangeInvisible(0, nonce[0], 1, renewed.getRef()));
+    assertTrue(renewed.receiveMessage(WAIT).isSuccess());
+    GroupQueue.Delivered again = pollUntil(testKit, g, 10, LONG_INVISIBLE, "*", count(1)).get(0);
+    assertEquals(0, again.message().getOffset());
+    assertEquals(2, again.attempt());
+    assertEquals(large("big", 1 << 20, 7).getBody(), again.message().getBody());
+    assertEquals("big", again.message().getMessageId());
+    assertEquals(2, progress(testKit, g).inFlight());
+  }
+
   @Test
   void nackRedeliversAfterTheDelayAsTheNextAttempt() {
     append("", "");

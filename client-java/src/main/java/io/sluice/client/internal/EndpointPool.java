@@ -20,6 +20,16 @@ import org.apache.pekko.grpc.GrpcClientSettings;
  */
 public final class EndpointPool {
   /**
+   * Largest gRPC message the client accepts (grpc-java's default is 4 MiB, less than one
+   * delivery of a maximum-size message). A {@code Deliveries} frame or {@code Receive} reply holds
+   * at most the broker's {@code max-delivery-batch-bytes} (4 MiB) of messages, or one message
+   * above that (a body of up to {@code max-message-size}, 4 MiB, plus its keys and properties); 64
+   * MiB leaves room for a broker configured with larger messages and for message lookups, whose
+   * replies are bounded by their message count only.
+   */
+  public static final int MAX_INBOUND_MESSAGE_BYTES = 64 << 20;
+
+  /**
    * A parsed {@code host:port}.
    *
    * @param host the host name or address
@@ -146,6 +156,7 @@ public final class EndpointPool {
             // No gzip: message bodies are usually incompressible and the broker would otherwise
             // compress every response (one compressor per message) because the client offers it.
             .withChannelBuilderOverrides(b -> b.intercept(deadlines)
+                .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
                 .decompressorRegistry(io.grpc.DecompressorRegistry.emptyInstance().with(io.grpc.Codec.Identity.NONE, false)));
     GrpcChannel channel = GrpcChannel.apply(settings, system);
     log.debug("opened channel to gateway {}", a);

@@ -33,7 +33,11 @@ import org.apache.pekko.stream.QueueOfferResult;
  * One {@code Consume} stream. The client subscribes, then grants credit; the session pulls the
  * topic's queues in turn for at most the credit, and when no queue has anything it asks every queue
  * to say when a message arrives (no polling). What one pull returns goes out as one {@link
- * Deliveries} frame. An ack command is settled with one call per queue it names and answered with
+ * Deliveries} frame of at most {@code max-delivery-batch-bytes} (a single larger message goes alone).
+ * The session pulls only while fewer than {@link #MAX_FRAMES_WAITING} of its frames wait to be taken
+ * by the response stream ({@link DeliveriesTaken}): a client that stops reading (its HTTP/2 window
+ * full) stops the pulls, so it costs a few frames of memory, and its credit stays unused instead of
+ * its messages going invisible. An ack command is settled with one call per queue it names and answered with
  * one {@link ReceiptResults} frame (one result per handle); a nack or renew likewise. Commands from
  * the client are taken one at a time (stream backpressure) and at most {@link
  * #MAX_PENDING_RECEIPTS} receipt handles are being settled at once.
@@ -57,6 +61,11 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
 
   public record ClientFailed(Throwable failure) implements Command {}
 
+  /** The response stream took a {@link Deliveries} frame (the transport has room for it). */
+  public enum DeliveriesTaken implements Command {
+    INSTANCE
+  }
+
   /** The response stream ended (client cancelled or the connection closed). */
   public enum OutputClosed implements Command {
     INSTANCE
@@ -79,6 +88,8 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
   private record ReceiptsDone(List<ReceiptResult> results, int handles) implements Command {}
 
   static final int MAX_PENDING_RECEIPTS = 1024;
+  /** Deliveries frames emitted and not yet taken by the response stream, beyond which no pull starts. */
+  static final int MAX_FRAMES_WAITING = 2;
   private static final int MAX_PULL = 256;
   private static final Duration WAIT_WINDOW = Duration.ofSeconds(30);
 
@@ -101,6 +112,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
   private boolean starting;
   private boolean waiting;
   private int pendingReceipts;
+  private int framesWaiting;
   private ActorRef<StreamAck> heldAck;
   /** The client half-closed its side: no new deliveries. */
   private boolean clientDone;
@@ -129,6 +141,11 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
         .onMessageEquals(Woken.INSTANCE, this::onWoken)
         .onMessageEquals(WaitExpired.INSTANCE, this::onWoken)
         .onMessage(ReceiptsDone.class, this::onReceiptsDone)
+        .onMessageEquals(DeliveriesTaken.INSTANCE, () -> {
+          framesWaiting--;
+          pullIfDue();
+          return next();
+        })
         .onMessageEquals(ClientCompleted.INSTANCE, this::onClientCompleted)
         .onMessage(ClientFailed.class, failed -> {
           getContext().getLog().debug("consume stream input failed: {}", failed.failure().toString());
@@ -299,9 +316,9 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     return next();
   }
 
-  /** Pulls the next queue when there is credit, no pull running and no reason to wait. */
+  /** Pulls the next queue when there is credit, room in the response stream, no pull running and no reason to wait. */
   private void pullIfDue() {
-    if (credit == 0 || pulling || waiting || clientDone || starting) {
+    if (credit == 0 || pulling || waiting || clientDone || starting || framesWaiting >= MAX_FRAMES_WAITING) {
       return;
     }
     pulling = true;
@@ -309,8 +326,9 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     nextQueue = (nextQueue + 1) % subscription.topic().queueCount();
     getContext().pipeToSelf(
         deps.groups().pull(subscription.group(), subscription.topic().name(), queueId,
-            Math.min(credit, MAX_PULL), subscription.invisibleMs(), subscription.filter(),
-            subscription.ordered()),
+            Math.min(credit, MAX_PULL), deps.settings().maxDeliveryBatchBytes() - GatewaySettings.REPLY_OVERHEAD_BYTES,
+            true, subscription.invisibleMs(),
+            subscription.filter(), subscription.ordered()),
         PullDone::new);
   }
 
@@ -331,6 +349,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
         batch.addDeliveries(GroupQueues.toDelivery(d));
       }
       delivered = batch.getDeliveriesCount();
+      framesWaiting++;
       emit(ConsumeResponse.newBuilder().setDeliveries(batch).build());
     }
     credit -= delivered;

@@ -39,11 +39,17 @@ public final class GroupQueues {
     return sharding.entityRefFor(Queue.ENTITY_KEY, entityId);
   }
 
-  /** @param ordered the topic is FIFO: the queue keeps message-group order */
-  public CompletionStage<GroupQueue.Pulled> pull(
-      String group, String topic, int queueId, int max, long invisibleMs, FilterExpression filter, boolean ordered) {
+  /**
+   * Pulls at most {@code max} messages of at most {@code maxBytes} in all, except that with {@code
+   * firstOfAnySize} the first goes whatever its size ({@link GroupQueue.Pull}).
+   *
+   * @param ordered the topic is FIFO: the queue keeps message-group order
+   */
+  public CompletionStage<GroupQueue.Pulled> pull(String group, String topic, int queueId, int max, long maxBytes,
+      boolean firstOfAnySize, long invisibleMs, FilterExpression filter, boolean ordered) {
     return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.Pull(max, invisibleMs, filter, ordered, replyTo)),
+        replyTo -> new Queue.ForGroup(group,
+            new GroupQueue.Pull(max, maxBytes, firstOfAnySize, invisibleMs, filter, ordered, replyTo)),
         askTimeout);
   }
 

@@ -15,18 +15,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The long-polling {@code Receive}: pull from the topic's queues in turn (starting at a rotating
  * queue, so concurrent receivers spread out); if none has a message, ask every queue to say when
- * one arrives and try again, until {@code wait_ms} passes.
+ * one arrives and try again, until {@code wait_ms} passes. A reply holds at most {@code maxBatchBytes}
+ * of messages (a single larger one goes alone), and only the messages it holds are made invisible:
+ * each queue is asked for what is left of both bounds.
  *
  * <p>Thread-safety: any thread.
  */
 public final class ReceivePath {
   private final TopicCatalog catalog;
   private final GroupQueues groups;
+  private final long maxBatchBytes;
   private final AtomicInteger rotation = new AtomicInteger();
 
-  public ReceivePath(TopicCatalog catalog, GroupQueues groups) {
+  public ReceivePath(TopicCatalog catalog, GroupQueues groups, long maxBatchBytes) {
     this.catalog = catalog;
     this.groups = groups;
+    this.maxBatchBytes = maxBatchBytes;
   }
 
   public CompletionStage<ReceiveResponse> receive(ReceiveRequest request) {
@@ -46,7 +50,7 @@ public final class ReceivePath {
 
   private CompletionStage<ReceiveResponse> attempt(Subscription sub, int max, long deadline) {
     int start = Math.floorMod(rotation.getAndIncrement(), sub.topic().queueCount());
-    return pullRound(sub, ReceiveResponse.newBuilder(), max, start, 0)
+    return pullRound(sub, ReceiveResponse.newBuilder(), 0, max, start, 0)
         .thenCompose(response -> {
           long left = deadline - System.currentTimeMillis();
           if (response.getDeliveriesCount() > 0 || left <= 0) {
@@ -56,22 +60,29 @@ public final class ReceivePath {
         });
   }
 
-  /** Pulls queue {@code start + step}, then the next, until {@code max} messages or every queue asked. */
+  /**
+   * Pulls queue {@code start + step}, then the next, until {@code max} messages, {@link #maxBatchBytes}
+   * or every queue asked; {@code bytes} is what the response holds so far.
+   */
   private CompletionStage<ReceiveResponse.Builder> pullRound(
-      Subscription sub, ReceiveResponse.Builder response, int max, int start, int step) {
+      Subscription sub, ReceiveResponse.Builder response, long bytes, int max, int start, int step) {
     int queues = sub.topic().queueCount();
     int wanted = max - response.getDeliveriesCount();
-    if (wanted == 0 || step == queues) {
+    long bytesLeft = maxBatchBytes - GatewaySettings.REPLY_OVERHEAD_BYTES - bytes;
+    boolean empty = response.getDeliveriesCount() == 0;
+    if (wanted == 0 || step == queues || (!empty && bytesLeft <= 0)) {
       return CompletableFuture.completedFuture(response);
     }
     int queueId = (start + step) % queues;
-    return groups.pull(sub.group(), sub.topic().name(), queueId, wanted, sub.invisibleMs(), sub.filter(),
-            sub.ordered())
+    return groups.pull(sub.group(), sub.topic().name(), queueId, wanted, bytesLeft, empty, sub.invisibleMs(),
+            sub.filter(), sub.ordered())
         .thenCompose(pulled -> {
+          long total = bytes;
           for (GroupQueue.Delivered d : pulled.deliveries()) {
             response.addDeliveries(GroupQueues.toDelivery(d));
+            total += GroupQueue.wireSize(d.message());
           }
-          return pullRound(sub, response, max, start, step + 1);
+          return pullRound(sub, response, total, max, start, step + 1);
         });
   }
 

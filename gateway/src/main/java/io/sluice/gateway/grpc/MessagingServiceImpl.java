@@ -121,7 +121,14 @@ public final class MessagingServiceImpl implements MessagingService {
             ConsumeSession.ClientCompleted.INSTANCE,
             ConsumeSession.ClientFailed::new),
         system);
-    return out.second().watchTermination((mat, done) -> {
+    // Tells the session when the transport takes a deliveries frame: it pulls only while few wait.
+    Source<ConsumeResponse, NotUsed> responses = out.second().map(response -> {
+      if (response.hasDeliveries()) {
+        session.tell(ConsumeSession.DeliveriesTaken.INSTANCE);
+      }
+      return response;
+    });
+    return responses.watchTermination((mat, done) -> {
       done.whenComplete((ok, failure) -> session.tell(ConsumeSession.OutputClosed.INSTANCE));
       return mat;
     });

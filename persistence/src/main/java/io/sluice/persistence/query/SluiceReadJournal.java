@@ -29,7 +29,8 @@ import scala.Option;
 
 /**
  * Pekko Persistence Query on the Sluice store (Java API). Streams are demand-driven: each pull
- * reads one batch from the ConsumeQueue on the plugin dispatcher. A live stream that has caught up
+ * reads one batch (at most {@code max-batch-size} events and, beyond one, {@code max-batch-bytes})
+ * from the ConsumeQueue on the plugin dispatcher. A live stream that has caught up
  * waits for the store's append notification for its persistence id, so new events arrive as soon
  * as their write is confirmed, with no polling.
  *
@@ -55,13 +56,16 @@ public final class SluiceReadJournal
   private final EventSerde serde;
   private final Executor blockingIo;
   private final int maxBatchSize;
+  private final long maxBatchBytes;
   private final int maxFilterScan;
 
-  SluiceReadJournal(MessageStore store, EventSerde serde, Executor blockingIo, int maxBatchSize, int maxFilterScan) {
+  SluiceReadJournal(
+      MessageStore store, EventSerde serde, Executor blockingIo, int maxBatchSize, long maxBatchBytes, int maxFilterScan) {
     this.store = store;
     this.serde = serde;
     this.blockingIo = blockingIo;
     this.maxBatchSize = maxBatchSize;
+    this.maxBatchBytes = maxBatchBytes;
     this.maxFilterScan = maxFilterScan;
   }
 
@@ -158,7 +162,7 @@ public final class SluiceReadJournal
   }
 
   private Batch read(String persistenceId, long from, long to) throws IOException {
-    List<StoredRecord> records = store.readRetained(persistenceId, from, to, maxBatchSize);
+    List<StoredRecord> records = store.readRetained(persistenceId, from, to, maxBatchSize, maxBatchBytes);
     List<EventEnvelope> envelopes = new ArrayList<>(records.size());
     for (StoredRecord r : records) {
       envelopes.add(envelope(r));
@@ -167,7 +171,7 @@ public final class SluiceReadJournal
   }
 
   private Batch readFiltered(String persistenceId, long from, long to, FilterTags filter) throws IOException {
-    FilteredRead read = store.readFiltered(persistenceId, from, to, filter, maxBatchSize, maxFilterScan);
+    FilteredRead read = store.readFiltered(persistenceId, from, to, filter, maxBatchSize, maxFilterScan, maxBatchBytes);
     List<EventEnvelope> envelopes = new ArrayList<>(read.entries().size());
     for (FilteredRead.Entry entry : read.entries()) {
       if (entry instanceof FilteredRead.Matched matched) {

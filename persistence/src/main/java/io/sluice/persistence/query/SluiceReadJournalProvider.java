@@ -20,6 +20,7 @@ public final class SluiceReadJournalProvider implements ReadJournalProvider {
             new EventSerde(system),
             system.dispatchers().lookup(dispatcher),
             config.getInt("max-batch-size"),
+            config.getBytes("max-batch-bytes"),
             config.getInt("max-filter-scan"));
     this.scaladsl = new ScaladslSluiceReadJournal(javadsl);
   }

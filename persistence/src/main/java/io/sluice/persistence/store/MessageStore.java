@@ -297,6 +297,15 @@ public final class MessageStore implements AutoCloseable {
    * @throws CorruptedRecordException if a record fails its CRC
    */
   public List<StoredRecord> read(String persistenceId, long from, long to, long max) throws IOException {
+    return read(persistenceId, from, to, max, Long.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #read(String, long, long, long)}, stopping also after the record that brings the
+   * records' sizes to {@code maxBytes} (so a read returns at least one record if any is there).
+   */
+  public List<StoredRecord> read(String persistenceId, long from, long to, long max, long maxBytes)
+      throws IOException {
     ConsumeQueue cq = queues.get(persistenceId);
     List<StoredRecord> out = new ArrayList<>();
     if (cq == null || max <= 0) {
@@ -305,10 +314,12 @@ public final class MessageStore implements AutoCloseable {
     long start = Math.max(from, cq.deletedTo() + 1);
     long last = Math.min(to, cq.highestSequenceNr());
     RecordCodec codec = new RecordCodec();
-    for (long s = start; s <= last && out.size() < max; s++) {
+    long bytes = 0;
+    for (long s = start; s <= last && out.size() < max && bytes < maxBytes; s++) {
       int size = cq.size(s);
       if (size != ConsumeQueue.HOLE) {
         out.add(reader.readEntry(codec, cq, s, size));
+        bytes += size;
       }
     }
     return out;
@@ -320,7 +331,13 @@ public final class MessageStore implements AutoCloseable {
    * callers see the jump in sequence numbers.
    */
   public List<StoredRecord> readRetained(String persistenceId, long from, long to, long max) throws IOException {
-    return retained(persistenceId, from, start -> read(persistenceId, start, to, max));
+    return readRetained(persistenceId, from, to, max, Long.MAX_VALUE);
+  }
+
+  /** {@link #readRetained(String, long, long, long)} with a byte bound as {@link #read(String, long, long, long, long)}. */
+  public List<StoredRecord> readRetained(String persistenceId, long from, long to, long max, long maxBytes)
+      throws IOException {
+    return retained(persistenceId, from, start -> read(persistenceId, start, to, max, maxBytes));
   }
 
   /**
@@ -336,12 +353,19 @@ public final class MessageStore implements AutoCloseable {
   public FilteredRead readFiltered(
       String persistenceId, long from, long to, FilterTags filter, int maxRecords, int maxEntries)
       throws IOException {
+    return readFiltered(persistenceId, from, to, filter, maxRecords, maxEntries, Long.MAX_VALUE);
+  }
+
+  /** {@link #readFiltered(String, long, long, FilterTags, int, int)}, stopping also after the record that reaches {@code maxBytes}. */
+  public FilteredRead readFiltered(
+      String persistenceId, long from, long to, FilterTags filter, int maxRecords, int maxEntries, long maxBytes)
+      throws IOException {
     ConsumeQueue cq = queues.get(persistenceId);
     if (cq == null) {
       return new FilteredRead(List.of(), Math.max(1, from));
     }
     return retained(persistenceId, from,
-        start -> FilteredScan.scan(reader, cq, start, to, filter, maxRecords, maxEntries));
+        start -> FilteredScan.scan(reader, cq, start, to, filter, maxRecords, maxEntries, maxBytes));
   }
 
   /**

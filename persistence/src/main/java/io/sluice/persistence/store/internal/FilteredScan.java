@@ -17,23 +17,25 @@ public final class FilteredScan {
 
   /**
    * Examines entries from {@code from} (above deletions) to {@code to} (capped at the highest), at
-   * most {@code maxEntries} of them, stopping after {@code maxRecords} accepted records.
+   * most {@code maxEntries} of them, stopping after {@code maxRecords} accepted records or after the
+   * accepted record that brings their sizes to {@code maxBytes}.
    *
    * @throws io.sluice.persistence.store.SequenceOutOfRangeException if retention removed an entry
    *     in the range
    * @throws io.sluice.persistence.store.CorruptedRecordException if a record read fails its CRC
    */
   public static FilteredRead scan(
-      RecordReader reader, ConsumeQueue cq, long from, long to, FilterTags filter, int maxRecords, int maxEntries)
-      throws IOException {
+      RecordReader reader, ConsumeQueue cq, long from, long to, FilterTags filter, int maxRecords, int maxEntries,
+      long maxBytes) throws IOException {
     long s = Math.max(from, cq.deletedTo() + 1);
     long last = Math.min(to, cq.highestSequenceNr());
     long stop = Math.min(last, s + maxEntries - 1);
     List<FilteredRead.Entry> out = new ArrayList<>();
     RecordCodec codec = new RecordCodec();
     int records = 0;
+    long bytes = 0;
     long runFrom = -1;
-    for (; s <= stop && records < maxRecords; s++) {
+    for (; s <= stop && records < maxRecords && bytes < maxBytes; s++) {
       int size = cq.size(s);
       if (size == ConsumeQueue.HOLE) {
         runFrom = endRun(out, runFrom, s - 1);
@@ -46,6 +48,7 @@ public final class FilteredScan {
           runFrom = endRun(out, runFrom, s - 1);
           out.add(new FilteredRead.Matched(record));
           records++;
+          bytes += size;
           continue;
         }
       }
