@@ -164,6 +164,26 @@ class JournalFailureTest {
     assertEquals(List.of(0L), List.copyOf(pullUntil(queue, new TreeMap<>(), 1).keySet()));
   }
 
+  @Test
+  void aQueuesRestartKeepsItsGroupsDeliveries() {
+    EntityRef<Queue.Command> queue = ClusterSharding.get(testKit.system()).entityRefFor(Queue.ENTITY_KEY, "parent/0");
+    append(queue, "p-0", ANSWER);
+    GroupQueue.Delivered delivered = pullUntil(queue, new TreeMap<>(), 1).get(0L);
+
+    journal.failNextPersisted(Queue.persistenceIdOf("parent/0").id());
+    TestProbe<StatusReply<Queue.Appended>> lost = testKit.createTestProbe();
+    queue.tell(new Queue.Append(List.of(message("p-1")), lost.getRef()));
+    lost.expectNoMessage(Duration.ofMillis(500));
+    TestProbe<Object> waiter = testKit.createTestProbe();
+    waiter.awaitAssert(ANSWER, Duration.ofMillis(200), () -> {
+      assertEquals(1, append(queue, "p-1", Duration.ofSeconds(2)).firstOffset());
+      return null;
+    });
+
+    // the queue restarted; its group did not, and the delivery made before is still current
+    assertEquals(List.of(), ack(queue, delivered).refused());
+  }
+
   private static final String GROUP_PID_PREFIX = "group|g|";
 
   /** Pulls for group {@code g} until {@code got} holds {@code count} deliveries, by offset. */
