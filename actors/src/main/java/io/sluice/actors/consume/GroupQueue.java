@@ -1,6 +1,7 @@
 package io.sluice.actors.consume;
 
 import io.sluice.actors.CborSerializable;
+import io.sluice.actors.JournalFailures;
 import io.sluice.actors.group.RetryPolicyCatalog;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
@@ -13,10 +14,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.IntStream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -56,8 +59,8 @@ import org.apache.pekko.stream.typed.javadsl.ActorSink;
  *
  * <p>Persisted state is only what survives a restart: the ack watermark (every offset below it is
  * acked) and the acked offsets above it, written in batches: one event holds the acks that arrived
- * while the previous one was written. In-flight bookkeeping lives in memory: after a restart,
- * whatever was unacked is delivered again.
+ * while the previous one was written. In-flight bookkeeping lives in memory: after a restart (a
+ * crash, or a journal failure: {@link #forgetIncarnation}), whatever was unacked is delivered again.
  *
  * <p>On a FIFO topic's queue (known from the first {@link Pull} that says {@code ordered}, since a
  * topic's type never changes) a {@link GroupOrder} keeps one message per message group outstanding:
@@ -270,7 +273,11 @@ public final class GroupQueue
                 timers -> new GroupQueue(ctx, timers, group, queueEntityId, readJournalPluginId)));
   }
 
-  private record PendingReply(ActorRef<Acked> replyTo, Acked reply) {}
+  /**
+   * The answer to an ack or settle, sent once its offsets are written; {@code ifLost} is the answer if this
+   * incarnation ends first (a journal failure), or null for none (the caller's ask fails).
+   */
+  private record PendingReply(ActorRef<Acked> replyTo, Acked reply, Acked ifLost) {}
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
@@ -290,6 +297,8 @@ public final class GroupQueue
   private final Map<ActorRef<Available>, Long> waiters = new HashMap<>();
   private final List<Long> pendingAcks = new ArrayList<>();
   private final List<PendingReply> pendingAckReplies = new ArrayList<>();
+  /** The replies of the acks being written now. */
+  private List<PendingReply> writingAckReplies = List.of();
   private boolean flushRequested;
   private ActorRef<StreamAck> streamAck;
   private UniqueKillSwitch killSwitch;
@@ -309,7 +318,7 @@ public final class GroupQueue
       String group,
       String queueEntityId,
       String readJournalPluginId) {
-    super(PersistenceId.ofUniqueId("group|" + group + "|" + queueEntityId));
+    super(PersistenceId.ofUniqueId("group|" + group + "|" + queueEntityId), JournalFailures.restartWithBackoff());
     this.context = context;
     this.timers = timers;
     this.group = group;
@@ -338,6 +347,7 @@ public final class GroupQueue
           timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
           startStream(state.watermark());
         })
+        .onSignal(PreRestart.instance(), state -> forgetIncarnation())
         .onSignal(PostStop.instance(), state -> stopStream())
         .build();
   }
@@ -505,7 +515,9 @@ public final class GroupQueue
     if (accepted == 0) {
       return Effect().reply(cmd.replyTo(), reply);
     }
-    pendingAckReplies.add(new PendingReply(cmd.replyTo(), reply));
+    // if the write is lost every receipt was refused: the messages are delivered again
+    pendingAckReplies.add(new PendingReply(cmd.replyTo(), reply,
+        new Acked(IntStream.range(0, cmd.receipts().size()).boxed().toList())));
     return Effect().noReply();
   }
 
@@ -567,7 +579,8 @@ public final class GroupQueue
     if (cmd.offsets().isEmpty()) {
       return Effect().reply(cmd.replyTo(), new Acked(List.of()));
     }
-    pendingAckReplies.add(new PendingReply(cmd.replyTo(), new Acked(List.of())));
+    // no answer if the write is lost: an Acked would say the offsets are settled
+    pendingAckReplies.add(new PendingReply(cmd.replyTo(), new Acked(List.of()), null));
     return Effect().noReply();
   }
 
@@ -694,13 +707,44 @@ public final class GroupQueue
       return Effect().noReply();
     }
     List<Long> offsets = List.copyOf(pendingAcks);
-    List<PendingReply> replies = List.copyOf(pendingAckReplies);
+    writingAckReplies = List.copyOf(pendingAckReplies);
     pendingAcks.clear();
     pendingAckReplies.clear();
     return Effect()
         .persist(new AcksCommitted(offsets))
-        .thenRun(s -> replies.forEach(r -> r.replyTo().tell(r.reply())))
+        .thenRun(s -> {
+          writingAckReplies.forEach(r -> r.replyTo().tell(r.reply()));
+          writingAckReplies = List.of();
+        })
         .thenNoReply();
+  }
+
+  /**
+   * A journal failure restarts this group (after a backoff, {@link JournalFailures}) and recovers its
+   * persisted state; what only this incarnation knew goes, as after a crash. Deliveries out are
+   * forgotten: their receipts become invalid and the messages are delivered again. Acks not yet
+   * written are refused, settles not yet written get no answer. The journal stream stops; the next
+   * one, started after recovery, has a new number, so what the old one sent meanwhile is ignored.
+   * Commands that arrive meanwhile wait for the recovery (Pekko stashes them).
+   */
+  private void forgetIncarnation() {
+    context.getLog().warn("Group {} on {} restarts after a journal failure; {} deliveries in flight forgotten",
+        group, queueEntityId, inFlight.size());
+    for (List<PendingReply> replies : List.of(writingAckReplies, pendingAckReplies)) {
+      replies.stream().filter(r -> r.ifLost() != null).forEach(r -> r.replyTo().tell(r.ifLost()));
+    }
+    writingAckReplies = List.of();
+    pendingAckReplies.clear();
+    pendingAcks.clear();
+    flushRequested = false;
+    stopStream();
+    buffer.clear();
+    bufferedBytes = 0;
+    inFlight.clear();
+    epoch++;
+    if (order != null) {
+      order = new GroupOrder();
+    }
   }
 
   /**

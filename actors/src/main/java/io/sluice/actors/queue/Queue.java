@@ -200,7 +200,8 @@ public final class Queue
   private record StoredId(String messageId, long offset, long storeTimestampMs) {}
 
   private Queue(ActorContext<Command> context, String entityId, String readJournalPluginId, DedupSettings dedup) {
-    super(persistenceIdOf(entityId), JournalFailures.restartWithBackoff());
+    // Its consumer groups (children) need nothing of its memory: they keep their deliveries through its restart.
+    super(persistenceIdOf(entityId), JournalFailures.restartWithBackoff().withStopChildren(false));
     this.context = context;
     this.dedup = dedup;
     this.entityId = entityId;
