@@ -14,8 +14,17 @@ import java.util.stream.Stream;
 
 /**
  * The index of one persistence id: entry n describes sequence nr n + 1, so a lookup is one
- * multiplication. Entries live in memory-mapped files of {@code entriesPerFile} entries, named by
- * the number of their first entry (20 digits). Big-endian layout of a 20-byte entry:
+ * multiplication. Entries live in memory-mapped files of up to {@code entriesPerFile} entries,
+ * named by the number of their first entry (20 digits): entry n is in file {@code n /
+ * entriesPerFile * entriesPerFile} at byte {@code n % entriesPerFile * 20}. A file starts at
+ * {@value #INITIAL_FILE_BYTES} bytes and doubles whenever an entry falls past its end, up to
+ * {@code entriesPerFile * 20} bytes; entries past the end of a file read as never written.
+ *
+ * <p>Files grow rather than start at full size because the first write into a page of a sparse
+ * mapping makes the kernel read around it (up to the device's read-ahead, 8 MiB on the test
+ * machine) and zero-fill every page it finds: a full-size file cost each new id 6 MB of page cache
+ * and the time to fill it (issue #11: a Send to 1,024 new queues spent about 17 s there, on the
+ * writer thread). Big-endian layout of a 20-byte entry:
  *
  * <pre>
  * offset  size  field
@@ -33,6 +42,8 @@ import java.util.stream.Stream;
 public final class ConsumeQueue {
   public static final int ENTRY_SIZE = 20;
   public static final int HOLE = -1;
+  /** Size of a new file: one page. */
+  static final int INITIAL_FILE_BYTES = 4096;
   static final String ID_FILE = "persistence-id";
   /** Highest sequence nr and deletion watermark as of the last force: "highest deletedTo". */
   static final String META_FILE = "meta";
@@ -90,13 +101,13 @@ public final class ConsumeQueue {
       if (i > 0 && firsts.get(i) != firsts.get(i - 1) + entriesPerFile) {
         throw new IOException("ConsumeQueue file missing in " + dir + " before entry " + firsts.get(i));
       }
-      cq.files.put(firsts.get(i), cq.map(firsts.get(i)));
+      cq.files.put(firsts.get(i), cq.map(firsts.get(i), 0));
     }
     if (!firsts.isEmpty()) {
       long last = firsts.get(firsts.size() - 1);
       MappedByteBuffer buf = cq.files.get(last);
       int lo = 0;
-      int hi = entriesPerFile;
+      int hi = buf.capacity() / ENTRY_SIZE;
       while (lo < hi) {
         int mid = (lo + hi) >>> 1;
         if (buf.getInt(mid * ENTRY_SIZE + 8) != 0) {
@@ -182,28 +193,33 @@ public final class ConsumeQueue {
   }
 
   private void write(long sequenceNr, long position, int size, long tagHash) throws IOException {
-    long entry = sequenceNr - 1;
-    MappedByteBuffer buf = fileFor(entry, true);
-    int at = (int) (entry % entriesPerFile) * ENTRY_SIZE;
+    int at = offsetOf(sequenceNr);
+    MappedByteBuffer buf = fileFor(sequenceNr - 1, at + ENTRY_SIZE);
     buf.putLong(at, position);
     buf.putInt(at + 8, size);
     buf.putLong(at + 12, tagHash);
   }
 
   public long position(long sequenceNr) {
-    MappedByteBuffer buf = fileFor(sequenceNr - 1);
+    MappedByteBuffer buf = holding(sequenceNr);
     return buf == null ? -1 : buf.getLong(offsetOf(sequenceNr));
   }
 
   /** Record size, {@link #HOLE}, or 0 when the entry was never written or removed by retention. */
   public int size(long sequenceNr) {
-    MappedByteBuffer buf = fileFor(sequenceNr - 1);
+    MappedByteBuffer buf = holding(sequenceNr);
     return buf == null ? 0 : buf.getInt(offsetOf(sequenceNr) + 8);
   }
 
   public long tagHash(long sequenceNr) {
-    MappedByteBuffer buf = fileFor(sequenceNr - 1);
+    MappedByteBuffer buf = holding(sequenceNr);
     return buf == null ? 0 : buf.getLong(offsetOf(sequenceNr) + 12);
+  }
+
+  /** The mapped file that reaches the entry of {@code sequenceNr}, or null if none does. */
+  private MappedByteBuffer holding(long sequenceNr) {
+    MappedByteBuffer buf = files.get(firstOf(sequenceNr - 1));
+    return buf == null || offsetOf(sequenceNr) + ENTRY_SIZE > buf.capacity() ? null : buf;
   }
 
   private int offsetOf(long sequenceNr) {
@@ -281,24 +297,33 @@ public final class ConsumeQueue {
     }
   }
 
-  private MappedByteBuffer fileFor(long entry) {
-    Long first = entry / entriesPerFile * entriesPerFile;
-    return files.get(first);
+  private long firstOf(long entry) {
+    return entry / entriesPerFile * entriesPerFile;
   }
 
-  private MappedByteBuffer fileFor(long entry, boolean create) throws IOException {
-    long first = entry / entriesPerFile * entriesPerFile;
+  /**
+   * Writer: the file of {@code entry}, created or grown to at least {@code minBytes}. A grown file
+   * is mapped anew and replaces the old mapping before the entry is written, so a reader that
+   * sees the entry published sees the new mapping.
+   */
+  private MappedByteBuffer fileFor(long entry, int minBytes) throws IOException {
+    long first = firstOf(entry);
     MappedByteBuffer buf = files.get(first);
-    if (buf == null && create) {
-      buf = map(first);
+    if (buf == null || buf.capacity() < minBytes) {
+      long bytes = Math.max(INITIAL_FILE_BYTES, buf == null ? 0 : buf.capacity());
+      while (bytes < minBytes) {
+        bytes *= 2;
+      }
+      buf = map(first, bytes);
       files.put(first, buf);
     }
     return buf;
   }
 
-  private MappedByteBuffer map(long first) throws IOException {
+  /** Maps the whole file, grown to {@code minBytes} but never past {@code entriesPerFile} entries. */
+  private MappedByteBuffer map(long first, long minBytes) throws IOException {
     try (RandomAccessFile raf = new RandomAccessFile(dir.resolve(fileName(first)).toFile(), "rw")) {
-      long length = (long) entriesPerFile * ENTRY_SIZE;
+      long length = Math.min(Math.max(raf.length(), minBytes), (long) entriesPerFile * ENTRY_SIZE);
       if (raf.length() != length) {
         raf.setLength(length);
       }
