@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -61,8 +62,12 @@ public final class ConsumeQueue {
   private volatile long deletedTo;
   private long persistedDeletedTo;
   private long persistedHighest;
-  /** Set by the writer, cleared by the checkpoint before it forces. */
-  private volatile boolean dirty;
+  /**
+   * First entry of the lowest file written since the last force, {@code Long.MAX_VALUE} if none,
+   * so that a force skips files nothing was written to. The writer marks it after each write and
+   * the checkpoint takes it, each with one atomic operation, so no write goes unforced between.
+   */
+  private final AtomicLong dirtyFrom = new AtomicLong(Long.MAX_VALUE);
 
   private ConsumeQueue(String persistenceId, Path dir, int entriesPerFile) {
     this.persistenceId = persistenceId;
@@ -175,7 +180,6 @@ public final class ConsumeQueue {
       lowestRetainedSequenceNr = sequenceNr;
     }
     write(sequenceNr, position, size, tagHash);
-    dirty = true;
     highestSequenceNr = sequenceNr;
   }
 
@@ -189,7 +193,6 @@ public final class ConsumeQueue {
     if (sequenceNr < lowestRetainedSequenceNr) {
       lowestRetainedSequenceNr = sequenceNr;
     }
-    dirty = true;
   }
 
   private void write(long sequenceNr, long position, int size, long tagHash) throws IOException {
@@ -198,6 +201,7 @@ public final class ConsumeQueue {
     buf.putLong(at, position);
     buf.putInt(at + 8, size);
     buf.putLong(at + 12, tagHash);
+    dirtyFrom.accumulateAndGet(firstOf(sequenceNr - 1), Math::min);
   }
 
   public long position(long sequenceNr) {
@@ -230,7 +234,6 @@ public final class ConsumeQueue {
   public void markDeletedTo(long toSequenceNr) {
     if (toSequenceNr > deletedTo) {
       deletedTo = toSequenceNr;
-      dirty = true;
     }
   }
 
@@ -246,7 +249,6 @@ public final class ConsumeQueue {
     }
     if (s != highestSequenceNr) {
       highestSequenceNr = s;
-      dirty = true;
     }
   }
 
@@ -277,17 +279,19 @@ public final class ConsumeQueue {
     }
   }
 
-  /** Forces dirty mapped files and persists the deletion watermark. */
+  /**
+   * Forces the files written since the last force and persists the highest sequence nr and the
+   * deletion watermark. They are read first: every entry up to them is then forced.
+   */
   public void force() throws IOException {
-    if (!dirty) {
-      return;
-    }
-    dirty = false;
-    for (MappedByteBuffer buf : files.values()) {
-      buf.force();
-    }
     long d = deletedTo;
     long h = highestSequenceNr;
+    long from = dirtyFrom.getAndSet(Long.MAX_VALUE);
+    if (from != Long.MAX_VALUE) {
+      for (MappedByteBuffer buf : files.tailMap(from).values()) {
+        buf.force();
+      }
+    }
     if (d != persistedDeletedTo || h != persistedHighest) {
       Path tmp = dir.resolve(META_FILE + ".tmp");
       Files.writeString(tmp, h + " " + d);
