@@ -10,12 +10,22 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * The index of one persistence id: entry n describes sequence nr n + 1, so a lookup is one
- * multiplication. Entries live in memory-mapped files of {@code entriesPerFile} entries, named by
- * the number of their first entry (20 digits). Big-endian layout of a 20-byte entry:
+ * multiplication. Entries live in memory-mapped files of up to {@code entriesPerFile} entries,
+ * named by the number of their first entry (20 digits): entry n is in file {@code n /
+ * entriesPerFile * entriesPerFile} at byte {@code n % entriesPerFile * 20}. A file starts at
+ * {@value #INITIAL_FILE_BYTES} bytes and doubles whenever an entry falls past its end, up to
+ * {@code entriesPerFile * 20} bytes; entries past the end of a file read as never written.
+ *
+ * <p>Files grow rather than start at full size because the first write into a page of a sparse
+ * mapping makes the kernel read around it (up to the device's read-ahead, 8 MiB on the test
+ * machine) and zero-fill every page it finds: a full-size file cost each new id 6 MB of page cache
+ * and the time to fill it (issue #11: a Send to 1,024 new queues spent about 17 s there, on the
+ * writer thread). Big-endian layout of a 20-byte entry:
  *
  * <pre>
  * offset  size  field
@@ -33,6 +43,8 @@ import java.util.stream.Stream;
 public final class ConsumeQueue {
   public static final int ENTRY_SIZE = 20;
   public static final int HOLE = -1;
+  /** Size of a new file: one page. */
+  static final int INITIAL_FILE_BYTES = 4096;
   static final String ID_FILE = "persistence-id";
   /** Highest sequence nr and deletion watermark as of the last force: "highest deletedTo". */
   static final String META_FILE = "meta";
@@ -50,8 +62,12 @@ public final class ConsumeQueue {
   private volatile long deletedTo;
   private long persistedDeletedTo;
   private long persistedHighest;
-  /** Set by the writer, cleared by the checkpoint before it forces. */
-  private volatile boolean dirty;
+  /**
+   * First entry of the lowest file written since the last force, {@code Long.MAX_VALUE} if none,
+   * so that a force skips files nothing was written to. The writer marks it after each write and
+   * the checkpoint takes it, each with one atomic operation, so no write goes unforced between.
+   */
+  private final AtomicLong dirtyFrom = new AtomicLong(Long.MAX_VALUE);
 
   private ConsumeQueue(String persistenceId, Path dir, int entriesPerFile) {
     this.persistenceId = persistenceId;
@@ -90,13 +106,13 @@ public final class ConsumeQueue {
       if (i > 0 && firsts.get(i) != firsts.get(i - 1) + entriesPerFile) {
         throw new IOException("ConsumeQueue file missing in " + dir + " before entry " + firsts.get(i));
       }
-      cq.files.put(firsts.get(i), cq.map(firsts.get(i)));
+      cq.files.put(firsts.get(i), cq.map(firsts.get(i), 0));
     }
     if (!firsts.isEmpty()) {
       long last = firsts.get(firsts.size() - 1);
       MappedByteBuffer buf = cq.files.get(last);
       int lo = 0;
-      int hi = entriesPerFile;
+      int hi = buf.capacity() / ENTRY_SIZE;
       while (lo < hi) {
         int mid = (lo + hi) >>> 1;
         if (buf.getInt(mid * ENTRY_SIZE + 8) != 0) {
@@ -164,7 +180,6 @@ public final class ConsumeQueue {
       lowestRetainedSequenceNr = sequenceNr;
     }
     write(sequenceNr, position, size, tagHash);
-    dirty = true;
     highestSequenceNr = sequenceNr;
   }
 
@@ -178,32 +193,37 @@ public final class ConsumeQueue {
     if (sequenceNr < lowestRetainedSequenceNr) {
       lowestRetainedSequenceNr = sequenceNr;
     }
-    dirty = true;
   }
 
   private void write(long sequenceNr, long position, int size, long tagHash) throws IOException {
-    long entry = sequenceNr - 1;
-    MappedByteBuffer buf = fileFor(entry, true);
-    int at = (int) (entry % entriesPerFile) * ENTRY_SIZE;
+    int at = offsetOf(sequenceNr);
+    MappedByteBuffer buf = fileFor(sequenceNr - 1, at + ENTRY_SIZE);
     buf.putLong(at, position);
     buf.putInt(at + 8, size);
     buf.putLong(at + 12, tagHash);
+    dirtyFrom.accumulateAndGet(firstOf(sequenceNr - 1), Math::min);
   }
 
   public long position(long sequenceNr) {
-    MappedByteBuffer buf = fileFor(sequenceNr - 1);
+    MappedByteBuffer buf = holding(sequenceNr);
     return buf == null ? -1 : buf.getLong(offsetOf(sequenceNr));
   }
 
   /** Record size, {@link #HOLE}, or 0 when the entry was never written or removed by retention. */
   public int size(long sequenceNr) {
-    MappedByteBuffer buf = fileFor(sequenceNr - 1);
+    MappedByteBuffer buf = holding(sequenceNr);
     return buf == null ? 0 : buf.getInt(offsetOf(sequenceNr) + 8);
   }
 
   public long tagHash(long sequenceNr) {
-    MappedByteBuffer buf = fileFor(sequenceNr - 1);
+    MappedByteBuffer buf = holding(sequenceNr);
     return buf == null ? 0 : buf.getLong(offsetOf(sequenceNr) + 12);
+  }
+
+  /** The mapped file that reaches the entry of {@code sequenceNr}, or null if none does. */
+  private MappedByteBuffer holding(long sequenceNr) {
+    MappedByteBuffer buf = files.get(firstOf(sequenceNr - 1));
+    return buf == null || offsetOf(sequenceNr) + ENTRY_SIZE > buf.capacity() ? null : buf;
   }
 
   private int offsetOf(long sequenceNr) {
@@ -214,7 +234,6 @@ public final class ConsumeQueue {
   public void markDeletedTo(long toSequenceNr) {
     if (toSequenceNr > deletedTo) {
       deletedTo = toSequenceNr;
-      dirty = true;
     }
   }
 
@@ -230,7 +249,6 @@ public final class ConsumeQueue {
     }
     if (s != highestSequenceNr) {
       highestSequenceNr = s;
-      dirty = true;
     }
   }
 
@@ -261,17 +279,19 @@ public final class ConsumeQueue {
     }
   }
 
-  /** Forces dirty mapped files and persists the deletion watermark. */
+  /**
+   * Forces the files written since the last force and persists the highest sequence nr and the
+   * deletion watermark. They are read first: every entry up to them is then forced.
+   */
   public void force() throws IOException {
-    if (!dirty) {
-      return;
-    }
-    dirty = false;
-    for (MappedByteBuffer buf : files.values()) {
-      buf.force();
-    }
     long d = deletedTo;
     long h = highestSequenceNr;
+    long from = dirtyFrom.getAndSet(Long.MAX_VALUE);
+    if (from != Long.MAX_VALUE) {
+      for (MappedByteBuffer buf : files.tailMap(from).values()) {
+        buf.force();
+      }
+    }
     if (d != persistedDeletedTo || h != persistedHighest) {
       Path tmp = dir.resolve(META_FILE + ".tmp");
       Files.writeString(tmp, h + " " + d);
@@ -281,24 +301,33 @@ public final class ConsumeQueue {
     }
   }
 
-  private MappedByteBuffer fileFor(long entry) {
-    Long first = entry / entriesPerFile * entriesPerFile;
-    return files.get(first);
+  private long firstOf(long entry) {
+    return entry / entriesPerFile * entriesPerFile;
   }
 
-  private MappedByteBuffer fileFor(long entry, boolean create) throws IOException {
-    long first = entry / entriesPerFile * entriesPerFile;
+  /**
+   * Writer: the file of {@code entry}, created or grown to at least {@code minBytes}. A grown file
+   * is mapped anew and replaces the old mapping before the entry is written, so a reader that
+   * sees the entry published sees the new mapping.
+   */
+  private MappedByteBuffer fileFor(long entry, int minBytes) throws IOException {
+    long first = firstOf(entry);
     MappedByteBuffer buf = files.get(first);
-    if (buf == null && create) {
-      buf = map(first);
+    if (buf == null || buf.capacity() < minBytes) {
+      long bytes = Math.max(INITIAL_FILE_BYTES, buf == null ? 0 : buf.capacity());
+      while (bytes < minBytes) {
+        bytes *= 2;
+      }
+      buf = map(first, bytes);
       files.put(first, buf);
     }
     return buf;
   }
 
-  private MappedByteBuffer map(long first) throws IOException {
+  /** Maps the whole file, grown to {@code minBytes} but never past {@code entriesPerFile} entries. */
+  private MappedByteBuffer map(long first, long minBytes) throws IOException {
     try (RandomAccessFile raf = new RandomAccessFile(dir.resolve(fileName(first)).toFile(), "rw")) {
-      long length = (long) entriesPerFile * ENTRY_SIZE;
+      long length = Math.min(Math.max(raf.length(), minBytes), (long) entriesPerFile * ENTRY_SIZE);
       if (raf.length() != length) {
         raf.setLength(length);
       }
