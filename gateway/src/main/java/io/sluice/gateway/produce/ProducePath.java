@@ -73,7 +73,7 @@ public final class ProducePath {
 
   /** A {@code Produce} stream's request: its messages take their size from the in-flight budget until stored. */
   public CompletionStage<List<SendReceipt>> produce(List<Message> request) {
-    return produce(request, budget);
+    return produce(request, true);
   }
 
   /**
@@ -81,10 +81,10 @@ public final class ProducePath {
    * prefix is read until it is answered ({@code inbound.InboundLimits}), so it takes nothing more.
    */
   public CompletionStage<List<SendReceipt>> produceCounted(List<Message> request) {
-    return produce(request, null);
+    return produce(request, false);
   }
 
-  private CompletionStage<List<SendReceipt>> produce(List<Message> request, InFlightBudget inFlight) {
+  private CompletionStage<List<SendReceipt>> produce(List<Message> request, boolean takesBudget) {
     SendReceipt[] receipts = new SendReceipt[request.size()];
     long requestBytes = request.stream().mapToLong(MessageSize::of).sum();
     if (requestBytes > maxRequestSize) {
@@ -124,14 +124,14 @@ public final class ProducePath {
       shares.values().forEach(share -> fill(receipts, share, refused));
       return CompletableFuture.completedFuture(Arrays.asList(receipts));
     }
-    if (inFlight != null && !inFlight.tryAcquire(acceptedBytes)) {
+    if (takesBudget && !budget.tryAcquire(acceptedBytes)) {
       BrokerException busy = BrokerException.busy(
-          "broker is busy: " + inFlight.used() + " bytes are waiting to be stored; retry later");
+          "broker is busy: " + budget.used() + " bytes are waiting to be stored; retry later");
       shares.values().forEach(share -> fill(receipts, share, busy));
       return CompletableFuture.completedFuture(Arrays.asList(receipts));
     }
 
-    long taken = inFlight == null ? 0 : acceptedBytes;
+    long taken = takesBudget ? acceptedBytes : 0;
     List<CompletableFuture<Void>> appends = new ArrayList<>(shares.size());
     shares.forEach((queueEntityId, share) ->
         appends.add(store(queueEntityId, share)
@@ -150,9 +150,7 @@ public final class ProducePath {
             })));
     return CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new))
         .handle((done, failure) -> {
-          if (inFlight != null) {
-            inFlight.release(taken);
-          }
+          budget.release(taken);
           return Arrays.asList(receipts);
         });
   }
