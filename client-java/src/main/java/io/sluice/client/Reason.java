@@ -46,5 +46,7 @@ public enum Reason {
   /** The broker could not tell in time whether the message was stored; resend it with its id. */
   SEND_OUTCOME_UNKNOWN,
   /** The topic is owned by the broker (e.g. a dead-letter topic): read-only to clients. */
-  TOPIC_READ_ONLY
+  TOPIC_READ_ONLY,
+  /** The node owning the queue's data (its broker group) is down; retry later or use another queue. */
+  QUEUE_UNAVAILABLE
 }

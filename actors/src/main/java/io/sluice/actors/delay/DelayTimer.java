@@ -102,7 +102,7 @@ public final class DelayTimer
   }
 
   public static PersistenceId persistenceIdOf(String queueEntityId) {
-    return PersistenceId.of("delay", queueEntityId, "|");
+    return PersistenceId.of("delay", io.sluice.actors.queue.Queue.dataIdOf(queueEntityId), "|");
   }
 
   private final ActorContext<Command> context;

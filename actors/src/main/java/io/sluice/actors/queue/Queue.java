@@ -158,29 +158,56 @@ public final class Queue
     return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId, dedup));
   }
 
-  /** Entity id of queue {@code queueId} of the first incarnation of {@code topic}: {@code topic/queueId}. */
+  /** Entity id of queue {@code queueId} of the first incarnation of {@code topic}, without a broker group: {@code topic/queueId}. */
   public static String entityId(String topic, int queueId) {
     return topic + "/" + queueId;
   }
 
   /**
-   * Entity id of queue {@code queueId} of incarnation {@code incarnation} of {@code topic}: {@code
-   * topic/queueId} for the first (as before incarnations existed), {@code topic@incarnation/queueId}
-   * after (topic names cannot hold {@code @}).
+   * Entity id of queue {@code queueId} of incarnation {@code incarnation} of {@code topic}, without
+   * a broker group: {@code topic/queueId} for the first (as before incarnations existed), {@code
+   * topic@incarnation/queueId} after (topic names cannot hold {@code @}).
    */
   public static String entityId(String topic, long incarnation, int queueId) {
     return incarnation == 0 ? entityId(topic, queueId) : topic + "@" + incarnation + "/" + queueId;
   }
 
+  /**
+   * Entity id of a queue placed in broker group {@code brokerGroup}: {@code brokerGroup:} before the
+   * id above (names cannot hold {@code :}), so sharding can place the queue from its id alone. An
+   * empty group gives the id above. The group is not part of the persistence id ({@link #dataIdOf}).
+   */
+  public static String entityId(String brokerGroup, String topic, long incarnation, int queueId) {
+    String id = entityId(topic, incarnation, queueId);
+    return brokerGroup.isEmpty() ? id : brokerGroup + GROUP_SEPARATOR + id;
+  }
+
+  private static final char GROUP_SEPARATOR = ':';
+
+  /** The broker group in a queue's entity id; empty when it names none. */
+  public static String brokerGroupOf(String entityId) {
+    int colon = entityId.indexOf(GROUP_SEPARATOR);
+    return colon < 0 ? "" : entityId.substring(0, colon);
+  }
+
+  /**
+   * A queue's entity id without its broker group, {@code topic[@incarnation]/queueId}: what the
+   * queue's data (and its delay timer's and transaction log's) is named by in the journal.
+   */
+  public static String dataIdOf(String entityId) {
+    return entityId.substring(entityId.indexOf(GROUP_SEPARATOR) + 1);
+  }
+
   /** The topic name in a queue's entity id. */
   public static String topicOf(String entityId) {
-    String topicPart = entityId.substring(0, entityId.lastIndexOf('/'));
+    String dataId = dataIdOf(entityId);
+    String topicPart = dataId.substring(0, dataId.lastIndexOf('/'));
     int at = topicPart.lastIndexOf('@');
     return at < 0 ? topicPart : topicPart.substring(0, at);
   }
 
   public static PersistenceId persistenceIdOf(String entityId) {
-    return PersistenceId.of("queue", entityId, "|");
+    return PersistenceId.of("queue", dataIdOf(entityId), "|");
   }
 
   private final ActorContext<Command> context;

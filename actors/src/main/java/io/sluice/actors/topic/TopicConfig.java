@@ -2,6 +2,7 @@ package io.sluice.actors.topic;
 
 import io.sluice.actors.CborSerializable;
 import io.sluice.protocol.v1.MessageType;
+import java.util.List;
 
 /**
  * A topic's settings.
@@ -14,8 +15,13 @@ import io.sluice.protocol.v1.MessageType;
  *     creation after a delete. Part of its queues' entity ids, so a topic created again starts
  *     with empty queues, consumer groups, timers and transaction logs, and the old ones' data is
  *     left to retention. Set by the {@link TopicRegistry}; requests carry 0.
+ * @param queueGroups the broker group that owns each queue's data, by queue id: fixed when the
+ *     queue is created, never changed. Empty when unplaced (a request; topics of a single node
+ *     before placement existed), or shorter than {@code queueCount} until the registry places the
+ *     queues a topic grew by. Set by the {@link TopicRegistry}.
  */
-public record TopicConfig(String name, int queueCount, MessageType messageType, int retentionHours, long incarnation)
+public record TopicConfig(
+    String name, int queueCount, MessageType messageType, int retentionHours, long incarnation, List<String> queueGroups)
     implements CborSerializable {
 
   public static final int DEFAULT_QUEUE_COUNT = 8;
@@ -23,7 +29,11 @@ public record TopicConfig(String name, int queueCount, MessageType messageType, 
 
   /** A topic's settings as a request states them (incarnation 0, the registry sets it). */
   public TopicConfig(String name, int queueCount, MessageType messageType, int retentionHours) {
-    this(name, queueCount, messageType, retentionHours, 0);
+    this(name, queueCount, messageType, retentionHours, 0, List.of());
+  }
+
+  public TopicConfig(String name, int queueCount, MessageType messageType, int retentionHours, long incarnation) {
+    this(name, queueCount, messageType, retentionHours, incarnation, List.of());
   }
 
   public TopicConfig {
@@ -38,14 +48,30 @@ public record TopicConfig(String name, int queueCount, MessageType messageType, 
     if (retentionHours < 0) {
       throw new IllegalArgumentException("retention hours must not be negative, was " + retentionHours);
     }
+    // snapshots and events written before placement existed have none
+    queueGroups = queueGroups == null ? List.of() : List.copyOf(queueGroups);
+    if (queueGroups.size() > queueCount) {
+      throw new IllegalArgumentException(
+          "more queue groups (" + queueGroups.size() + ") than queues (" + queueCount + ")");
+    }
+  }
+
+  /** The broker group owning queue {@code queueId}; empty when the queue is not placed. */
+  public String brokerGroupOf(int queueId) {
+    return queueId < queueGroups.size() ? queueGroups.get(queueId) : "";
   }
 
   /** Entity id of queue {@code queueId} of this incarnation of the topic. */
   public String queueEntityId(int queueId) {
-    return io.sluice.actors.queue.Queue.entityId(name, incarnation, queueId);
+    return io.sluice.actors.queue.Queue.entityId(brokerGroupOf(queueId), name, incarnation, queueId);
   }
 
   public TopicConfig withIncarnation(long newIncarnation) {
-    return new TopicConfig(name, queueCount, messageType, retentionHours, newIncarnation);
+    return new TopicConfig(name, queueCount, messageType, retentionHours, newIncarnation, queueGroups);
+  }
+
+  /** This topic with its queues placed in {@code groups} (by queue id). */
+  public TopicConfig withQueueGroups(List<String> groups) {
+    return new TopicConfig(name, queueCount, messageType, retentionHours, incarnation, groups);
   }
 }

@@ -146,7 +146,7 @@ public final class QueueTransactions
   }
 
   public static PersistenceId persistenceIdOf(String queueEntityId) {
-    return PersistenceId.of("txn", queueEntityId, "|");
+    return PersistenceId.of("txn", io.sluice.actors.queue.Queue.dataIdOf(queueEntityId), "|");
   }
 
   private final ActorContext<Command> context;
