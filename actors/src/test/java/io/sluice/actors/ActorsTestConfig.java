@@ -11,7 +11,7 @@ import org.apache.pekko.cluster.typed.Join;
 /**
  * The ActorSystem config of the actors' tests: a one-node cluster on a free port, the real Sluice
  * journal, snapshot store and read journal with their files under {@code dir}, and timeouts for a
- * slow shared machine. Nothing comes from the main {@code application.conf} (there is none in this
+ * slow shared machine; every message is serialized ({@code serialize-messages}). Nothing comes from the main {@code application.conf} (there is none in this
  * module; the reference.conf files of the actors and persistence modules apply).
  */
 public final class ActorsTestConfig {
@@ -24,18 +24,11 @@ public final class ActorsTestConfig {
   private ActorsTestConfig() {}
 
   public static Config create(Path dir) {
-    return create(dir, false);
-  }
-
-  /**
-   * @param serializeMessages turns on {@code pekko.actor.serialize-messages}: every message sent
-   *     between actors is serialized and deserialized, as if it crossed nodes
-   */
-  public static Config create(Path dir, boolean serializeMessages) {
     String text =
         """
 pekko.actor.provider = cluster
-pekko.actor.serialize-messages = %s
+# every message sent between actors is serialized and deserialized, as if it crossed nodes
+pekko.actor.serialize-messages = on
 pekko.remote.artery.canonical.hostname = "127.0.0.1"
 pekko.remote.artery.canonical.port = 0
 pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
@@ -57,7 +50,6 @@ pekko.actor.testkit.typed.single-expect-default = 10s
 pekko.actor.testkit.typed.system-shutdown-default = 30s
 """
             .formatted(
-                serializeMessages ? "on" : "off",
                 ConfigUtil.quoteString(dir.resolve("store").toString()),
                 ConfigUtil.quoteString(dir.resolve("snapshots").toString()));
     return ConfigFactory.parseString(text).withFallback(ConfigFactory.load()).resolve();

@@ -50,7 +50,7 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 public final class Queue
     extends EventSourcedBehaviorWithEnforcedReplies<Queue.Command, Queue.Event, Queue.State> {
 
-  /** Commands; {@link Append} travels with a protobuf serializer, the rest with CBOR. */
+  /** Commands; {@link Append} and {@link ForGroup} travel with a protobuf serializer, the rest with CBOR. */
   public sealed interface Command {}
 
   /**
@@ -71,14 +71,13 @@ public final class Queue
   public record GetEndOffset(ActorRef<EndOffset> replyTo) implements Command, io.sluice.actors.CborSerializable {}
 
   /** Delivers {@code command} to the state of consumer group {@code group} on this queue. */
-  public record ForGroup(String group, GroupQueue.Command command) implements Command, io.sluice.actors.CborSerializable {}
+  public record ForGroup(String group, GroupQueue.Command command) implements Command {}
 
   /**
    * The batch was stored: its messages at offsets {@code firstOffset ..}, in order, except the
    * {@code duplicates}, which the queue had stored already and kept where they were.
    */
-  public record Appended(long firstOffset, long storeTimestampMs, List<Duplicate> duplicates)
-      implements io.sluice.actors.CborSerializable {
+  public record Appended(long firstOffset, long storeTimestampMs, List<Duplicate> duplicates) {
     public Appended {
       duplicates = List.copyOf(duplicates);
     }

@@ -69,7 +69,7 @@ public final class QueueTransactions
   public record Prepare(List<Message> messages, ActorRef<PrepareResult> replyTo) implements Command {}
 
   /** Stored when {@code resolvedTransactionId} is null; else that transaction had {@code outcome}. */
-  public record PrepareResult(String resolvedTransactionId, TransactionBook.Outcome outcome) {}
+  public record PrepareResult(String resolvedTransactionId, TransactionBook.Outcome outcome) implements CborSerializable {}
 
   /** What a producer reports: an outcome, or (answering a check) that it does not know yet. */
   public enum Resolution { COMMIT, ROLLBACK, UNKNOWN }

@@ -32,7 +32,7 @@ class ConsumerGroupRegistryTest {
   @Test
   void policiesReachFollowersAndSurviveARestart(@TempDir Path dir) {
     RetryPolicies expected;
-    ActorTestKit first = ActorTestKit.create("GroupRegistry1", ActorsTestConfig.create(dir, true));
+    ActorTestKit first = ActorTestKit.create("GroupRegistry1", ActorsTestConfig.create(dir));
     try {
       ActorsTestConfig.joinSelf(first.system());
       ActorRef<ConsumerGroupRegistry.Command> reg = ConsumerGroupRegistry.init(first.system());
@@ -54,7 +54,7 @@ class ConsumerGroupRegistryTest {
     }
     assertEquals(3, expected.revision());
 
-    ActorTestKit second = ActorTestKit.create("GroupRegistry2", ActorsTestConfig.create(dir, true));
+    ActorTestKit second = ActorTestKit.create("GroupRegistry2", ActorsTestConfig.create(dir));
     try {
       ActorsTestConfig.joinSelf(second.system());
       ActorRef<ConsumerGroupRegistry.Command> reg = ConsumerGroupRegistry.init(second.system());

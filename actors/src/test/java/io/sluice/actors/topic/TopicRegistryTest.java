@@ -35,7 +35,7 @@ class TopicRegistryTest {
 
   @BeforeAll
   static void start() {
-    testKit = ActorTestKit.create("TopicRegistryTest", ActorsTestConfig.create(dir, true));
+    testKit = ActorTestKit.create("TopicRegistryTest", ActorsTestConfig.create(dir));
     ActorsTestConfig.joinSelf(testKit.system());
     registry = TopicRegistry.init(testKit.system());
   }
@@ -196,7 +196,7 @@ class TopicRegistryTest {
   @Test
   void stateSurvivesARestartOfTheActorSystem(@TempDir Path restartDir) {
     Topics expected;
-    ActorTestKit first = ActorTestKit.create("TopicRegistryRestart1", ActorsTestConfig.create(restartDir, true));
+    ActorTestKit first = ActorTestKit.create("TopicRegistryRestart1", ActorsTestConfig.create(restartDir));
     try {
       ActorsTestConfig.joinSelf(first.system());
       ActorRef<TopicRegistry.Command> reg = TopicRegistry.init(first.system());
@@ -213,7 +213,7 @@ class TopicRegistryTest {
         Map.of("a", new TopicConfig("a", 3, MessageType.NORMAL, 5), "b", new TopicConfig("b", 4, MessageType.FIFO, 6)),
         expected.byName());
 
-    ActorTestKit second = ActorTestKit.create("TopicRegistryRestart2", ActorsTestConfig.create(restartDir, true));
+    ActorTestKit second = ActorTestKit.create("TopicRegistryRestart2", ActorsTestConfig.create(restartDir));
     try {
       ActorsTestConfig.joinSelf(second.system());
       ActorRef<TopicRegistry.Command> reg = TopicRegistry.init(second.system());
