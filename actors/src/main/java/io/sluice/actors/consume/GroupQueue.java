@@ -1,5 +1,7 @@
 package io.sluice.actors.consume;
 
+import io.sluice.actors.LocalOnly;
+
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.JournalFailures;
 import io.sluice.actors.group.RetryPolicyCatalog;
@@ -157,12 +159,12 @@ public final class GroupQueue
   public record GetSettled(ActorRef<State> replyTo) implements Command, CborSerializable {}
 
   /** The dead letter of {@code offset} is stored as {@code messageId}, or (null) the message no longer exists. */
-  private record DeadLetterStored(long offset, String messageId, Throwable failure) implements Command {}
+  private record DeadLetterStored(long offset, String messageId, Throwable failure) implements Command, LocalOnly {}
 
-  private record RetryDeadLetter(long offset) implements Command {}
+  private record RetryDeadLetter(long offset) implements Command, LocalOnly {}
 
   /** Messages read back for redelivery by the read started in position epoch {@code epoch}. */
-  private record RedeliveriesRead(int epoch, List<Message> messages, Throwable failure) implements Command {}
+  private record RedeliveriesRead(int epoch, List<Message> messages, Throwable failure) implements Command, LocalOnly {}
 
   /**
    * Starts a position that does not exist yet (nothing persisted for this group and queue) at
@@ -172,25 +174,25 @@ public final class GroupQueue
   public record StartAt(long offset, ActorRef<Progress> replyTo) implements Command, CborSerializable {}
 
   /** Entries from the journal stream number {@code stream}; those of a replaced stream are ignored. */
-  private record Arrived(List<QueueEntry> entries, ActorRef<StreamAck> ackTo, int stream) implements Command {}
+  private record Arrived(List<QueueEntry> entries, ActorRef<StreamAck> ackTo, int stream) implements Command, LocalOnly {}
 
-  private record StreamStarted(ActorRef<StreamAck> ackTo, int stream) implements Command {}
+  private record StreamStarted(ActorRef<StreamAck> ackTo, int stream) implements Command, LocalOnly {}
 
-  private record StreamEnded(Throwable failure, int stream) implements Command {}
+  private record StreamEnded(Throwable failure, int stream) implements Command, LocalOnly {}
 
-  private enum Tick implements Command {
+  private enum Tick implements Command, LocalOnly {
     INSTANCE
   }
 
-  private enum FlushAcks implements Command {
+  private enum FlushAcks implements Command, LocalOnly {
     INSTANCE
   }
 
-  private enum RestartStream implements Command {
+  private enum RestartStream implements Command, LocalOnly {
     INSTANCE
   }
 
-  enum StreamAck {
+  enum StreamAck implements LocalOnly {
     INSTANCE
   }
 

@@ -1,5 +1,7 @@
 package io.sluice.actors.delay;
 
+import io.sluice.actors.LocalOnly;
+
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.queue.QueueTail;
@@ -64,14 +66,14 @@ public final class DelayTimer
    */
   public record CancelResult(DelaySchedule.Status status) implements CborSerializable {}
 
-  private enum Tick implements Command { INSTANCE }
+  private enum Tick implements Command, LocalOnly { INSTANCE }
 
-  private enum Reconcile implements Command { INSTANCE }
+  private enum Reconcile implements Command, LocalOnly { INSTANCE }
 
-  private record Fired(List<Message> batch, Queue.Appended appended, Throwable failure) implements Command {}
+  private record Fired(List<Message> batch, Queue.Appended appended, Throwable failure) implements Command, LocalOnly {}
 
   /** The queue's events from the confirmed offset to {@code endOffset} hold {@code storedIds}. */
-  private record Reconciled(long endOffset, Set<String> storedIds, Throwable failure) implements Command {}
+  private record Reconciled(long endOffset, Set<String> storedIds, Throwable failure) implements Command, LocalOnly {}
 
   public sealed interface Event {}
 

@@ -1,5 +1,7 @@
 package io.sluice.actors.queue;
 
+import io.sluice.actors.LocalOnly;
+
 import io.sluice.actors.consume.GroupQueue;
 import io.sluice.protocol.v1.Message;
 import java.net.URLEncoder;
@@ -221,7 +223,7 @@ public final class Queue
   private boolean idsReady;
 
   /** The dedup window's ids read from the journal after recovery, oldest first. */
-  private record IdsRead(List<StoredId> ids, Throwable failure) implements Command {}
+  private record IdsRead(List<StoredId> ids, Throwable failure) implements Command, LocalOnly {}
 
   private record StoredId(String messageId, long offset, long storeTimestampMs) {}
 

@@ -1,5 +1,7 @@
 package io.sluice.actors.transaction;
 
+import io.sluice.actors.LocalOnly;
+
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.queue.QueueTail;
@@ -99,18 +101,18 @@ public final class QueueTransactions
   /** Starts the log after a node restart so that its checks and deliveries resume. */
   public enum Wake implements Command, CborSerializable { INSTANCE }
 
-  private enum CheckTick implements Command { INSTANCE }
+  private enum CheckTick implements Command, LocalOnly { INSTANCE }
 
-  private enum Reconcile implements Command { INSTANCE }
+  private enum Reconcile implements Command, LocalOnly { INSTANCE }
 
   /** Checks are due for {@code dueIds}; {@code producers} are the live producers of their groups. */
   private record ProducersFound(List<String> dueIds, Map<String, List<ActorRef<CheckBack>>> producers,
-      Throwable failure) implements Command {}
+      Throwable failure) implements Command, LocalOnly {}
 
   private record Fired(List<String> transactionIds, int messageCount, Queue.Appended appended, Throwable failure)
-      implements Command {}
+      implements Command, LocalOnly {}
 
-  private record Reconciled(long endOffset, Set<String> storedIds, Throwable failure) implements Command {}
+  private record Reconciled(long endOffset, Set<String> storedIds, Throwable failure) implements Command, LocalOnly {}
 
   public sealed interface Event {}
 
