@@ -133,7 +133,7 @@ public final class BrokerNode {
     ProducePath producePath = new ProducePath(
         new MessageValidator(catalog, settings.maxMessageSize(), new DelayRule(settings.maxDelay(), System::currentTimeMillis)),
         new QueueSelector(),
-        new QueueAppenders(system, settings.askTimeout(), settings.maxAppendBatch()),
+        new QueueAppenders(system, settings.askTimeout(), settings.maxAppendBatch(), settings.maxInboundMessageSize()),
         delays,
         transactions,
         inFlight,

@@ -45,6 +45,10 @@ public record GatewaySettings(
   /** A consume frame's or Receive reply's bytes around its deliveries, at most. */
   public static final int REPLY_OVERHEAD_BYTES = 16;
 
+  /** Room in an Artery frame around the messages of a command or reply: envelope, ids, reply-to. */
+  static final long ARTERY_ENVELOPE_BYTES = 1L << 20;
+  static final String LARGE_FRAME_KEY = "pekko.remote.artery.advanced.maximum-large-frame-size";
+
   public static GatewaySettings from(Config root) {
     Config c = root.getConfig("sluice.gateway");
     GatewaySettings s = new GatewaySettings(
@@ -69,6 +73,13 @@ public record GatewaySettings(
     }
     if (s.maxDeliveryBatchBytes < 64 * 1024) {
       throw new IllegalArgumentException("sluice.gateway: max-delivery-batch-bytes must be at least 64 KiB");
+    }
+    // An append (one request's messages, or a batch of them up to that size) or a pulled batch sent to
+    // another node must fit in one Artery frame, or Artery drops it and the caller times out.
+    long largestCrossing = Math.max(s.maxInboundMessageSize, s.maxDeliveryBatchBytes) + ARTERY_ENVELOPE_BYTES;
+    if (root.hasPath(LARGE_FRAME_KEY) && root.getBytes(LARGE_FRAME_KEY) < largestCrossing) {
+      throw new IllegalArgumentException(LARGE_FRAME_KEY + " must be at least max(max-inbound-message-size,"
+          + " max-delivery-batch-bytes) + 1 MiB = " + largestCrossing + " bytes");
     }
     return s;
   }

@@ -3,7 +3,10 @@ package io.sluice.gateway;
 import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 
-/** An in-process node on free ports with its data in {@code dir}. */
+/**
+ * An in-process node on free ports with its data in {@code dir}; every message between its actors is
+ * serialized and deserialized ({@code serialize-messages}), as if it crossed nodes.
+ */
 final class TestNode {
   private TestNode() {}
 
@@ -15,7 +18,8 @@ final class TestNode {
                 + "sluice.gateway.grpc.port = 0\n"
                 + "pekko.management.http.port = 0\n"
                 + "pekko.remote.artery.canonical.port = 0\n"
-                + "pekko.coordinated-shutdown.exit-jvm = off\n"))
+                + "pekko.coordinated-shutdown.exit-jvm = off\n"
+                + "pekko.actor.serialize-messages = on\n"))
         .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))));
   }
 }

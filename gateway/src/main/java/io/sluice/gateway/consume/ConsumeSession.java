@@ -1,5 +1,6 @@
 package io.sluice.gateway.consume;
 
+import io.sluice.actors.LocalOnly;
 import io.sluice.actors.consume.GroupQueue;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.gateway.BrokerException;
@@ -44,10 +45,11 @@ import org.apache.pekko.stream.QueueOfferResult;
  */
 public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Command> {
 
-  public sealed interface Command {}
+  /** Local to the node: sent by its own streams and piped futures. */
+  public sealed interface Command extends LocalOnly {}
 
   /** Acknowledges a client command so the input stream sends the next. */
-  public enum StreamAck {
+  public enum StreamAck implements LocalOnly {
     INSTANCE
   }
 

@@ -22,12 +22,15 @@ public final class QueueAppenders {
   private final ActorSystem<?> system;
   private final Duration askTimeout;
   private final int maxBatch;
+  private final long maxBatchBytes;
   private final ConcurrentHashMap<String, ActorRef<QueueAppender.Command>> byQueue = new ConcurrentHashMap<>();
 
-  public QueueAppenders(ActorSystem<?> system, Duration askTimeout, int maxBatch) {
+  /** @param maxBatchBytes encoded bytes one append carries at most, beyond its first submission */
+  public QueueAppenders(ActorSystem<?> system, Duration askTimeout, int maxBatch, long maxBatchBytes) {
     this.system = system;
     this.askTimeout = askTimeout;
     this.maxBatch = maxBatch;
+    this.maxBatchBytes = maxBatchBytes;
   }
 
   /** Appends {@code messages} to queue {@code queueEntityId}; completes with their first offset. */
@@ -40,7 +43,7 @@ public final class QueueAppenders {
   private ActorRef<QueueAppender.Command> start(String queueEntityId) {
     return system.systemActorOf(
         QueueAppender.create(
-            ClusterSharding.get(system).entityRefFor(Queue.ENTITY_KEY, queueEntityId), askTimeout, maxBatch),
+            ClusterSharding.get(system).entityRefFor(Queue.ENTITY_KEY, queueEntityId), askTimeout, maxBatch, maxBatchBytes),
         "appender-" + URLEncoder.encode(queueEntityId, StandardCharsets.UTF_8),
         Props.empty());
   }

@@ -1,5 +1,6 @@
 package io.sluice.gateway.transaction;
 
+import io.sluice.actors.LocalOnly;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.actors.transaction.CheckBack;
 import io.sluice.protocol.v1.Message;
@@ -19,7 +20,8 @@ import org.apache.pekko.stream.QueueOfferResult;
  * registered), so no check goes to a producer that left.
  */
 final class CheckForwarder {
-  sealed interface Command {}
+  /** Local to the node: a check-back reaches it through its message adapter, as a CBOR {@link CheckBack}. */
+  sealed interface Command extends LocalOnly {}
 
   private record Check(CheckBack check) implements Command {}
 
