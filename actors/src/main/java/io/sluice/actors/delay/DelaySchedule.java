@@ -76,14 +76,23 @@ public final class DelaySchedule {
     return true;
   }
 
-  /** Up to {@code max} pending messages due at {@code nowMs}, earliest first; they stay pending. */
-  public List<Message> due(long nowMs, int max) {
+  /**
+   * Up to {@code max} pending messages due at {@code nowMs}, earliest first, of at most {@code
+   * maxBytes} encoded bytes in all (the first comes whatever its size); they stay pending.
+   */
+  public List<Message> due(long nowMs, int max, long maxBytes) {
     List<Message> due = new ArrayList<>();
+    long bytes = 0;
     for (Pending p : byTime) {
       if (p.deliverAtMs() > nowMs || due.size() == max) {
         break;
       }
-      due.add(pending.get(p.messageId()));
+      Message m = pending.get(p.messageId());
+      bytes += m.getSerializedSize();
+      if (!due.isEmpty() && bytes > maxBytes) {
+        break;
+      }
+      due.add(m);
     }
     return due;
   }

@@ -89,6 +89,8 @@ public final class DelayTimer
 
   /** Most messages fired in one append: one journal write. */
   private static final int MAX_FIRE_BATCH = 1000;
+  /** Bytes of one firing's append (beyond its first message): it may cross nodes, in one Artery frame. */
+  private static final long MAX_FIRE_BYTES = 4L << 20;
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
   private static final String FIRE_TIMER = "fire";
@@ -191,7 +193,7 @@ public final class DelayTimer
     if (busy) {
       return Effect().noReply();
     }
-    List<Message> due = state.due(System.currentTimeMillis(), MAX_FIRE_BATCH);
+    List<Message> due = state.due(System.currentTimeMillis(), MAX_FIRE_BATCH, MAX_FIRE_BYTES);
     if (due.isEmpty()) {
       arm(state);
       return Effect().noReply();

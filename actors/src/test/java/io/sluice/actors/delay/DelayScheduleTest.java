@@ -24,16 +24,27 @@ class DelayScheduleTest {
     s.schedule(due("a", 100));
     s.schedule(due("b", 200));
     s.schedule(due("a2", 100));
-    assertEquals(List.of(), ids(s.due(99, 10)));
-    assertEquals(List.of("a", "a2", "b"), ids(s.due(200, 10)));
-    assertEquals(List.of("a", "a2"), ids(s.due(300, 2)));
+    assertEquals(List.of(), ids(s.due(99, 10, Long.MAX_VALUE)));
+    assertEquals(List.of("a", "a2", "b"), ids(s.due(200, 10, Long.MAX_VALUE)));
+    assertEquals(List.of("a", "a2"), ids(s.due(300, 2, Long.MAX_VALUE)));
     assertEquals(100, s.nextDueMs());
 
     s.delivered(List.of("a", "a2"), 2);
-    assertEquals(List.of("b", "c"), ids(s.due(300, 10)));
+    assertEquals(List.of("b", "c"), ids(s.due(300, 10, Long.MAX_VALUE)));
     assertEquals(200, s.nextDueMs());
     assertEquals(2, s.confirmedQueueOffset());
     assertEquals(DelaySchedule.Status.DELIVERED, s.status("a"));
+  }
+
+  @Test
+  void dueMessagesStopAtTheByteBoundButTheFirstAlwaysComes() {
+    DelaySchedule s = new DelaySchedule();
+    s.schedule(due("a", 200));
+    s.schedule(due("b", 300));
+    s.schedule(due("c", 400));
+    long one = due("a", 200).getSerializedSize(); // each message encodes to this many bytes
+    assertEquals(List.of("a", "b"), ids(s.due(400, 10, 2 * one)));
+    assertEquals(List.of("a"), ids(s.due(400, 10, 1)));
   }
 
   @Test
@@ -43,12 +54,12 @@ class DelayScheduleTest {
     s.schedule(due("b", 200));
     s.cancel("a");
     assertEquals(DelaySchedule.Status.CANCELLED, s.status("a"));
-    assertEquals(List.of("b"), ids(s.due(1_000, 10)));
+    assertEquals(List.of("b"), ids(s.due(1_000, 10, Long.MAX_VALUE)));
 
     s.schedule(due("a", 50)); // a producer's retry of a cancelled message
     s.delivered(List.of("b"), 1);
     s.schedule(due("b", 60)); // and of a delivered one
-    assertEquals(List.of(), ids(s.due(1_000, 10)));
+    assertEquals(List.of(), ids(s.due(1_000, 10, Long.MAX_VALUE)));
     assertEquals(Long.MAX_VALUE, s.nextDueMs());
     assertEquals(0, s.pendingCount());
     assertEquals(DelaySchedule.Status.UNKNOWN, s.status("z"));
