@@ -119,7 +119,7 @@ public final class Queue
   }
 
   /** The batch's {@code index}-th message was stored before, at {@code offset}. */
-  public record Duplicate(int index, long offset) implements io.sluice.actors.CborSerializable {}
+  public record Duplicate(int index, long offset) {}
 
   public record EndOffset(long offset) implements io.sluice.actors.CborSerializable {}
 

@@ -132,6 +132,8 @@ public final class QueueTransactions
 
   /** Most messages per append (one journal write); whole transactions, so a larger one goes alone. */
   private static final int MAX_DELIVERY_BATCH = 1000;
+  /** Bytes of one append (beyond its first transaction): it may cross nodes, in one Artery frame. */
+  private static final long MAX_DELIVERY_BYTES = 4L << 20;
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
   private static final String CHECK_TIMER = "check";
@@ -361,19 +363,15 @@ public final class QueueTransactions
     }
   }
 
-  /** Appends the oldest committed transactions (whole, up to the batch size) to the queue. */
+  /** Appends the oldest committed transactions (whole, up to the batch bounds) to the queue. */
   private void deliver(TransactionBook state) {
     if (delivering || state.toDeliver().isEmpty()) {
       return;
     }
-    List<String> ids = new ArrayList<>();
+    List<String> ids = state.nextDelivery(MAX_DELIVERY_BATCH, MAX_DELIVERY_BYTES);
     List<Message> batch = new ArrayList<>();
-    for (Map.Entry<String, List<Message>> tx : state.toDeliver().entrySet()) {
-      if (!batch.isEmpty() && batch.size() + tx.getValue().size() > MAX_DELIVERY_BATCH) {
-        break;
-      }
-      ids.add(tx.getKey());
-      batch.addAll(tx.getValue());
+    for (String id : ids) {
+      batch.addAll(state.toDeliver().get(id));
     }
     delivering = true;
     context.pipeToSelf(

@@ -94,6 +94,29 @@ public final class TransactionBook {
     return toDeliver;
   }
 
+  /**
+   * The oldest committed transactions to append next, each whole: as many as fit in {@code
+   * maxMessages} messages and {@code maxBytes} encoded bytes (the first comes whatever its size).
+   */
+  public List<String> nextDelivery(int maxMessages, long maxBytes) {
+    List<String> ids = new ArrayList<>();
+    int messages = 0;
+    long bytes = 0;
+    for (Map.Entry<String, List<Message>> tx : toDeliver.entrySet()) {
+      long txBytes = 0;
+      for (Message m : tx.getValue()) {
+        txBytes += m.getSerializedSize();
+      }
+      if (!ids.isEmpty() && (messages + tx.getValue().size() > maxMessages || bytes + txBytes > maxBytes)) {
+        break;
+      }
+      ids.add(tx.getKey());
+      messages += tx.getValue().size();
+      bytes += txBytes;
+    }
+    return ids;
+  }
+
   /** Transactions the broker resolved itself after the maximum number of checks, oldest first. */
   public List<TransactionSummary> resolvedByChecks() {
     return resolvedByChecks;
