@@ -76,9 +76,14 @@ public final class DeadLetterAdmin {
   public CompletionStage<RetryPolicy> setRetryPolicy(String group, RetryPolicy policy) {
     Names.checkConsumerGroup(group);
     var checked = RetryPolicyProtos.fromProto(policy);
-    return AskPattern.<ConsumerGroupRegistry.Command, RetryPolicies>ask(registry,
+    return AskPattern.<ConsumerGroupRegistry.Command, StatusReply<RetryPolicies>>ask(registry,
             replyTo -> new ConsumerGroupRegistry.SetRetryPolicy(group, checked, replyTo), askTimeout, system.scheduler())
-        .thenApply(policies -> RetryPolicyProtos.toProto(policies.of(group)));
+        .thenApply(reply -> {
+          if (reply.isError()) {
+            throw BrokerException.registryOutcomeUnknown(reply.getError().getMessage());
+          }
+          return RetryPolicyProtos.toProto(reply.getValue().of(group));
+        });
   }
 
   public CompletionStage<RetryPolicy> retryPolicy(String group) {
