@@ -102,7 +102,7 @@ class RegistryClusterTest {
       setPolicy(cluster.get(3), "kept-group", policy);
 
       // node 1 is the oldest: it runs both singletons; it leaves, and they start on node 2
-      cluster.get(1).kit().shutdownTestKit();
+      RegistryNodes.stop(cluster.get(1));
       cluster.nodes.remove(0);
 
       RegistryNodes.Node survivor = cluster.get(2);
@@ -173,6 +173,27 @@ class RegistryClusterTest {
       assertEquals(Map.of("g1", 1, "g2", 1, "g3", 1), counts(small.queueGroups()));
       awaitCatalog(cluster.get(1), "small");
       assertEquals(small, cluster.get(1).catalog().get("small").orElseThrow());
+    }
+  }
+
+  @Test
+  void aChangeNoMajorityConfirmsIsAnsweredOutcomeUnknown(@TempDir Path dir) {
+    var quickWrites = com.typesafe.config.ConfigFactory.parseString("sluice.registry.write-timeout = 1 s");
+    try (RegistryNodes cluster = RegistryNodes.start(dir, "NoMajority", 2, quickWrites)) {
+      create(cluster.get(1), "before", 1);
+      // node 2 stops without leaving: a member still, unreachable, so node 1 alone is no majority of 2
+      cluster.get(2).kit().system().terminate();
+      cluster.get(2).kit().system().getWhenTerminated().toCompletableFuture().join();
+      cluster.nodes.remove(1);
+
+      TopicRegistry.Change change = call(cluster.get(1), r -> new TopicRegistry.CreateTopic(
+          new TopicConfig("unconfirmed", 1, MessageType.NORMAL, 0), r));
+      TopicRegistry.OutcomeUnknown unknown = assertInstanceOf(TopicRegistry.OutcomeUnknown.class, change, change::toString);
+      assertTrue(unknown.message().contains("outcome is unknown"), unknown.message());
+      // the singleton's node holds the change: creating it again is refused, not done twice
+      TopicRegistry.Change again = call(cluster.get(1), r -> new TopicRegistry.CreateTopic(
+          new TopicConfig("unconfirmed", 1, MessageType.NORMAL, 0), r));
+      assertInstanceOf(TopicRegistry.Rejected.class, again, again::toString);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.sluice.actors.registry;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.sluice.actors.ActorsTestConfig;
 import io.sluice.actors.group.ConsumerGroupRegistry;
@@ -40,20 +41,29 @@ final class RegistryNodes implements AutoCloseable {
 
   final List<Node> nodes = new ArrayList<>();
 
-  /** Starts {@code count} nodes on {@code dir/n<i>} (the same directories on every start) and waits until all are up. */
+  /** Starts {@code count} nodes named {@code name} (one cluster, one system name) on {@code dir/n<i>} (the same directories on every start) and waits until all are up. */
   static RegistryNodes start(Path dir, String name, int count) {
+    return start(dir, name, count, ConfigFactory.empty());
+  }
+
+  /**
+   * As {@link #start(Path, String, int)} with {@code overrides} on every node; a node's actor system
+   * terminated directly stops without leaving the cluster (it stays a member, unreachable).
+   */
+  static RegistryNodes start(Path dir, String name, int count, Config overrides) {
     RegistryNodes cluster = new RegistryNodes();
     for (int i = 1; i <= count; i++) {
       Address seed = i == 1 ? null : cluster.nodes.get(0).address();
-      cluster.nodes.add(node(dir.resolve("n" + i), name + i, "g" + i, seed));
+      cluster.nodes.add(node(dir.resolve("n" + i), name, "g" + i, seed, overrides));
     }
     cluster.awaitUp(count);
     return cluster;
   }
 
-  static Node node(Path dir, String name, String brokerGroup, Address seed) {
-    var config = ConfigFactory.parseString(
-            "pekko.cluster.roles = [\"" + BrokerGroups.roleOf(brokerGroup) + "\"]\n")
+  static Node node(Path dir, String name, String brokerGroup, Address seed, Config overrides) {
+    var config = overrides.withFallback(ConfigFactory.parseString(
+            "pekko.cluster.roles = [\"" + BrokerGroups.roleOf(brokerGroup) + "\"]\n"
+                + "pekko.coordinated-shutdown.run-by-actor-system-terminate = off\n"))
         .withFallback(ActorsTestConfig.create(dir));
     ActorTestKit kit = ActorTestKit.create(name, config);
     Cluster cluster = Cluster.get(kit.system());
@@ -85,10 +95,23 @@ final class RegistryNodes implements AutoCloseable {
     }
   }
 
+  /** Leaves the cluster gracefully (what a node's shutdown does), then terminates. */
+  static void stop(Node node) {
+    Cluster cluster = Cluster.get(node.kit().system());
+    cluster.manager().tell(org.apache.pekko.cluster.typed.Leave.create(cluster.selfMember().address()));
+    // once removed, the node runs its coordinated shutdown, which terminates the actor system
+    try {
+      node.kit().system().getWhenTerminated().toCompletableFuture().get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("node did not leave and stop", e);
+    }
+    node.kit().shutdownTestKit();
+  }
+
   @Override
   public void close() {
     for (int i = nodes.size() - 1; i >= 0; i--) {
-      nodes.get(i).kit().shutdownTestKit();
+      stop(nodes.get(i));
     }
     nodes.clear();
   }
