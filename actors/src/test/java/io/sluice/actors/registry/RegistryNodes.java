@@ -51,12 +51,24 @@ final class RegistryNodes implements AutoCloseable {
    * terminated directly stops without leaving the cluster (it stays a member, unreachable).
    */
   static RegistryNodes start(Path dir, String name, int count, Config overrides) {
-    RegistryNodes cluster = new RegistryNodes();
-    for (int i = 1; i <= count; i++) {
-      Address seed = i == 1 ? null : cluster.nodes.get(0).address();
-      cluster.nodes.add(node(dir.resolve("n" + i), name, "g" + i, seed, overrides));
+    int[] numbers = new int[count];
+    for (int i = 0; i < count; i++) {
+      numbers[i] = i + 1;
     }
-    cluster.awaitUp(count);
+    return start(dir, name, overrides, numbers);
+  }
+
+  /**
+   * Starts node {@code n<number>} (directory, broker group {@code g<number>}) for each number in
+   * order: the first becomes the oldest and runs the singletons; {@link #get} counts in this order.
+   */
+  static RegistryNodes start(Path dir, String name, Config overrides, int... numbers) {
+    RegistryNodes cluster = new RegistryNodes();
+    for (int number : numbers) {
+      Address seed = cluster.nodes.isEmpty() ? null : cluster.nodes.get(0).address();
+      cluster.nodes.add(node(dir.resolve("n" + number), name, "g" + number, seed, overrides));
+    }
+    cluster.awaitUp(numbers.length);
     return cluster;
   }
 

@@ -196,7 +196,9 @@ public final class DeadLetterAdmin {
             return CompletableFuture.completedFuture(List.<Message>of());
           }
           // offset = sequence number - 1
-          return journal.currentEventsByPersistenceId(Queue.persistenceIdOf(Queue.entityId(topic, 0)).id(),
+          // the queue as placed when the topic exists (the persistence id never names the group)
+          String queue = catalog.get(topic).map(config -> config.queueEntityId(0)).orElseGet(() -> Queue.entityId(topic, 0));
+          return journal.currentEventsByPersistenceId(Queue.persistenceIdOf(queue).id(),
                   first + 1, last)
               .map(envelope -> ((Queue.MessageStored) envelope.event()).message())
               .filter(m -> !settled.isAcked(m.getOffset()))
