@@ -10,8 +10,9 @@ import org.apache.pekko.cluster.typed.Join;
 
 /**
  * The ActorSystem config of the actors' tests: a one-node cluster on a free port, the real Sluice
- * journal, snapshot store and read journal with their files under {@code dir}, and timeouts for a
- * slow shared machine; every message is serialized ({@code serialize-messages}). Nothing comes from the main {@code application.conf} (there is none in this
+ * journal, snapshot store and read journal with their files under {@code dir}, the registries'
+ * durable Distributed Data in {@code dir/registry}, and timeouts for a slow shared machine; every
+ * message is serialized ({@code serialize-messages}). Nothing comes from the main {@code application.conf} (there is none in this
  * module; the reference.conf files of the actors and persistence modules apply).
  */
 public final class ActorsTestConfig {
@@ -42,6 +43,14 @@ sluice.persistence.journal {
   segment-size = 8 MiB
 }
 sluice.persistence.snapshot-store.dir = %s
+# the registries' Distributed Data, as the node sets it (gateway application.conf)
+pekko.cluster.distributed-data {
+  durable.keys = ["sluice-topics", "sluice-retry-policies"]
+  durable.store-actor-class = "io.sluice.actors.registry.FileDurableStore"
+  durable.sluice-store.dir = %s
+  notify-subscribers-interval = 100 ms
+  gossip-interval = 1 s
+}
 pekko.loggers = ["org.apache.pekko.event.slf4j.Slf4jLogger"]
 pekko.logging-filter = "org.apache.pekko.event.slf4j.Slf4jLoggingFilter"
 pekko.loglevel = INFO
@@ -51,7 +60,8 @@ pekko.actor.testkit.typed.system-shutdown-default = 30s
 """
             .formatted(
                 ConfigUtil.quoteString(dir.resolve("store").toString()),
-                ConfigUtil.quoteString(dir.resolve("snapshots").toString()));
+                ConfigUtil.quoteString(dir.resolve("snapshots").toString()),
+                ConfigUtil.quoteString(dir.resolve("registry").toString()));
     return ConfigFactory.parseString(text).withFallback(ConfigFactory.load()).resolve();
   }
 

@@ -6,11 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.sluice.actors.consume.GroupQueue;
-import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.consume.RetryPolicy;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicConfig;
-import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
@@ -37,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A failed journal write (what an open circuit breaker or a timed-out write does) must not kill
- * the registries (cluster singletons), the queues (sharded entities) or a queue's consumer groups:
+ * the queues (sharded entities) or a queue's consumer groups (the registries no longer use the
+ * journal: they keep their state in Distributed Data):
  * they restart with backoff, recover, and answer again, with nothing of the failed write applied. Runs on Pekko's
  * PersistenceTestKit journal, which fails writes on demand.
  */
@@ -67,43 +66,6 @@ class JournalFailureTest {
   @BeforeEach
   void journalWorks() {
     journal.resetPolicy();
-  }
-
-  @Test
-  void theTopicRegistryAnswersAgainAfterAFailedWrite() {
-    ActorRef<TopicRegistry.Command> registry = TopicRegistry.init(testKit.system());
-    assertInstanceOf(TopicRegistry.Changed.class, create(registry, "before"));
-
-    journal.failNextPersisted();
-    TestProbe<TopicRegistry.Change> lost = testKit.createTestProbe();
-    registry.tell(new TopicRegistry.CreateTopic(new TopicConfig("failed", 1, MessageType.NORMAL, 0), lost.getRef()));
-    lost.expectNoMessage(Duration.ofMillis(500));
-
-    // the singleton restarts and recovers; the write that failed is not there
-    TestProbe<Object> waiter = testKit.createTestProbe();
-    waiter.awaitAssert(ANSWER, Duration.ofMillis(200), () -> {
-      assertInstanceOf(TopicRegistry.Changed.class, create(registry, "after"));
-      return null;
-    });
-    TestProbe<io.sluice.actors.topic.Topics> topics = testKit.createTestProbe();
-    registry.tell(new TopicRegistry.GetTopics(topics.getRef()));
-    assertEquals(java.util.Set.of("after", "before"), topics.receiveMessage(ANSWER).byName().keySet());
-  }
-
-  @Test
-  void theConsumerGroupRegistryAnswersAgainAfterAFailedWrite() {
-    ActorRef<ConsumerGroupRegistry.Command> registry = ConsumerGroupRegistry.init(testKit.system());
-    journal.failNextPersisted();
-    TestProbe<io.sluice.actors.group.RetryPolicies> lost = testKit.createTestProbe();
-    registry.tell(new ConsumerGroupRegistry.SetRetryPolicy("g1", RetryPolicy.DEFAULT, lost.getRef()));
-    lost.expectNoMessage(Duration.ofMillis(500));
-    TestProbe<Object> waiter = testKit.createTestProbe();
-    waiter.awaitAssert(ANSWER, Duration.ofMillis(200), () -> {
-      TestProbe<io.sluice.actors.group.RetryPolicies> probe = testKit.createTestProbe();
-      registry.tell(new ConsumerGroupRegistry.SetRetryPolicy("g2", RetryPolicy.DEFAULT, probe.getRef()));
-      probe.receiveMessage(Duration.ofSeconds(2));
-      return null;
-    });
   }
 
   @Test
@@ -212,12 +174,6 @@ class JournalFailureTest {
   private static GroupQueue.Acked ack(EntityRef<Queue.Command> queue, GroupQueue.Delivered delivery) {
     TestProbe<GroupQueue.Acked> probe = testKit.createTestProbe();
     queue.tell(new Queue.ForGroup("g", new GroupQueue.Ack(List.of(receipt(delivery)), probe.getRef())));
-    return probe.receiveMessage(ANSWER);
-  }
-
-  private static TopicRegistry.Change create(ActorRef<TopicRegistry.Command> registry, String name) {
-    TestProbe<TopicRegistry.Change> probe = testKit.createTestProbe();
-    registry.tell(new TopicRegistry.CreateTopic(new TopicConfig(name, 1, MessageType.NORMAL, 0), probe.getRef()));
     return probe.receiveMessage(ANSWER);
   }
 

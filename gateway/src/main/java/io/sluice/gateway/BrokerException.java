@@ -70,6 +70,14 @@ public final class BrokerException extends RuntimeException {
     return new BrokerException(Status.Code.DEADLINE_EXCEEDED, Reason.SEND_OUTCOME_UNKNOWN, message);
   }
 
+  /**
+   * A registry change (topic, retry policy) that a majority of nodes did not confirm in time: it
+   * may still take effect. Status {@code UNAVAILABLE}; the message says the outcome is unknown.
+   */
+  public static BrokerException registryOutcomeUnknown(String message) {
+    return new BrokerException(Status.Code.UNAVAILABLE, Reason.REASON_UNSPECIFIED, message);
+  }
+
   public static BrokerException topicNotFound(String topic) {
     return new BrokerException(Status.Code.NOT_FOUND, Reason.TOPIC_NOT_FOUND, "topic '" + topic + "' does not exist");
   }

@@ -2,6 +2,10 @@ package io.sluice.gateway;
 
 import com.typesafe.config.Config;
 import io.sluice.actors.delay.DelayTimer;
+import io.sluice.actors.group.ConsumerGroupRegistry;
+import io.sluice.actors.group.PolicyJournal;
+import io.sluice.actors.placement.BrokerGroups;
+import io.sluice.actors.topic.TopicJournal;
 import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionSettings;
 import io.sluice.actors.queue.Queue;
@@ -121,7 +125,7 @@ public final class BrokerNode {
 
     ActorRef<TopicRegistry.Command> registry = TopicRegistry.init(system);
     TopicCatalog catalog = new TopicCatalog();
-    system.systemActorOf(TopicCatalogFeed.create(catalog, registry, Duration.ofSeconds(1)), "topic-catalog-feed", Props.empty());
+    system.systemActorOf(TopicCatalogFeed.create(catalog), "topic-catalog-feed", Props.empty());
     Queue.init(system, READ_JOURNAL);
     DelayTimer.init(system, READ_JOURNAL);
     QueueTransactions.init(system, READ_JOURNAL, TransactionSettings.fromConfig(system.settings().config()));
@@ -147,6 +151,7 @@ public final class BrokerNode {
         new QueriesAndOffsets(system, catalog, groups, stored), settings.askTimeout(),
         new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout()), delays, transactions);
 
+    importJournalRegistries(system, registry, cluster);
     catalog.offer(loadTopics(system, registry, settings.askTimeout()));
     delays.wakeAll(catalog.snapshot());
     transactions.wakeAll(catalog.snapshot());
@@ -170,6 +175,24 @@ public final class BrokerNode {
     log.info("Sluice node ready: gRPC on {}, management on port {}, {} topics",
         binding.localAddress(), managementPort, catalog.snapshot().byName().size());
     return new BrokerNode(system, binding, managementPort);
+  }
+
+  /**
+   * A node upgraded from the journal-based registries (before Distributed Data) hands their topics
+   * and retry policies to the registries once; its topics' queues are placed in this node's broker
+   * group, where their data is.
+   */
+  private static void importJournalRegistries(ActorSystem<?> system, ActorRef<TopicRegistry.Command> registry,
+      Cluster cluster) throws Exception {
+    String group = BrokerGroups.groupOf(cluster.selfMember()).orElse("");
+    int topics = TopicJournal.importInto(system, registry, group, STARTUP_TIMEOUT)
+        .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+    int policies = PolicyJournal.importInto(system, ConsumerGroupRegistry.init(system), STARTUP_TIMEOUT)
+        .toCompletableFuture().get(STARTUP_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+    if (topics + policies > 0) {
+      log.info("Imported {} topic names and {} retry policies from this node's journal into the registries",
+          topics, policies);
+    }
   }
 
   /** The registry is a cluster singleton: it answers once the node is up; ask until it does. */

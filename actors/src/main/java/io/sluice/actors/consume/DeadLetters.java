@@ -69,18 +69,24 @@ public final class DeadLetters {
   }
 
   /**
-   * Creates the group's dead-letter topic if needed, then appends {@code deadLetter} to it;
-   * completes once the append is durable.
+   * Creates the group's dead-letter topic if needed, then appends {@code deadLetter} to its queue 0
+   * as the registry placed it (the queue's entity id names its broker group); completes once the
+   * append is durable.
    */
   public static CompletionStage<Queue.Appended> append(ActorSystem<?> system, String group, Message deadLetter) {
     String topic = topicOf(group);
     var registry = TopicRegistry.init(system);
     return AskPattern.<TopicRegistry.Command, TopicRegistry.Change>ask(registry,
-            replyTo -> new TopicRegistry.CreateTopic(new TopicConfig(topic, 1, MessageType.NORMAL, 0), replyTo),
+            replyTo -> new TopicRegistry.EnsureTopic(new TopicConfig(topic, 1, MessageType.NORMAL, 0), replyTo),
             ASK_TIMEOUT, system.scheduler())
-        // TOPIC_EXISTS is the usual answer: the topic is created once
-        .thenCompose(created -> ClusterSharding.get(system)
-            .entityRefFor(Queue.ENTITY_KEY, Queue.entityId(topic, 0))
-            .askWithStatus(replyTo -> new Queue.Append(java.util.List.of(deadLetter), replyTo), ASK_TIMEOUT));
+        .thenCompose(change -> {
+          if (!(change instanceof TopicRegistry.Changed changed) || changed.topics().get(topic).isEmpty()) {
+            throw new IllegalStateException("dead-letter topic " + topic + " not created: " + change);
+          }
+          String queue = changed.topics().get(topic).get().queueEntityId(0);
+          return ClusterSharding.get(system)
+              .entityRefFor(Queue.ENTITY_KEY, queue)
+              .askWithStatus(replyTo -> new Queue.Append(java.util.List.of(deadLetter), replyTo), ASK_TIMEOUT);
+        });
   }
 }

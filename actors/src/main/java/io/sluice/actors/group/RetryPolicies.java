@@ -17,6 +17,17 @@ public record RetryPolicies(long revision, Map<String, RetryPolicy> byGroup) imp
     byGroup = Map.copyOf(byGroup);
   }
 
+  /** The policies a replicated map holds; the revision is its newest entry's version. */
+  public static RetryPolicies of(Map<String, PolicyEntry> entries) {
+    long revision = 0;
+    Map<String, RetryPolicy> byGroup = new HashMap<>();
+    for (Map.Entry<String, PolicyEntry> e : entries.entrySet()) {
+      revision = Math.max(revision, e.getValue().version());
+      byGroup.put(e.getKey(), e.getValue().policy());
+    }
+    return new RetryPolicies(revision, byGroup);
+  }
+
   public RetryPolicy of(String group) {
     return byGroup.getOrDefault(group, RetryPolicy.DEFAULT);
   }

@@ -1,10 +1,8 @@
 package io.sluice.actors.group;
 
 import io.sluice.actors.consume.RetryPolicy;
-import io.sluice.actors.registry.SnapshotFeed;
-import java.time.Duration;
+import io.sluice.actors.registry.ReplicatedFeed;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -12,13 +10,11 @@ import org.apache.pekko.actor.typed.Props;
 
 /**
  * This node's copy of the consumer groups' retry policies, read by every {@code GroupQueue} when a
- * delivery fails. One feed per node keeps it current (the {@link ConsumerGroupRegistry}'s
- * broadcasts plus a refresh every second, see {@link SnapshotFeed}); until the first snapshot
- * arrives, every group has the default policy. Thread-safe.
+ * delivery fails. One feed per node keeps it current from this node's Distributed Data replica of
+ * {@link ConsumerGroupRegistry#KEY} (see {@link ReplicatedFeed}); until the first snapshot arrives,
+ * every group has the default policy. Thread-safe.
  */
 public final class RetryPolicyCatalog implements Extension {
-  static final Duration REFRESH_INTERVAL = Duration.ofSeconds(1);
-
   private static final class Id extends ExtensionId<RetryPolicyCatalog> {
     @Override
     public RetryPolicyCatalog createExtension(ActorSystem<?> system) {
@@ -31,11 +27,8 @@ public final class RetryPolicyCatalog implements Extension {
   private final AtomicReference<RetryPolicies> current = new AtomicReference<>(RetryPolicies.EMPTY);
 
   private RetryPolicyCatalog(ActorSystem<?> system) {
-    ActorRef<ConsumerGroupRegistry.Command> registry = ConsumerGroupRegistry.init(system);
     system.systemActorOf(
-        SnapshotFeed.create(RetryPolicies.class, ConsumerGroupRegistry.BROADCAST,
-            self -> registry.tell(new ConsumerGroupRegistry.GetRetryPolicies(self)), this::offer,
-            REFRESH_INTERVAL),
+        ReplicatedFeed.create(ConsumerGroupRegistry.KEY, entries -> offer(RetryPolicies.of(entries))),
         "retry-policy-feed",
         Props.empty());
   }

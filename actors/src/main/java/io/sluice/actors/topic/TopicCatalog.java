@@ -5,7 +5,8 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * This node's copy of the topic registry, read on the produce path without a network hop. Updated
- * by {@link TopicRegistry} broadcasts and by replies to admin changes made through this node.
+ * from this node's Distributed Data replica ({@link TopicCatalogFeed}) and by replies to admin
+ * changes made through this node.
  *
  * <p>Thread-safety: any thread.
  */

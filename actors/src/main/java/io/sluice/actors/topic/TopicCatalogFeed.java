@@ -1,17 +1,13 @@
 package io.sluice.actors.topic;
 
-import io.sluice.actors.registry.SnapshotFeed;
-import java.time.Duration;
-import org.apache.pekko.actor.typed.ActorRef;
+import io.sluice.actors.registry.ReplicatedFeed;
 import org.apache.pekko.actor.typed.Behavior;
 
-/** Keeps this node's {@link TopicCatalog} current (see {@link SnapshotFeed}). */
+/** Keeps this node's {@link TopicCatalog} current from the replicated topics (see {@link ReplicatedFeed}). */
 public final class TopicCatalogFeed {
   private TopicCatalogFeed() {}
 
-  public static Behavior<Object> create(
-      TopicCatalog catalog, ActorRef<TopicRegistry.Command> registry, Duration refreshInterval) {
-    return SnapshotFeed.create(Topics.class, TopicRegistry.BROADCAST,
-        self -> registry.tell(new TopicRegistry.GetTopics(self)), catalog::offer, refreshInterval);
+  public static Behavior<Object> create(TopicCatalog catalog) {
+    return ReplicatedFeed.create(TopicRegistry.KEY, entries -> catalog.offer(Topics.of(entries)));
   }
 }

@@ -26,6 +26,21 @@ public record Topics(long version, Map<String, TopicConfig> byName, Map<String, 
     this(version, byName, Map.of());
   }
 
+  /** The topics a replicated map holds; the version is its newest entry's. */
+  public static Topics of(Map<String, TopicEntry> entries) {
+    long version = 0;
+    TreeMap<String, TopicConfig> byName = new TreeMap<>();
+    TreeMap<String, Long> incarnations = new TreeMap<>();
+    for (Map.Entry<String, TopicEntry> e : entries.entrySet()) {
+      version = Math.max(version, e.getValue().version());
+      incarnations.put(e.getKey(), e.getValue().lastIncarnation());
+      if (e.getValue().topic() != null) {
+        byName.put(e.getKey(), e.getValue().topic());
+      }
+    }
+    return new Topics(version, byName, incarnations);
+  }
+
   /** The incarnation a new creation of {@code name} gets: 0 if the name was never used. */
   long nextIncarnation(String name) {
     Long last = lastIncarnations.get(name);

@@ -53,13 +53,13 @@ class GroupQueueRetryTest {
     testKit = ActorTestKit.create("GroupQueueRetryTest", ActorsTestConfig.create(dir));
     ActorsTestConfig.joinSelf(testKit.system());
     Queue.init(testKit.system(), ActorsTestConfig.READ_JOURNAL);
-    TestProbe<RetryPolicies> probe = testKit.createTestProbe();
+    TestProbe<StatusReply<RetryPolicies>> probe = testKit.createTestProbe();
     ConsumerGroupRegistry.init(testKit.system())
         .tell(new ConsumerGroupRegistry.SetRetryPolicy("dl", POLICY, probe.getRef()));
-    assertEquals(POLICY, probe.receiveMessage(WAIT).of("dl"));
+    assertEquals(POLICY, probe.receiveMessage(WAIT).getValue().of("dl"));
     ConsumerGroupRegistry.init(testKit.system())
         .tell(new ConsumerGroupRegistry.SetRetryPolicy("slow", SLOW, probe.getRef()));
-    assertEquals(SLOW, probe.receiveMessage(WAIT).of("slow"));
+    assertEquals(SLOW, probe.receiveMessage(WAIT).getValue().of("slow"));
     // group queues read the node's catalog, which follows the registry asynchronously
     probe.awaitAssert(WAIT, () -> {
       assertEquals(POLICY, RetryPolicyCatalog.get(testKit.system()).policyOf("dl"));

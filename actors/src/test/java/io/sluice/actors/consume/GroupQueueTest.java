@@ -57,7 +57,7 @@ class GroupQueueTest {
   /** Makes {@code group} retry after 1 ms, so redelivery tests need not wait for the default backoff. */
   static void retryAtOnce(ActorTestKit kit, String group) {
     ActorsTestConfig.joinSelf(kit.system());
-    TestProbe<RetryPolicies> policies = kit.createTestProbe();
+    TestProbe<org.apache.pekko.pattern.StatusReply<RetryPolicies>> policies = kit.createTestProbe();
     RetryPolicy fast = new RetryPolicy(16, List.of(1L));
     ConsumerGroupRegistry.init(kit.system())
         .tell(new ConsumerGroupRegistry.SetRetryPolicy(group, fast, policies.getRef()));

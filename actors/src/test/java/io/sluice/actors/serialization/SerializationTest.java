@@ -12,6 +12,8 @@ import io.sluice.actors.ActorsTestConfig;
 import io.sluice.actors.consume.GroupQueue;
 import io.sluice.actors.consume.RetryPolicy;
 import io.sluice.actors.group.ConsumerGroupRegistry;
+import io.sluice.actors.group.PolicyEntry;
+import io.sluice.actors.group.PolicyJournal;
 import io.sluice.actors.group.RetryPolicies;
 import io.sluice.actors.delay.DelaySchedule;
 import io.sluice.actors.delay.DelayTimer;
@@ -21,6 +23,8 @@ import io.sluice.actors.transaction.TransactionBook;
 import io.sluice.actors.transaction.TransactionSummary;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicConfig;
+import io.sluice.actors.topic.TopicEntry;
+import io.sluice.actors.topic.TopicJournal;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.actors.topic.Topics;
 import io.sluice.protocol.v1.FilterExpression;
@@ -128,6 +132,14 @@ class SerializationTest {
         new TopicRegistry.TopicCreated(topic),
         new TopicRegistry.TopicUpdated(topic),
         new TopicRegistry.TopicDeleted("orders"),
+        new TopicRegistry.TopicsImported(),
+        new TopicRegistry.EnsureTopic(topic, ref()),
+        new TopicRegistry.ImportTopics(topics(), "g1", ref()),
+        new TopicRegistry.OutcomeUnknown("the outcome is unknown"),
+        // the replicated topic map's entries (Distributed Data and its durable store), a deleted one too
+        new TopicEntry(topic.withQueueGroups(java.util.Collections.nCopies(16, "g2")), 3, 1_700_000_000_000L),
+        new TopicEntry(null, 4, 1_700_000_000_001L),
+        new TopicJournal.State(topics(), true),
         // queue: commands and replies that are CBOR, snapshot state
         new Queue.GetEndOffset(ref()),
         new Queue.EndOffset(17),
@@ -176,6 +188,10 @@ class SerializationTest {
         new ConsumerGroupRegistry.SetRetryPolicy("billing", new RetryPolicy(1, List.of(1L)), ref()),
         new ConsumerGroupRegistry.GetRetryPolicies(ref()),
         new ConsumerGroupRegistry.RetryPolicySet("billing", new RetryPolicy(5, List.of(7_200_000L))),
+        new ConsumerGroupRegistry.RetryPoliciesImported(),
+        new ConsumerGroupRegistry.ImportRetryPolicies(RetryPolicies.EMPTY, ref()),
+        new PolicyEntry(new RetryPolicy(2, List.of(10L)), 1_700_000_000_000L),
+        new PolicyJournal.State(RetryPolicies.EMPTY, false),
         // replies to Nack / ChangeInvisible / Schedule (Pekko's serializer, CBOR inside)
         StatusReply.success(new GroupQueue.Renewed(1, 2)),
         StatusReply.ack(),

@@ -76,9 +76,14 @@ public final class DeadLetterAdmin {
   public CompletionStage<RetryPolicy> setRetryPolicy(String group, RetryPolicy policy) {
     Names.checkConsumerGroup(group);
     var checked = RetryPolicyProtos.fromProto(policy);
-    return AskPattern.<ConsumerGroupRegistry.Command, RetryPolicies>ask(registry,
+    return AskPattern.<ConsumerGroupRegistry.Command, StatusReply<RetryPolicies>>ask(registry,
             replyTo -> new ConsumerGroupRegistry.SetRetryPolicy(group, checked, replyTo), askTimeout, system.scheduler())
-        .thenApply(policies -> RetryPolicyProtos.toProto(policies.of(group)));
+        .thenApply(reply -> {
+          if (reply.isError()) {
+            throw BrokerException.registryOutcomeUnknown(reply.getError().getMessage());
+          }
+          return RetryPolicyProtos.toProto(reply.getValue().of(group));
+        });
   }
 
   public CompletionStage<RetryPolicy> retryPolicy(String group) {
@@ -191,7 +196,9 @@ public final class DeadLetterAdmin {
             return CompletableFuture.completedFuture(List.<Message>of());
           }
           // offset = sequence number - 1
-          return journal.currentEventsByPersistenceId(Queue.persistenceIdOf(Queue.entityId(topic, 0)).id(),
+          // the queue as placed when the topic exists (the persistence id never names the group)
+          String queue = catalog.get(topic).map(config -> config.queueEntityId(0)).orElseGet(() -> Queue.entityId(topic, 0));
+          return journal.currentEventsByPersistenceId(Queue.persistenceIdOf(queue).id(),
                   first + 1, last)
               .map(envelope -> ((Queue.MessageStored) envelope.event()).message())
               .filter(m -> !settled.isAcked(m.getOffset()))

@@ -195,6 +195,9 @@ public final class AdminServiceImpl implements AdminService {
       Function<ActorRef<TopicRegistry.Change>, TopicRegistry.Command> command) {
     return AskPattern.ask(registry, command::apply, askTimeout, system.scheduler())
         .thenApply(reply -> {
+          if (reply instanceof TopicRegistry.OutcomeUnknown unknown) {
+            throw BrokerException.registryOutcomeUnknown(unknown.message());
+          }
           if (reply instanceof TopicRegistry.Rejected rejected) {
             Status.Code code = switch (rejected.reason()) {
               case TOPIC_NOT_FOUND -> Status.Code.NOT_FOUND;
