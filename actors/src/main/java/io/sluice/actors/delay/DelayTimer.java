@@ -1,5 +1,6 @@
 package io.sluice.actors.delay;
 
+import io.sluice.actors.placement.GroupPlacement;
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.queue.QueueTail;
@@ -93,7 +94,8 @@ public final class DelayTimer
 
   public static void init(ActorSystem<?> system, String readJournalPluginId) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId)));
+        .init(GroupPlacement.placed(system,
+            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId))));
   }
 
   public static Behavior<Command> create(String queueEntityId, String readJournalPluginId) {

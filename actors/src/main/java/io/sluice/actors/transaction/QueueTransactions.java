@@ -1,5 +1,6 @@
 package io.sluice.actors.transaction;
 
+import io.sluice.actors.placement.GroupPlacement;
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.queue.QueueTail;
@@ -136,7 +137,8 @@ public final class QueueTransactions
 
   public static void init(ActorSystem<?> system, String readJournalPluginId, TransactionSettings settings) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId, settings)));
+        .init(GroupPlacement.placed(system,
+            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId, settings))));
   }
 
   public static Behavior<Command> create(String queueEntityId, String readJournalPluginId,
