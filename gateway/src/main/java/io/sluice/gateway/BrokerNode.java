@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.placement.BrokerGroups;
 import io.sluice.gateway.cluster.BrokerGroupIdentity;
+import io.sluice.gateway.cluster.NodeCatalog;
 import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionSettings;
@@ -138,6 +139,7 @@ public final class BrokerNode {
 
     ActorRef<TopicRegistry.Command> registry = TopicRegistry.init(system);
     TopicCatalog catalog = new TopicCatalog();
+    NodeCatalog.get(system).set(catalog);
     system.systemActorOf(TopicCatalogFeed.create(catalog, registry, Duration.ofSeconds(1)), "topic-catalog-feed", Props.empty());
     Queue.init(system, READ_JOURNAL);
     DelayTimer.init(system, READ_JOURNAL);

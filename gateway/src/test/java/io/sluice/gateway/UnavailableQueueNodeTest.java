@@ -1,8 +1,11 @@
 package io.sluice.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -28,6 +31,11 @@ import io.sluice.protocol.v1.SendReceipt;
 import io.sluice.protocol.v1.SendRequest;
 import io.sluice.protocol.v1.StartPosition;
 import io.sluice.protocol.v1.Subscribe;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A topic whose queue 1 is placed in broker group {@code gone}, which no node carries, on an
  * in-process node serving queue 0 (raw protocol): queue 1 is QUEUE_UNAVAILABLE at once for every
- * call that targets it, sends without a message group skip it, and consumers keep getting queue 0.
+ * call that targets it, sends without a message group skip it, consumers keep getting queue 0, and
+ * the management route {@code /cluster/queues} shows both.
  */
 class UnavailableQueueNodeTest {
   private static final Metadata.Key<String> REASON =
@@ -157,6 +166,27 @@ class UnavailableQueueNodeTest {
         .toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertEquals(3, deliveries.size());
     deliveries.forEach(d -> assertEquals(0, d.getMessage().getQueueId()));
+  }
+
+  @Test
+  void managementRouteListsEachQueueWithItsGroupNodeAndAvailability() throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + node.managementPort() + "/cluster/queues")).build(), BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), response.body());
+    JsonNode split = null;
+    for (JsonNode topic : new ObjectMapper().readTree(response.body()).get("topics")) {
+      if (topic.get("topic").asText().equals(TOPIC)) {
+        split = topic.get("queues");
+      }
+    }
+    assertTrue(split != null, response.body());
+    String self = Cluster.get(node.system()).selfMember().address().toString();
+    assertEquals(ownGroup, split.get(0).get("brokerGroup").asText());
+    assertEquals(self, split.get(0).get("node").asText());
+    assertTrue(split.get(0).get("available").asBoolean());
+    assertEquals("gone", split.get(1).get("brokerGroup").asText());
+    assertTrue(split.get(1).get("node").isNull(), response.body());
+    assertFalse(split.get(1).get("available").asBoolean());
   }
 
   private static void assertUnavailable(ThrowingRunnable call) {

@@ -12,10 +12,10 @@ import org.apache.pekko.cluster.MemberStatus;
  * group (a misconfiguration: two data directories claiming one group), the oldest serves it, so
  * every node picks the same one.
  */
-final class ClusterMembers implements GroupShardAllocation.Members {
+public final class ClusterMembers implements GroupShardAllocation.Members {
   private final Cluster cluster;
 
-  ClusterMembers(Cluster cluster) {
+  public ClusterMembers(Cluster cluster) {
     this.cluster = cluster;
   }
 
