@@ -64,8 +64,8 @@ public final class GroupShardAllocation
     if (region.isPresent()) {
       return scala.concurrent.Future$.MODULE$.successful(region.get());
     }
-    return scala.concurrent.Future$.MODULE$.failed(new IllegalStateException("shard " + shardId + " stays unallocated: no up member of broker group '"
-        + group + "' with a shard region (its queues are unavailable until that node is back)"));
+    return scala.concurrent.Future$.MODULE$.failed(new NotPlaceable("shard " + shardId + " stays unallocated: no up member of"
+        + " broker group '" + group + "' with a shard region (its queues are unavailable until that node is back)"));
   }
 
   /** The region on the member serving {@code group}, if it is up and its region registered. */
@@ -84,6 +84,16 @@ public final class GroupShardAllocation
     Set<String> ungroupedInProgress = CollectionConverters.asJava(rebalanceInProgress).stream()
         .filter(GroupShardAllocation::ungrouped).collect(Collectors.toSet());
     return ungrouped.rebalance(withoutGroupShards(currentShardAllocations), toScala(ungroupedInProgress));
+  }
+
+  /**
+   * Why a group shard is not allocated now. Without a stack trace: the coordinator logs it at
+   * every retry (every {@code retry-interval}, per shard asked for), and where it was thrown says nothing.
+   */
+  public static final class NotPlaceable extends RuntimeException {
+    NotPlaceable(String message) {
+      super(message, null, false, false);
+    }
   }
 
   private static boolean ungrouped(String shardId) {

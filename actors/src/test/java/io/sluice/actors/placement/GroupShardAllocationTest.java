@@ -106,13 +106,13 @@ class GroupShardAllocationTest {
   void leavesAGroupShardUnallocatedWhileItsMemberIsNotUp() {
     upGroups.remove("b");
     var allocations = allocations(Map.of(regionA, List.of(), regionB, List.of()));
-    assertThrows(IllegalStateException.class, () -> result(strategy.allocateShard(regionA, "b:3", allocations)));
+    assertThrows(GroupShardAllocation.NotPlaceable.class, () -> result(strategy.allocateShard(regionA, "b:3", allocations)));
   }
 
   @Test
   void leavesAGroupShardUnallocatedWhileItsMemberHasNoRegion() {
     var onlyA = allocations(Map.of(regionA, List.of()));
-    assertThrows(IllegalStateException.class, () -> result(strategy.allocateShard(regionA, "b:3", onlyA)));
+    assertThrows(GroupShardAllocation.NotPlaceable.class, () -> result(strategy.allocateShard(regionA, "b:3", onlyA)));
   }
 
   @Test
