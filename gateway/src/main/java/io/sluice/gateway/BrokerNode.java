@@ -1,11 +1,15 @@
 package io.sluice.gateway;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
 import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.group.PolicyJournal;
 import io.sluice.actors.placement.BrokerGroups;
 import io.sluice.actors.topic.TopicJournal;
+import io.sluice.gateway.cluster.BrokerGroupIdentity;
+import io.sluice.gateway.cluster.NodeCatalog;
+import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionSettings;
 import io.sluice.actors.queue.Queue;
@@ -40,6 +44,8 @@ import io.sluice.persistence.store.MessageStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -87,11 +93,15 @@ public final class BrokerNode {
    * @throws io.sluice.persistence.store.DirectoryLockedException if another node uses the data directory
    */
   public static BrokerNode start(Config config) throws Exception {
-    DirectoryLock dataDirLock = DirectoryLock.acquire(Path.of(config.getString("sluice.data-dir")));
+    Path dataDir = Path.of(config.getString("sluice.data-dir"));
+    DirectoryLock dataDirLock = DirectoryLock.acquire(dataDir);
     ActorSystem<Void> system;
     try {
-      system = ActorSystem.create(Behaviors.empty(), "sluice", config);
-    } catch (RuntimeException | Error e) {
+      String brokerGroup = BrokerGroupIdentity.resolve(config.getString("sluice.cluster.broker-group"), dataDir);
+      log.info("This node serves broker group '{}' (cluster role {}, stored in {})",
+          brokerGroup, BrokerGroups.roleOf(brokerGroup), dataDir.resolve(BrokerGroupIdentity.FILE_NAME));
+      system = ActorSystem.create(Behaviors.empty(), "sluice", withRole(config, BrokerGroups.roleOf(brokerGroup)));
+    } catch (IOException | RuntimeException | Error e) {
       dataDirLock.close();
       throw e;
     }
@@ -103,6 +113,13 @@ public final class BrokerNode {
       system.terminate();
       throw e;
     }
+  }
+
+  /** {@code config} with {@code role} added to the node's cluster roles (read when the actor system starts). */
+  static Config withRole(Config config, String role) {
+    List<String> roles = new ArrayList<>(config.getStringList("pekko.cluster.roles"));
+    roles.add(role);
+    return config.withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles));
   }
 
   private static void release(DirectoryLock lock) {
@@ -125,18 +142,20 @@ public final class BrokerNode {
 
     ActorRef<TopicRegistry.Command> registry = TopicRegistry.init(system);
     TopicCatalog catalog = new TopicCatalog();
+    NodeCatalog.get(system).set(catalog);
     system.systemActorOf(TopicCatalogFeed.create(catalog), "topic-catalog-feed", Props.empty());
     Queue.init(system, READ_JOURNAL);
     DelayTimer.init(system, READ_JOURNAL);
     QueueTransactions.init(system, READ_JOURNAL, TransactionSettings.fromConfig(system.settings().config()));
 
-    GroupQueues groups = new GroupQueues(system, catalog, settings.askTimeout());
-    DelayedMessages delays = new DelayedMessages(system, catalog, settings.askTimeout());
-    Transactions transactions = new Transactions(system, catalog, settings.askTimeout());
+    QueueAvailability availability = QueueAvailability.of(system);
+    GroupQueues groups = new GroupQueues(system, catalog, settings.askTimeout(), availability);
+    DelayedMessages delays = new DelayedMessages(system, catalog, settings.askTimeout(), availability);
+    Transactions transactions = new Transactions(system, catalog, settings.askTimeout(), availability);
     InFlightBudget inFlight = new InFlightBudget(settings.maxInFlightBytes());
     ProducePath producePath = new ProducePath(
         new MessageValidator(catalog, settings.maxMessageSize(), new DelayRule(settings.maxDelay(), System::currentTimeMillis)),
-        new QueueSelector(),
+        new QueueSelector(availability),
         new QueueAppenders(system, settings.askTimeout(), settings.maxAppendBatch(), settings.maxInboundMessageSize()),
         delays,
         transactions,

@@ -268,6 +268,14 @@ public final class GroupQueue
   private static final Duration DEAD_LETTER_RETRY_DELAY = Duration.ofSeconds(1);
   private static final long READ_RETRY_DELAY_MS = 1_000;
 
+  /**
+   * {@code group|<consumer group>|<queue data id>}: without the queue's broker group, like every
+   * persistence id, so a queue's group states keep their name whatever group the queue is placed in.
+   */
+  public static PersistenceId persistenceIdOf(String group, String queueEntityId) {
+    return PersistenceId.ofUniqueId("group|" + group + "|" + io.sluice.actors.queue.Queue.dataIdOf(queueEntityId));
+  }
+
   public static Behavior<Command> create(String group, String queueEntityId, String readJournalPluginId) {
     return Behaviors.setup(
         ctx ->
@@ -320,7 +328,7 @@ public final class GroupQueue
       String group,
       String queueEntityId,
       String readJournalPluginId) {
-    super(PersistenceId.ofUniqueId("group|" + group + "|" + queueEntityId), JournalFailures.restartWithBackoff());
+    super(persistenceIdOf(group, queueEntityId), JournalFailures.restartWithBackoff());
     this.context = context;
     this.timers = timers;
     this.group = group;

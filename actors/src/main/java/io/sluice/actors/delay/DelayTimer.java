@@ -1,7 +1,7 @@
 package io.sluice.actors.delay;
 
 import io.sluice.actors.LocalOnly;
-
+import io.sluice.actors.placement.GroupPlacement;
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.queue.QueueTail;
@@ -97,7 +97,8 @@ public final class DelayTimer
 
   public static void init(ActorSystem<?> system, String readJournalPluginId) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId)));
+        .init(GroupPlacement.placed(system,
+            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId))));
   }
 
   public static Behavior<Command> create(String queueEntityId, String readJournalPluginId) {

@@ -1,7 +1,7 @@
 package io.sluice.actors.queue;
 
 import io.sluice.actors.LocalOnly;
-
+import io.sluice.actors.placement.GroupPlacement;
 import io.sluice.actors.consume.GroupQueue;
 import io.sluice.protocol.v1.Message;
 import java.net.URLEncoder;
@@ -146,7 +146,8 @@ public final class Queue
   public static void init(ActorSystem<?> system, String readJournalPluginId) {
     DedupSettings dedup = DedupSettings.fromConfig(system.settings().config());
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId, dedup)));
+        .init(GroupPlacement.placed(system,
+            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId, dedup))));
   }
 
   /** A queue with the dedup settings of the system's configuration. */

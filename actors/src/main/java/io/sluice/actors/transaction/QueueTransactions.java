@@ -1,7 +1,7 @@
 package io.sluice.actors.transaction;
 
 import io.sluice.actors.LocalOnly;
-
+import io.sluice.actors.placement.GroupPlacement;
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.queue.QueueTail;
@@ -140,7 +140,8 @@ public final class QueueTransactions
 
   public static void init(ActorSystem<?> system, String readJournalPluginId, TransactionSettings settings) {
     ClusterSharding.get(system)
-        .init(Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId, settings)));
+        .init(GroupPlacement.placed(system,
+            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId, settings))));
   }
 
   public static Behavior<Command> create(String queueEntityId, String readJournalPluginId,

@@ -16,7 +16,10 @@ import io.sluice.protocol.v1.ConsumptionMode;
 import io.sluice.protocol.v1.StartPosition;
 import io.sluice.protocol.v1.Subscribed;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
@@ -73,10 +76,10 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     INSTANCE
   }
 
-  private record PullDone(GroupQueue.Pulled pulled, Throwable failure) implements Command {}
+  private record PullDone(int queueId, GroupQueue.Pulled pulled, Throwable failure) implements Command {}
 
-  /** The subscription's new position was started (or failed to). */
-  private record PositionStarted(Throwable failure) implements Command {}
+  /** The subscription's new position was started (or failed to) on every queue but the unavailable ones. */
+  private record PositionStarted(List<Integer> unavailable, Throwable failure) implements Command {}
 
   private enum Woken implements Command {
     INSTANCE
@@ -94,6 +97,12 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
   static final int MAX_FRAMES_WAITING = 2;
   private static final int MAX_PULL = 256;
   private static final Duration WAIT_WINDOW = Duration.ofSeconds(30);
+  /**
+   * How soon the session pulls again when it waits while a queue is unavailable: an unavailable
+   * queue cannot report a message, and it is pulled again this soon after its node is back
+   * (sharding retries a shard's allocation every 2 s too).
+   */
+  private static final Duration UNAVAILABLE_RECHECK = Duration.ofSeconds(2);
 
   public record Dependencies(TopicCatalog catalog, GroupQueues groups, GatewaySettings settings) {}
 
@@ -106,6 +115,10 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
   private final Dependencies deps;
   private final ActorRef<GroupQueue.Available> wakeUp;
   private Subscription subscription;
+  /** Where a new position starts (null: an existing one is used). */
+  private StartPosition startPosition;
+  /** Queues whose new position is not started yet: they were unavailable when the stream subscribed. */
+  private final Set<Integer> unstarted = new HashSet<>();
   private int credit;
   private int nextQueue;
   private int emptyPulls;
@@ -221,20 +234,42 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
       onStarted();
       return;
     }
-    // A new position starts where asked before anything is pulled; an existing one stays.
+    // A new position starts where asked before anything is pulled; an existing one stays. A queue
+    // that is unavailable starts when it is first pulled after its node is back.
     starting = true;
-    boolean latest = start == StartPosition.LATEST;
-    CompletableFuture<?>[] starts = new CompletableFuture<?>[subscription.topic().queueCount()];
-    for (int q = 0; q < starts.length; q++) {
+    startPosition = start;
+    List<CompletableFuture<Integer>> starts = new ArrayList<>();
+    for (int q = 0; q < subscription.topic().queueCount(); q++) {
       int queueId = q;
-      String topic = subscription.topic().name();
-      CompletionStage<Long> offset = latest
-          ? deps.groups().endOffset(topic, queueId).thenApply(Queue.EndOffset::offset)
-          : CompletableFuture.completedFuture(0L);
-      starts[q] = offset.thenCompose(o -> deps.groups().startAt(subscription.group(), topic, queueId, o))
-          .toCompletableFuture();
+      starts.add(startPosition(queueId)
+          .handle((progress, failure) -> {
+            if (failure == null) {
+              return -1;
+            }
+            if (isUnavailable(failure)) {
+              return queueId;
+            }
+            throw BrokerException.of(failure);
+          })
+          .toCompletableFuture());
     }
-    getContext().pipeToSelf(CompletableFuture.allOf(starts), (ok, failure) -> new PositionStarted(failure));
+    getContext().pipeToSelf(CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new)),
+        (ok, failure) -> new PositionStarted(
+            failure != null ? List.of() : starts.stream().map(CompletableFuture::join).filter(q -> q >= 0).toList(),
+            failure));
+  }
+
+  /** Starts the subscription's new position on one queue (its end for LATEST, else 0), unless it exists. */
+  private CompletionStage<GroupQueue.Progress> startPosition(int queueId) {
+    String topic = subscription.topic().name();
+    CompletionStage<Long> offset = startPosition == StartPosition.LATEST
+        ? deps.groups().endOffset(topic, queueId).thenApply(Queue.EndOffset::offset)
+        : CompletableFuture.completedFuture(0L);
+    return offset.thenCompose(o -> deps.groups().startAt(subscription.group(), topic, queueId, o));
+  }
+
+  private static boolean isUnavailable(Throwable failure) {
+    return BrokerException.of(failure).reason() == Reason.QUEUE_UNAVAILABLE;
   }
 
   private Behavior<Command> onPositionStarted(PositionStarted started) {
@@ -243,6 +278,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
       out.fail(BrokerException.of(started.failure()).toGrpc());
       return Behaviors.stopped();
     }
+    unstarted.addAll(started.unavailable());
     onStarted();
     pullIfDue();
     return next();
@@ -326,23 +362,32 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     pulling = true;
     int queueId = nextQueue;
     nextQueue = (nextQueue + 1) % subscription.topic().queueCount();
+    int max = Math.min(credit, MAX_PULL);
+    CompletionStage<?> started = unstarted.contains(queueId)
+        ? startPosition(queueId) : CompletableFuture.completedFuture(null);
     getContext().pipeToSelf(
-        deps.groups().pull(subscription.group(), subscription.topic().name(), queueId,
-            Math.min(credit, MAX_PULL), deps.settings().maxDeliveryBatchBytes() - GatewaySettings.REPLY_OVERHEAD_BYTES,
+        started.thenCompose(ok -> deps.groups().pull(subscription.group(), subscription.topic().name(), queueId,
+            max, deps.settings().maxDeliveryBatchBytes() - GatewaySettings.REPLY_OVERHEAD_BYTES,
             true, subscription.invisibleMs(),
-            subscription.filter(), subscription.ordered()),
-        PullDone::new);
+            subscription.filter(), subscription.ordered())),
+        (pulled, failure) -> new PullDone(queueId, pulled, failure));
   }
 
   private Behavior<Command> onPulled(PullDone done) {
     pulling = false;
+    if (done.failure() == null) {
+      unstarted.remove(done.queueId());
+    }
     if (clientDone && done.failure() == null) {
       // Pulled while the client was leaving: these deliveries return to the group when their
       // invisible time passes, like any unacked delivery.
       return next();
     }
     int delivered = 0;
-    if (done.failure() != null) {
+    if (done.failure() != null && isUnavailable(done.failure())) {
+      // the other queues go on; this one is pulled again when the session next comes round to it
+      getContext().getLog().debug("queue {} of topic {} is unavailable", done.queueId(), subscription.topic().name());
+    } else if (done.failure() != null) {
       getContext().getLog().warn("pull for group {} on topic {} failed: {}",
           subscription.group(), subscription.topic().name(), done.failure().toString());
     } else if (!done.pulled().deliveries().isEmpty()) {
@@ -368,10 +413,16 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
   private void awaitMessages() {
     waiting = true;
     long deadline = System.currentTimeMillis() + WAIT_WINDOW.toMillis();
+    boolean allAvailable = true;
     for (int q = 0; q < subscription.topic().queueCount(); q++) {
-      deps.groups().await(subscription.group(), subscription.topic().name(), q, deadline, wakeUp);
+      String topic = subscription.topic().name();
+      if (deps.groups().isAvailable(topic, q)) {
+        deps.groups().await(subscription.group(), topic, q, deadline, wakeUp);
+      } else {
+        allAvailable = false;
+      }
     }
-    timers.startSingleTimer(WaitExpired.INSTANCE, WAIT_WINDOW.minusSeconds(1));
+    timers.startSingleTimer(WaitExpired.INSTANCE, allAvailable ? WAIT_WINDOW.minusSeconds(1) : UNAVAILABLE_RECHECK);
   }
 
   private Behavior<Command> onWoken() {

@@ -3,12 +3,14 @@ package io.sluice.gateway.consume;
 import io.sluice.actors.consume.GroupQueue;
 import io.sluice.actors.queue.Queue;
 import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.FilterExpression;
 import io.sluice.protocol.v1.Reason;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -25,18 +27,32 @@ public final class GroupQueues {
   private final ClusterSharding sharding;
   private final io.sluice.actors.topic.TopicCatalog catalog;
   private final Duration askTimeout;
+  private final QueueAvailability availability;
 
-  public GroupQueues(ActorSystem<?> system, io.sluice.actors.topic.TopicCatalog catalog, Duration askTimeout) {
+  public GroupQueues(ActorSystem<?> system, io.sluice.actors.topic.TopicCatalog catalog, Duration askTimeout,
+      QueueAvailability availability) {
     this.sharding = ClusterSharding.get(system);
     this.catalog = catalog;
     this.askTimeout = askTimeout;
+    this.availability = availability;
   }
 
-  /** The queue of the topic's current incarnation (a deleted topic's name falls back to the first). */
-  private EntityRef<Queue.Command> queue(String topic, int queueId) {
-    String entityId = catalog.get(topic).map(config -> config.queueEntityId(queueId))
+  /** The entity id of the queue of the topic's current incarnation (a deleted topic's name falls back to the first). */
+  private String entityId(String topic, int queueId) {
+    return catalog.get(topic).map(config -> config.queueEntityId(queueId))
         .orElseGet(() -> Queue.entityId(topic, queueId));
-    return sharding.entityRefFor(Queue.ENTITY_KEY, entityId);
+  }
+
+  /** {@code call} on the queue, or QUEUE_UNAVAILABLE at once when its broker group has no live node. */
+  private <T> CompletionStage<T> onQueue(String topic, int queueId,
+      Function<EntityRef<Queue.Command>, CompletionStage<T>> call) {
+    String entityId = entityId(topic, queueId);
+    return availability.ifAvailable(entityId, () -> call.apply(sharding.entityRefFor(Queue.ENTITY_KEY, entityId)));
+  }
+
+  /** Whether the queue's broker group has a live node (a queue of an unknown topic counts as available). */
+  public boolean isAvailable(String topic, int queueId) {
+    return availability.isAvailable(entityId(topic, queueId));
   }
 
   /**
@@ -47,76 +63,83 @@ public final class GroupQueues {
    */
   public CompletionStage<GroupQueue.Pulled> pull(String group, String topic, int queueId, int max, long maxBytes,
       boolean firstOfAnySize, long invisibleMs, FilterExpression filter, boolean ordered) {
-    return queue(topic, queueId).ask(
+    return onQueue(topic, queueId, queue -> queue.ask(
         replyTo -> new Queue.ForGroup(group,
             new GroupQueue.Pull(max, maxBytes, firstOfAnySize, invisibleMs, filter, ordered, replyTo)),
-        askTimeout);
+        askTimeout));
   }
 
-  /** Asks the queue to tell {@code replyTo} once it has a message for the group (until {@code deadlineMs}). */
+  /**
+   * Asks the queue to tell {@code replyTo} once it has a message for the group (until {@code
+   * deadlineMs}); nothing is asked of an unavailable queue.
+   */
   public void await(String group, String topic, int queueId, long deadlineMs, ActorRef<GroupQueue.Available> replyTo) {
-    queue(topic, queueId).tell(new Queue.ForGroup(group, new GroupQueue.AwaitMessages(deadlineMs, replyTo)));
+    String entityId = entityId(topic, queueId);
+    if (availability.isAvailable(entityId)) {
+      sharding.entityRefFor(Queue.ENTITY_KEY, entityId)
+          .tell(new Queue.ForGroup(group, new GroupQueue.AwaitMessages(deadlineMs, replyTo)));
+    }
   }
 
   /** Completes once the queue has a message for the group; fails (timeout) if none comes before {@code deadlineMs}. */
   public CompletionStage<GroupQueue.Available> whenAvailable(String group, String topic, int queueId, long deadlineMs) {
     Duration left = Duration.ofMillis(Math.max(1, deadlineMs - System.currentTimeMillis()));
-    return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.AwaitMessages(deadlineMs, replyTo)), left);
+    return onQueue(topic, queueId, queue -> queue.ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.AwaitMessages(deadlineMs, replyTo)), left));
   }
 
   /** Acks deliveries of one queue in one command; the reply names the refused receipts. */
   public CompletionStage<GroupQueue.Acked> ack(
       String group, String topic, int queueId, List<GroupQueue.Receipt> receipts) {
-    return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.Ack(receipts, replyTo)), askTimeout);
+    return onQueue(topic, queueId, queue -> queue.ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Ack(receipts, replyTo)), askTimeout));
   }
 
   public CompletionStage<Done> nack(String group, String topic, ReceiptHandle handle, long delayMs) {
-    return receiptCall(queue(topic, handle.queueId()).askWithStatus(
+    return receiptCall(onQueue(topic, handle.queueId(), queue -> queue.askWithStatus(
         replyTo -> new Queue.ForGroup(group, new GroupQueue.Nack(handle.offset(), handle.nonce(), delayMs, replyTo)),
-        askTimeout));
+        askTimeout)));
   }
 
   public CompletionStage<GroupQueue.Renewed> changeInvisible(
       String group, String topic, ReceiptHandle handle, long invisibleMs) {
-    return receiptCall(queue(topic, handle.queueId()).askWithStatus(
+    return receiptCall(onQueue(topic, handle.queueId(), queue -> queue.askWithStatus(
         replyTo -> new Queue.ForGroup(group,
             new GroupQueue.ChangeInvisible(handle.offset(), handle.nonce(), invisibleMs, replyTo)),
-        askTimeout));
+        askTimeout)));
   }
 
   public CompletionStage<GroupQueue.Progress> describe(String group, String topic, int queueId) {
-    return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.Describe(replyTo)), askTimeout);
+    return onQueue(topic, queueId, queue -> queue.ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Describe(replyTo)), askTimeout));
   }
 
   /** Moves the group's position on one queue; completes with its progress after the move. */
   public CompletionStage<GroupQueue.Progress> resetTo(String group, String topic, int queueId, long offset) {
-    return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.ResetTo(offset, replyTo)), askTimeout);
+    return onQueue(topic, queueId, queue -> queue.ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.ResetTo(offset, replyTo)), askTimeout));
   }
 
   /** Starts the group's position on one queue at {@code offset} unless it exists already. */
   public CompletionStage<GroupQueue.Progress> startAt(String group, String topic, int queueId, long offset) {
-    return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.StartAt(offset, replyTo)), askTimeout);
+    return onQueue(topic, queueId, queue -> queue.ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.StartAt(offset, replyTo)), askTimeout));
   }
 
   /** Settles offsets of one queue for the group without deliveries; completes once durable. */
   public CompletionStage<GroupQueue.Acked> settle(String group, String topic, int queueId, List<Long> offsets) {
-    return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.Settle(offsets, replyTo)), askTimeout);
+    return onQueue(topic, queueId, queue -> queue.ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.Settle(offsets, replyTo)), askTimeout));
   }
 
   /** The group's persisted state on one queue: which offsets are settled. */
   public CompletionStage<GroupQueue.State> settled(String group, String topic, int queueId) {
-    return queue(topic, queueId).ask(
-        replyTo -> new Queue.ForGroup(group, new GroupQueue.GetSettled(replyTo)), askTimeout);
+    return onQueue(topic, queueId, queue -> queue.ask(
+        replyTo -> new Queue.ForGroup(group, new GroupQueue.GetSettled(replyTo)), askTimeout));
   }
 
   public CompletionStage<Queue.EndOffset> endOffset(String topic, int queueId) {
-    return queue(topic, queueId).ask(Queue.GetEndOffset::new, askTimeout);
+    return onQueue(topic, queueId, queue -> queue.ask(Queue.GetEndOffset::new, askTimeout));
   }
 
   /** A refused receipt comes back as a status error: the caller sees INVALID_RECEIPT with its text. */

@@ -7,6 +7,7 @@ import io.sluice.gateway.GatewaySettings;
 import io.sluice.protocol.v1.ReceiveRequest;
 import io.sluice.protocol.v1.ReceiveResponse;
 import io.sluice.protocol.v1.Reason;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,13 @@ public final class ReceivePath {
     int queueId = (start + step) % queues;
     return groups.pull(sub.group(), sub.topic().name(), queueId, wanted, bytesLeft, empty, sub.invisibleMs(),
             sub.filter(), sub.ordered())
+        .exceptionally(failure -> {
+          // an unavailable queue is passed over: the others still serve the receive
+          if (BrokerException.of(failure).reason() == Reason.QUEUE_UNAVAILABLE) {
+            return new GroupQueue.Pulled(List.of());
+          }
+          throw BrokerException.of(failure);
+        })
         .thenCompose(pulled -> {
           long total = bytes;
           for (GroupQueue.Delivered d : pulled.deliveries()) {

@@ -7,6 +7,7 @@ import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.Topics;
 import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.gateway.KnownTopics;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
@@ -32,16 +33,19 @@ public final class DelayedMessages {
   private final ActorSystem<?> system;
   private final TopicCatalog catalog;
   private final Duration askTimeout;
+  private final QueueAvailability availability;
 
-  public DelayedMessages(ActorSystem<?> system, TopicCatalog catalog, Duration askTimeout) {
+  public DelayedMessages(ActorSystem<?> system, TopicCatalog catalog, Duration askTimeout, QueueAvailability availability) {
     this.system = system;
     this.catalog = catalog;
     this.askTimeout = askTimeout;
+    this.availability = availability;
   }
 
   /** Stores {@code messages} (bound for queue {@code queueEntityId}) durably until they are due. */
   public CompletionStage<Done> schedule(String queueEntityId, List<Message> messages) {
-    return timer(queueEntityId).askWithStatus(replyTo -> new DelayTimer.Schedule(messages, replyTo), askTimeout);
+    return availability.ifAvailable(queueEntityId,
+        () -> timer(queueEntityId).askWithStatus(replyTo -> new DelayTimer.Schedule(messages, replyTo), askTimeout));
   }
 
   /**
@@ -59,20 +63,29 @@ public final class DelayedMessages {
     }
     List<CompletableFuture<DelayTimer.CancelResult>> answers = new ArrayList<>();
     for (int q = 0; q < topic.queueCount(); q++) {
-      answers.add(timer(topic.queueEntityId(q))
-          .<DelayTimer.CancelResult>ask(replyTo -> new DelayTimer.Cancel(messageId, replyTo), askTimeout)
+      String queue = topic.queueEntityId(q);
+      answers.add(availability.ifAvailable(queue, () -> timer(queue)
+              .<DelayTimer.CancelResult>ask(replyTo -> new DelayTimer.Cancel(messageId, replyTo), askTimeout))
           .toCompletableFuture());
     }
-    return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(all -> {
-      DelaySchedule.Status known = DelaySchedule.Status.UNKNOWN;
-      for (CompletableFuture<DelayTimer.CancelResult> answer : answers) {
-        DelaySchedule.Status status = answer.join().status();
-        if (status != DelaySchedule.Status.UNKNOWN) {
-          known = status;
-        }
-      }
-      return outcome(topicName, messageId, known);
-    });
+    // Answers of the available queues first: the timer that knows the id settles it even while
+    // another queue is unavailable; otherwise the first failure (such as QUEUE_UNAVAILABLE) does.
+    return CompletableFuture.allOf(answers.stream().map(a -> a.handle((r, e) -> r)).toArray(CompletableFuture[]::new))
+        .thenApply(all -> {
+          DelaySchedule.Status known = DelaySchedule.Status.UNKNOWN;
+          Throwable failure = null;
+          for (CompletableFuture<DelayTimer.CancelResult> answer : answers) {
+            if (answer.isCompletedExceptionally()) {
+              failure = failure != null ? failure : answer.handle((r, e) -> e).join();
+            } else if (answer.join().status() != DelaySchedule.Status.UNKNOWN) {
+              known = answer.join().status();
+            }
+          }
+          if (known == DelaySchedule.Status.UNKNOWN && failure != null) {
+            throw BrokerException.of(failure);
+          }
+          return outcome(topicName, messageId, known);
+        });
   }
 
   private static Done outcome(String topic, String messageId, DelaySchedule.Status status) {
@@ -96,7 +109,10 @@ public final class DelayedMessages {
     for (TopicConfig topic : topics.byName().values()) {
       if (topic.messageType() == MessageType.DELAY) {
         for (int q = 0; q < topic.queueCount(); q++) {
-          timer(topic.queueEntityId(q)).tell(DelayTimer.Wake.INSTANCE);
+          // a queue of another group is woken by its own node when that node starts
+          if (availability.isAvailable(topic.queueEntityId(q))) {
+            timer(topic.queueEntityId(q)).tell(DelayTimer.Wake.INSTANCE);
+          }
         }
       }
     }

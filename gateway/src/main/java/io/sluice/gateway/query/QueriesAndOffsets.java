@@ -5,6 +5,7 @@ import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
+import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.QueryMessagesRequest;
@@ -81,6 +82,12 @@ public final class QueriesAndOffsets {
   public CompletionStage<Void> reset(ResetConsumerGroupOffsetRequest request) {
     String group = Names.checkConsumerGroup(request.getGroup());
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
+    // every queue or none: a reset that moved only the available queues would leave the group split
+    for (int q = 0; q < topic.queueCount(); q++) {
+      if (!groups.isAvailable(topic.name(), q)) {
+        throw QueueAvailability.unavailable(topic.queueEntityId(q));
+      }
+    }
     // the offset each queue moves to, looked up in the store
     IntToLongFunction offsetOf = switch (request.getPositionCase()) {
       case EARLIEST -> queueId -> stored.earliestOffset(topic, queueId);

@@ -8,6 +8,7 @@ import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionBook;
 import io.sluice.actors.transaction.TransactionSummary;
 import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.protocol.v1.EndTransactionRequest;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -46,11 +48,13 @@ public final class Transactions {
   private final ActorSystem<?> system;
   private final TopicCatalog catalog;
   private final Duration askTimeout;
+  private final QueueAvailability availability;
 
-  public Transactions(ActorSystem<?> system, TopicCatalog catalog, Duration askTimeout) {
+  public Transactions(ActorSystem<?> system, TopicCatalog catalog, Duration askTimeout, QueueAvailability availability) {
     this.system = system;
     this.catalog = catalog;
     this.askTimeout = askTimeout;
+    this.availability = availability;
   }
 
   /**
@@ -75,8 +79,8 @@ public final class Transactions {
 
   /** Stores half messages (bound for queue {@code queueEntityId}) durably, invisible to consumers. */
   public CompletionStage<Done> prepare(String queueEntityId, List<Message> messages) {
-    return log(queueEntityId)
-        .<QueueTransactions.PrepareResult>ask(replyTo -> new QueueTransactions.Prepare(messages, replyTo), askTimeout)
+    return onLog(queueEntityId, log -> log
+            .<QueueTransactions.PrepareResult>ask(replyTo -> new QueueTransactions.Prepare(messages, replyTo), askTimeout))
         .thenApply(result -> {
           if (result.resolvedTransactionId() != null) {
             throw resolvedAlready(result.resolvedTransactionId(), result.outcome());
@@ -100,8 +104,8 @@ public final class Transactions {
     }
     List<CompletableFuture<QueueTransactions.EndResult>> answers = new ArrayList<>();
     for (String queue : queues) {
-      answers.add(log(queue).<QueueTransactions.EndResult>ask(
-          replyTo -> new QueueTransactions.End(id, group, resolution, replyTo), askTimeout).toCompletableFuture());
+      answers.add(onLog(queue, log -> log.<QueueTransactions.EndResult>ask(
+          replyTo -> new QueueTransactions.End(id, group, resolution, replyTo), askTimeout)).toCompletableFuture());
     }
     return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(all -> {
       for (CompletableFuture<QueueTransactions.EndResult> answer : answers) {
@@ -132,9 +136,9 @@ public final class Transactions {
       }
       for (int q = 0; q < topic.queueCount(); q++) {
         QueueRef queue = QueueRef.newBuilder().setTopic(topic.name()).setQueueId(q).build();
-        answers.add(log(topic.queueEntityId(q))
-            .<QueueTransactions.Listed>ask(replyTo -> new QueueTransactions.ListTransactions(group, resolved, replyTo),
-                askTimeout)
+        answers.add(onLog(topic.queueEntityId(q), log -> log
+                .<QueueTransactions.Listed>ask(replyTo -> new QueueTransactions.ListTransactions(group, resolved, replyTo),
+                    askTimeout))
             .thenApply(listed -> listed.transactions().stream().map(t -> toProto(t, queue)).toList())
             .toCompletableFuture());
       }
@@ -150,7 +154,10 @@ public final class Transactions {
     for (TopicConfig topic : topics.byName().values()) {
       if (topic.messageType() == MessageType.TRANSACTION) {
         for (int q = 0; q < topic.queueCount(); q++) {
-          log(topic.queueEntityId(q)).tell(QueueTransactions.Wake.INSTANCE);
+          // a queue of another group is woken by its own node when that node starts
+          if (availability.isAvailable(topic.queueEntityId(q))) {
+            log(topic.queueEntityId(q)).tell(QueueTransactions.Wake.INSTANCE);
+          }
         }
       }
     }
@@ -217,5 +224,11 @@ public final class Transactions {
 
   private EntityRef<QueueTransactions.Command> log(String queueEntityId) {
     return ClusterSharding.get(system).entityRefFor(QueueTransactions.ENTITY_KEY, queueEntityId);
+  }
+
+  /** {@code call} on the queue's log, or QUEUE_UNAVAILABLE at once when its broker group has no live node. */
+  private <T> CompletionStage<T> onLog(String queueEntityId,
+      Function<EntityRef<QueueTransactions.Command>, CompletionStage<T>> call) {
+    return availability.ifAvailable(queueEntityId, () -> call.apply(log(queueEntityId)));
   }
 }

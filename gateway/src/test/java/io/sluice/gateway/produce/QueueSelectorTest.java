@@ -1,7 +1,15 @@
 package io.sluice.gateway.produce;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Status;
+import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.cluster.QueueAvailability;
+import io.sluice.protocol.v1.Reason;
+import java.util.List;
+import java.util.stream.IntStream;
 
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.protocol.v1.Message;
@@ -46,5 +54,47 @@ class QueueSelectorTest {
     }
     assertEquals(1, queues.size());
     assertEquals(QueueSelector.hashQueue("order-42", 4), queues.iterator().next());
+  }
+
+  /** Queues 0 and 2 in group "up", 1 and 3 in group "down", which has no live node. */
+  private final TopicConfig placed = new TopicConfig("t", 4, MessageType.NORMAL, 0, 0, List.of("up", "down", "up", "down"));
+  private final QueueSelector skipping = new QueueSelector(new QueueAvailability(group -> group.equals("up")));
+
+  @Test
+  void sendsMessagesWithoutAGroupToAvailableQueuesByTheirIdHashOverTheAvailableOnes() {
+    for (int i = 0; i < 200; i++) {
+      String id = UUID.randomUUID().toString();
+      int[] available = {0, 2};
+      assertEquals(available[QueueSelector.hashQueue(id, 2)],
+          skipping.select(placed, Message.newBuilder().setTopic("t").setMessageId(id).build()), id);
+    }
+  }
+
+  @Test
+  void choosesAsBeforeWhenEveryQueueIsAvailable() {
+    QueueSelector allUp = new QueueSelector(new QueueAvailability(group -> true));
+    for (int i = 0; i < 50; i++) {
+      Message m = Message.newBuilder().setTopic("t").setMessageId("id-" + i).build();
+      assertEquals(selector.select(topic, m), allUp.select(placed, m));
+    }
+  }
+
+  @Test
+  void failsAMessageGroupWhoseQueueIsUnavailableInsteadOfMovingIt() {
+    String group = IntStream.range(0, 100).mapToObj(i -> "order-" + i)
+        .filter(g -> QueueSelector.hashQueue(g, 4) % 2 == 1).findFirst().orElseThrow();
+    BrokerException e = assertThrows(BrokerException.class, () -> skipping.select(placed,
+        Message.newBuilder().setTopic("t").setMessageGroup(group).setMessageId("id").build()));
+    assertEquals(Status.Code.UNAVAILABLE, e.code());
+    assertEquals(Reason.QUEUE_UNAVAILABLE, e.reason());
+    assertTrue(e.getMessage().contains("'down'"), e.getMessage());
+  }
+
+  @Test
+  void failsWhenNoQueueIsAvailable() {
+    QueueSelector noneUp = new QueueSelector(new QueueAvailability(group -> false));
+    BrokerException e = assertThrows(BrokerException.class,
+        () -> noneUp.select(placed, Message.newBuilder().setTopic("t").setMessageId("id").build()));
+    assertEquals(Reason.QUEUE_UNAVAILABLE, e.reason());
   }
 }
