@@ -26,6 +26,9 @@ import io.sluice.gateway.produce.MessageValidator;
 import io.sluice.gateway.produce.ProducePath;
 import io.sluice.gateway.produce.QueueAppenders;
 import io.sluice.gateway.produce.QueueSelector;
+import io.sluice.gateway.owner.OwnedAdminCalls;
+import io.sluice.gateway.owner.OwnerRouter;
+import io.sluice.gateway.route.AdvertisedEndpoint;
 import io.sluice.gateway.route.EndpointDirectory;
 import io.sluice.gateway.route.RouteTable;
 import io.sluice.protocol.v1.AdminService;
@@ -147,9 +150,13 @@ public final class BrokerNode {
     MessagingServiceImpl messaging = new MessagingServiceImpl(
         system, catalog, producePath, new ReceivePath(catalog, groups, settings.maxDeliveryBatchBytes()), groups, settings, routes::join, transactions);
     StoredMessages stored = new StoredMessages(system, system.settings().config().getString("pekko.persistence.journal.plugin"));
-    AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups,
-        new QueriesAndOffsets(system, catalog, groups, stored), settings.askTimeout(),
-        new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout()), delays, transactions);
+    DeadLetterAdmin deadLetters = new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout());
+    OwnerRouter owners = new OwnerRouter(system, settings.askTimeout());
+    OwnedAdminCalls owned = new OwnedAdminCalls(
+        catalog, new QueriesAndOffsets(system, catalog, groups, stored), deadLetters, owners);
+    owners.startOwnerCalls(owned);
+    AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups, owned, settings.askTimeout(),
+        deadLetters, delays, transactions);
 
     catalog.offer(loadTopics(system, registry, settings.askTimeout()));
     delays.wakeAll(catalog.snapshot());
@@ -164,7 +171,7 @@ public final class BrokerNode {
             settings.maxInboundMessageSize(), inFlight))
         .toCompletableFuture()
         .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    String advertised = settings.grpcInterface() + ":" + binding.localAddress().getPort();
+    String advertised = AdvertisedEndpoint.of(system.settings().config(), binding.localAddress().getPort());
     routes.complete(new RouteTable(system, EndpointDirectory.start(system, advertised), advertised));
     int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
         .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).getPort();
