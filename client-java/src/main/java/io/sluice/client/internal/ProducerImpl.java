@@ -229,8 +229,8 @@ public final class ProducerImpl implements Producer {
 
   /** The lane of the node owning the message's predicted queue, or the fallback. */
   private ProduceLane laneFor(io.sluice.protocol.v1.Message message) {
-    if (!settings.directRouting()) {
-      return fallback;
+    if (!settings.directRouting() || closed.get()) {
+      return fallback; // a closed producer's fallback refuses the message
     }
     TopicRoute route = routes.route(message.getTopic());
     MessageQueue queue = route == null ? null : route.predict(message);

@@ -68,11 +68,13 @@ public final class OwnerRouter {
           return reply.response();
         })
         .exceptionally(failure -> {
-          BrokerException e = BrokerException.of(failure);
-          if (e.reason() == Reason.BROKER_BUSY && e.code() == Status.Code.UNAVAILABLE) {
+          Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+              ? failure.getCause() : failure;
+          // the owner itself did not answer; a refusal it sent comes through as it gave it
+          if (cause instanceof java.util.concurrent.TimeoutException) {
             throw unavailable(Set.of(group), "did not answer within " + askTimeout.toMillis() + " ms");
           }
-          throw e;
+          throw BrokerException.of(cause);
         });
   }
 
