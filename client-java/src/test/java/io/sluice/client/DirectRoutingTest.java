@@ -152,6 +152,31 @@ class DirectRoutingTest {
   }
 
   @Test
+  void aChangedRouteIsFollowedAfterTheRefreshInterval() {
+    QueryRouteResponse toN1 = QueryRouteResponse.newBuilder().addQueues(queue(0, true, n1, n0)).build();
+    QueryRouteResponse toN2 = QueryRouteResponse.newBuilder().addQueues(queue(0, true, n2, n0)).build();
+    n0.routes.put("moving", toN1);
+    try (SluiceClient client = n0.clientBuilder().build();
+        Producer producer = client.newProducer(
+            ProducerSettings.builder().routeRefreshInterval(java.time.Duration.ofMillis(200)).build())) {
+      Message first = Message.builder().topic("moving").body(new byte[] {1}).build();
+      producer.send(first);
+      assertTrue(received(n1, first));
+      n0.routes.put("moving", toN2);
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        Message m = Message.builder().topic("moving").body(new byte[] {2}).build();
+        producer.send(m);
+        if (received(n2, m)) {
+          break;
+        }
+        assertTrue(received(n1, m), "before the refresh a message still goes to the old owner");
+        assertTrue(System.nanoTime() < deadline, "the new route was not used within 30 s");
+      }
+    }
+  }
+
+  @Test
   void aTopicWithoutRouteIsSentThroughTheConfiguredNode() {
     List<Message> messages = messages("unrouted", 10);
     try (SluiceClient client = n1.clientBuilder().build();
