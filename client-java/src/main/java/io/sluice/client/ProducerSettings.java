@@ -20,13 +20,22 @@ import java.util.Objects;
  * @param maxInFlightRequests batches sent on the stream and not yet answered; default 8, the
  *     gateway's default {@code produce-pipelining} (more would only wait at the broker). While the
  *     stream is full, messages gather into the next batch, which leaves when a batch is answered.
+ *     Counted per stream: with direct routing, per node the producer sends to.
+ * @param directRouting whether each message goes straight to the node owning the queue the broker
+ *     will pick for it (predicted from the topic's route, see {@code QueueRoute}), one stream per
+ *     node; default true. False: every message goes to the client's current endpoint, which
+ *     forwards it inside the cluster (one hop more). Either way the broker picks the queue.
+ * @param routeRefreshInterval how often a topic's cached route is fetched again; default 30 s. A
+ *     route is also fetched again at once when a node it names fails a stream.
  */
 public record ProducerSettings(
     int batchSizeBytes,
     Duration linger,
     long maxInFlightBytes,
     Duration maxBlock,
-    int maxInFlightRequests) {
+    int maxInFlightRequests,
+    boolean directRouting,
+    Duration routeRefreshInterval) {
 
   /**
    * The largest request the producer builds: the broker's default {@code max-request-size}. Its
@@ -46,9 +55,15 @@ public record ProducerSettings(
    * @param maxInFlightBytes at least {@code batchSizeBytes}, at most {@link Integer#MAX_VALUE}
    * @param maxBlock not negative
    * @param maxInFlightRequests positive
+   * @param directRouting any
+   * @param routeRefreshInterval positive
    */
   public ProducerSettings {
     Objects.requireNonNull(linger, "linger");
+    Objects.requireNonNull(routeRefreshInterval, "routeRefreshInterval");
+    if (routeRefreshInterval.isNegative() || routeRefreshInterval.isZero()) {
+      throw new IllegalArgumentException("routeRefreshInterval must be positive: " + routeRefreshInterval);
+    }
     Objects.requireNonNull(maxBlock, "maxBlock");
     if (batchSizeBytes <= 0 || batchSizeBytes > MAX_REQUEST_BYTES) {
       throw new IllegalArgumentException(
@@ -83,6 +98,8 @@ public record ProducerSettings(
     private long maxInFlightBytes = 16L * 1024 * 1024;
     private Duration maxBlock = Duration.ZERO;
     private int maxInFlightRequests = 8;
+    private boolean directRouting = true;
+    private Duration routeRefreshInterval = Duration.ofSeconds(30);
 
     private Builder() {}
 
@@ -142,13 +159,41 @@ public record ProducerSettings(
     }
 
     /**
+     * Sends each message straight to the node owning its predicted queue, or not.
+     *
+     * @param directRouting false to send everything to the current endpoint (forwarded)
+     * @return this builder
+     */
+    public Builder directRouting(boolean directRouting) {
+      this.directRouting = directRouting;
+      return this;
+    }
+
+    /**
+     * Sets how often cached routes are fetched again.
+     *
+     * @param routeRefreshInterval positive
+     * @return this builder
+     */
+    public Builder routeRefreshInterval(Duration routeRefreshInterval) {
+      this.routeRefreshInterval = routeRefreshInterval;
+      return this;
+    }
+
+    /**
      * Builds the settings.
      *
      * @return the settings
      */
     public ProducerSettings build() {
       return new ProducerSettings(
-          batchSizeBytes, linger, maxInFlightBytes, maxBlock, maxInFlightRequests);
+          batchSizeBytes,
+          linger,
+          maxInFlightBytes,
+          maxBlock,
+          maxInFlightRequests,
+          directRouting,
+          routeRefreshInterval);
     }
   }
 }

@@ -105,7 +105,8 @@ import org.apache.pekko.stream.javadsl.Source;
  *   <li>{@code txn*}: a TRANSACTION topic, see {@link FakeTransactions}
  * </ul>
  *
- * Requests of one stream are handled one at a time, in order. The unary {@code Send} is refused
+ * {@code QueryRoute} answers what a test put in {@link #routes}, else UNIMPLEMENTED (a producer
+ * then sends everything here). Requests of one stream are handled one at a time, in order. The unary {@code Send} is refused
  * (UNIMPLEMENTED): the client sends everything over {@code Produce}. Consume behaviour comes from a
  * {@link ConsumeScript} set before the consumer starts.
  */
@@ -125,6 +126,9 @@ final class FakeBroker implements MessagingService, AdminService {
   final Map<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
   private final Set<String> exploded = ConcurrentHashMap.newKeySet();
   final Map<String, Topic> topics = new ConcurrentHashMap<>();
+  /** What {@code QueryRoute} answers per topic; UNIMPLEMENTED for a topic without one. */
+  final Map<String, QueryRouteResponse> routes = new ConcurrentHashMap<>();
+  final AtomicInteger routeQueries = new AtomicInteger();
   final Map<String, io.sluice.protocol.v1.RetryPolicy> retryPolicies = new ConcurrentHashMap<>();
   volatile ConsumeScript consumeScript;
   /** What a message lookup answers, if set; otherwise message 0 of the topic. */
@@ -370,7 +374,11 @@ final class FakeBroker implements MessagingService, AdminService {
 
   @Override
   public CompletionStage<QueryRouteResponse> queryRoute(QueryRouteRequest in) {
-    return CompletableFuture.failedFuture(new GrpcServiceException(Status.UNIMPLEMENTED));
+    routeQueries.incrementAndGet();
+    QueryRouteResponse route = routes.get(in.getTopic());
+    return route == null
+        ? CompletableFuture.failedFuture(new GrpcServiceException(Status.UNIMPLEMENTED))
+        : CompletableFuture.completedFuture(route);
   }
 
   // ---- AdminService

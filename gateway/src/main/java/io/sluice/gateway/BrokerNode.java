@@ -34,6 +34,11 @@ import io.sluice.gateway.produce.MessageValidator;
 import io.sluice.gateway.produce.ProducePath;
 import io.sluice.gateway.produce.QueueAppenders;
 import io.sluice.gateway.produce.QueueSelector;
+import io.sluice.gateway.owner.OwnedAdminCalls;
+import io.sluice.gateway.owner.OwnerRouter;
+import io.sluice.gateway.route.AdvertisedEndpoint;
+import io.sluice.gateway.route.EndpointDirectory;
+import io.sluice.gateway.route.RouteTable;
 import io.sluice.protocol.v1.AdminService;
 import io.sluice.protocol.v1.AdminServiceHandlerFactory;
 import io.sluice.protocol.v1.MessagingService;
@@ -79,11 +84,13 @@ public final class BrokerNode {
   private final ActorSystem<Void> system;
   private final ServerBinding grpcBinding;
   private final int managementPort;
+  private final RouteTable routes;
 
-  private BrokerNode(ActorSystem<Void> system, ServerBinding grpcBinding, int managementPort) {
+  private BrokerNode(ActorSystem<Void> system, ServerBinding grpcBinding, int managementPort, RouteTable routes) {
     this.system = system;
     this.grpcBinding = grpcBinding;
     this.managementPort = managementPort;
+    this.routes = routes;
   }
 
   /**
@@ -162,13 +169,17 @@ public final class BrokerNode {
         inFlight,
         settings,
         store::messageWriteRefusal);
-    CompletableFuture<String> advertised = new CompletableFuture<>();
+    CompletableFuture<RouteTable> routes = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
-        system, catalog, producePath, new ReceivePath(catalog, groups, settings.maxDeliveryBatchBytes()), groups, settings, advertised::join, transactions);
+        system, catalog, producePath, new ReceivePath(catalog, groups, settings.maxDeliveryBatchBytes()), groups, settings, routes::join, transactions);
     StoredMessages stored = new StoredMessages(system, system.settings().config().getString("pekko.persistence.journal.plugin"));
-    AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups,
-        new QueriesAndOffsets(system, catalog, groups, stored), settings.askTimeout(),
-        new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout()), delays, transactions);
+    DeadLetterAdmin deadLetters = new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout());
+    OwnerRouter owners = new OwnerRouter(system, settings.askTimeout());
+    OwnedAdminCalls owned = new OwnedAdminCalls(
+        catalog, new QueriesAndOffsets(system, catalog, groups, stored), deadLetters, owners);
+    owners.startOwnerCalls(owned);
+    AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups, owned, settings.askTimeout(),
+        deadLetters, delays, transactions);
 
     importJournalRegistries(system, registry, cluster);
     catalog.offer(loadTopics(system, registry, settings.askTimeout()));
@@ -184,7 +195,8 @@ public final class BrokerNode {
             settings.maxInboundMessageSize(), inFlight))
         .toCompletableFuture()
         .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-    advertised.complete(settings.grpcInterface() + ":" + binding.localAddress().getPort());
+    String advertised = AdvertisedEndpoint.of(system.settings().config(), binding.localAddress().getPort());
+    routes.complete(new RouteTable(system, EndpointDirectory.start(system, advertised), advertised));
     int managementPort = PekkoManagement.get(system).start().toCompletableFuture()
         .get(STARTUP_TIMEOUT.toSeconds(), TimeUnit.SECONDS).getPort();
 
@@ -193,7 +205,7 @@ public final class BrokerNode {
     BrokerReadiness.get(system).set(true);
     log.info("Sluice node ready: gRPC on {}, management on port {}, {} topics",
         binding.localAddress(), managementPort, catalog.snapshot().byName().size());
-    return new BrokerNode(system, binding, managementPort);
+    return new BrokerNode(system, binding, managementPort, routes.join());
   }
 
   /**
@@ -257,6 +269,11 @@ public final class BrokerNode {
 
   public int managementPort() {
     return managementPort;
+  }
+
+  /** What this node answers {@code QueryRoute} from. */
+  public RouteTable routes() {
+    return routes;
   }
 
   /** Runs graceful shutdown and waits for the actor system to terminate. */

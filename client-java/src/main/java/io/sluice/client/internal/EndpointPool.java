@@ -4,7 +4,9 @@ import io.sluice.protocol.v1.AdminServiceClient;
 import io.sluice.protocol.v1.MessagingServiceClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.ActorSystem;
@@ -16,7 +18,8 @@ import org.apache.pekko.grpc.GrpcClientSettings;
 /**
  * The configured gateways and one gRPC channel (one HTTP/2 connection) per gateway, opened on first
  * use. One endpoint is current; {@link #failover} moves to the next when a call found the current
- * one unavailable. Thread-safe.
+ * one unavailable. Nodes named by routes but not configured get channels too ({@link #at}); they
+ * are never current. Thread-safe.
  */
 public final class EndpointPool {
   /**
@@ -72,7 +75,7 @@ public final class EndpointPool {
   /**
    * One gateway with its channel and stubs.
    *
-   * @param index position in the configured list
+   * @param index position in the configured list; -1 for a node known from a route only
    * @param address where it is
    * @param channel the shared channel
    * @param messaging the messaging stub
@@ -87,6 +90,7 @@ public final class EndpointPool {
 
   private final List<Address> addresses;
   private final Endpoint[] endpoints;
+  private final Map<Address, Endpoint> routed = new HashMap<>();
   private final AtomicInteger current = new AtomicInteger();
   private final boolean tls;
   private final DeadlineInterceptor deadlines;
@@ -133,20 +137,40 @@ public final class EndpointPool {
     }
   }
 
+  /**
+   * The endpoint at {@code address}, connecting it if needed: the configured one if it is
+   * configured, else one opened for routes (outside the failover cycle).
+   *
+   * @param address a gateway's address
+   * @return its endpoint
+   * @throws IllegalStateException if the pool is closed
+   */
+  public Endpoint at(Address address) {
+    int configured = addresses.indexOf(address);
+    if (configured >= 0) {
+      return endpoint(configured);
+    }
+    synchronized (this) {
+      if (closed) {
+        throw new IllegalStateException("the SluiceClient is closed");
+      }
+      return routed.computeIfAbsent(address, a -> connect(-1, a));
+    }
+  }
+
   private synchronized Endpoint endpoint(int i) {
     if (closed) {
       throw new IllegalStateException("the SluiceClient is closed");
     }
     Endpoint e = endpoints[i];
     if (e == null) {
-      e = connect(i);
+      e = connect(i, addresses.get(i));
       endpoints[i] = e;
     }
     return e;
   }
 
-  private Endpoint connect(int i) {
-    Address a = addresses.get(i);
+  private Endpoint connect(int i, Address a) {
     GrpcClientSettings settings =
         GrpcClientSettings.connectToServiceAt(a.host(), a.port(), system)
             .withTls(tls)
@@ -181,6 +205,9 @@ public final class EndpointPool {
         if (e != null) {
           closing.add(e.channel().closeCS());
         }
+      }
+      for (Endpoint e : routed.values()) {
+        closing.add(e.channel().closeCS());
       }
     }
     long deadline = System.nanoTime() + timeout.toNanos();

@@ -10,26 +10,37 @@ import io.sluice.client.ProducerSettings;
 import io.sluice.client.Reason;
 import io.sluice.client.SendReceipt;
 import io.sluice.client.SluiceException;
+import io.sluice.protocol.v1.MessageQueue;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.pekko.event.LoggingAdapter;
 
 /**
- * The {@link Producer}: a {@link Batcher} feeding one {@link ProduceStream} at a time, which keeps
- * at most {@code maxInFlightRequests} batches unanswered; while it is full, new messages gather in
- * the batcher and leave together when an answer makes room. Pipelined sends are under a byte budget
- * (a semaphore of {@code maxInFlightBytes} permits taken per message and returned when its batch is
- * answered or failed). Synchronous sends go through the same batcher without linger, each attempt
- * run by the {@link Retrier} and bounded by the request timeout (see {@link SyncSend}).
- * Thread-safe; the stream's threads never wait for a lock held by a blocked caller.
+ * The {@link Producer}: messages go into a {@link ProduceLane} (a batcher feeding one {@code
+ * Produce} stream, at most {@code maxInFlightRequests} batches unanswered; while it is full, new
+ * messages gather and leave together when an answer makes room). With direct routing, each message
+ * goes to the lane of the node that owns the queue the broker will pick for it ({@link TopicRoute},
+ * from the {@link RouteCache}); without a route, or when that node failed lately, to the fallback
+ * lane on the client's current endpoint, which forwards inside the cluster. Pipelined sends are
+ * under a byte budget (a semaphore of {@code maxInFlightBytes} permits taken per message and
+ * returned when its batch is answered or failed) shared by all lanes. Synchronous sends go through
+ * the same lanes without linger, each attempt run by the {@link Retrier} and bounded by the
+ * request timeout (see {@link SyncSend}); an attempt after a failed node goes through the fallback.
+ * Thread-safe; the streams' threads never wait for a lock held by a blocked caller.
  */
 public final class ProducerImpl implements Producer {
   private final ClientContext context;
@@ -38,15 +49,16 @@ public final class ProducerImpl implements Producer {
   private final LoggingAdapter log;
   private final Semaphore inFlightBytes;
   private final long maxBlockNanos;
-  private final Batcher batcher;
+  private final ProduceLane fallback;
+  private final RouteCache routes;
+  private final Map<EndpointPool.Address, ProduceLane> direct = new ConcurrentHashMap<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private volatile ProduceStream stream; // replaced under this
 
   /**
-   * Creates a producer; the stream opens on the first send.
+   * Creates a producer; streams open on the first send.
    *
    * @param context the client
-   * @param settings batching and buffering
+   * @param settings batching, buffering and routing
    * @param onClosed called once when closed
    */
   public ProducerImpl(ClientContext context, ProducerSettings settings, Runnable onClosed) {
@@ -56,13 +68,8 @@ public final class ProducerImpl implements Producer {
     this.log = context.log(ProducerImpl.class);
     this.inFlightBytes = new Semaphore((int) settings.maxInFlightBytes());
     this.maxBlockNanos = settings.maxBlock().toNanos();
-    this.batcher =
-        new Batcher(
-            settings.batchSizeBytes(),
-            settings.linger().toNanos(),
-            this::scheduleLinger,
-            this::streamHasRoom,
-            this::dispatch);
+    this.fallback = lane(() -> context.pool().current(), this::onFallbackFailed);
+    this.routes = new RouteCache(context, settings.routeRefreshInterval(), System::nanoTime);
   }
 
   @Override
@@ -88,7 +95,13 @@ public final class ProducerImpl implements Producer {
       throw new IllegalArgumentException("no messages to send");
     }
     ensureOpen();
-    return new SyncSend(context, messages, onStored, batcher).await();
+    if (settings.directRouting()) {
+      // a caller that waits anyway waits for the route too, so even its first send goes direct
+      for (String topic : messages.stream().map(io.sluice.protocol.v1.Message::getTopic).distinct().toList()) {
+        Blocking.awaitQuietly(routes.ready(topic), context.requestTimeout());
+      }
+    }
+    return new SyncSend(context, messages, onStored, this::addSync).await();
   }
 
   @Override
@@ -126,7 +139,7 @@ public final class ProducerImpl implements Producer {
               null));
     }
     CompletableFuture<SendReceipt> future = new CompletableFuture<>();
-    if (!batcher.add(proto, size, future)) {
+    if (!laneFor(proto).add(proto, size, future)) {
       inFlightBytes.release(size);
       return CompletableFuture.failedFuture(new IllegalStateException("the producer is closed"));
     }
@@ -135,7 +148,8 @@ public final class ProducerImpl implements Producer {
 
   @Override
   public void flush() {
-    batcher.flush();
+    fallback.flush();
+    direct.values().forEach(ProduceLane::flush);
   }
 
   @Override
@@ -143,11 +157,12 @@ public final class ProducerImpl implements Producer {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
-    batcher.close();
-    ProduceStream s = stream;
-    if (s != null) {
-      s.complete();
-      if (!Blocking.awaitQuietly(s.done(), context.requestTimeout())) {
+    List<ProduceLane> lanes = new ArrayList<>(direct.values());
+    lanes.add(fallback);
+    lanes.forEach(ProduceLane::close);
+    for (ProduceLane lane : lanes) {
+      ProduceStream s = lane.stream();
+      if (s != null && !Blocking.awaitQuietly(s.done(), context.requestTimeout())) {
         s.abort(
             new BrokerUnavailableException(
                 Reason.UNSPECIFIED,
@@ -186,6 +201,70 @@ public final class ProducerImpl implements Producer {
     }
   }
 
+  /** One attempt of a synchronous send: each message into its lane, in order per lane. */
+  private boolean addSync(
+      List<io.sluice.protocol.v1.Message> messages,
+      int[] sizesBytes,
+      List<CompletableFuture<SendReceipt>> futures) {
+    Map<ProduceLane, List<Integer>> byLane = new LinkedHashMap<>();
+    for (int i = 0; i < messages.size(); i++) {
+      byLane.computeIfAbsent(laneFor(messages.get(i)), l -> new ArrayList<>()).add(i);
+    }
+    for (Map.Entry<ProduceLane, List<Integer>> e : byLane.entrySet()) {
+      List<Integer> indices = e.getValue();
+      List<io.sluice.protocol.v1.Message> part = new ArrayList<>(indices.size());
+      List<CompletableFuture<SendReceipt>> partFutures = new ArrayList<>(indices.size());
+      int[] partSizes = new int[indices.size()];
+      for (int k = 0; k < indices.size(); k++) {
+        part.add(messages.get(indices.get(k)));
+        partFutures.add(futures.get(indices.get(k)));
+        partSizes[k] = sizesBytes[indices.get(k)];
+      }
+      if (!e.getKey().addSync(part, partSizes, partFutures)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The lane of the node owning the message's predicted queue, or the fallback. */
+  private ProduceLane laneFor(io.sluice.protocol.v1.Message message) {
+    if (!settings.directRouting() || closed.get()) {
+      return fallback; // a closed producer's fallback refuses the message
+    }
+    TopicRoute route = routes.route(message.getTopic());
+    MessageQueue queue = route == null ? null : route.predict(message);
+    if (queue == null || queue.getEndpointsCount() == 0) {
+      return fallback;
+    }
+    EndpointPool.Address owner;
+    try {
+      owner = EndpointPool.Address.parse(queue.getEndpoints(0));
+    } catch (IllegalArgumentException malformed) {
+      return fallback;
+    }
+    if (routes.isSuspect(owner) || owner.equals(context.pool().current().address())) {
+      return fallback;
+    }
+    return direct.computeIfAbsent(
+        owner, a -> lane(() -> context.pool().at(a), (s, cause) -> onDirectFailed(a, s, cause)));
+  }
+
+  private ProduceLane lane(
+      Supplier<EndpointPool.Endpoint> endpoint,
+      BiConsumer<ProduceStream, SluiceException> onStreamFailed) {
+    return new ProduceLane(
+        context,
+        endpoint,
+        settings.batchSizeBytes(),
+        settings.linger().toNanos(),
+        this::scheduleLinger,
+        settings.maxInFlightRequests(),
+        batch -> inFlightBytes.release(batch.bufferedBytes()),
+        onStreamFailed,
+        this::failLater);
+  }
+
   private Runnable scheduleLinger(long delayNanos, Runnable task) {
     try {
       ScheduledFuture<?> f = context.timer().schedule(task, delayNanos, TimeUnit.NANOSECONDS);
@@ -196,59 +275,7 @@ public final class ProducerImpl implements Producer {
     }
   }
 
-  /** Runs under the batcher's lock: wire order is batch order. */
-  private void dispatch(Batch batch) {
-    try {
-      ProduceStream s = stream();
-      if (s.send(batch)) {
-        return;
-      }
-      // the stream ended between the check and the offer: the next one takes the batch
-      ProduceStream fresh = stream();
-      if (fresh != s && fresh.send(batch)) {
-        return;
-      }
-      failLater(
-          batch,
-          new BrokerUnavailableException(
-              Reason.UNSPECIFIED,
-              Status.Code.UNAVAILABLE,
-              "produce stream to " + s.endpoint().address() + " is not accepting requests",
-              null));
-    } catch (RuntimeException e) {
-      failLater(batch, ErrorMapper.fromThrowable(e));
-    }
-  }
-
-  private synchronized ProduceStream stream() {
-    if (stream == null || stream.isTerminated()) {
-      stream =
-          ProduceStream.open(
-              context.pool().current(),
-              context,
-              settings.maxInFlightRequests(),
-              this::onBatchDone,
-              this::onStreamTerminated);
-    }
-    return stream;
-  }
-
-  /** Called under the batcher's lock. */
-  private boolean streamHasRoom() {
-    ProduceStream s = stream;
-    return s == null || s.hasRoom();
-  }
-
-  /** On a stream thread, holding no lock: the answer (or failure) may have made room. */
-  private void onBatchDone(Batch batch) {
-    inFlightBytes.release(batch.bufferedBytes());
-    batcher.sinkHasRoom();
-  }
-
-  private void onStreamTerminated(ProduceStream s, SluiceException cause) {
-    if (cause == null) {
-      return;
-    }
+  private void onFallbackFailed(ProduceStream s, SluiceException cause) {
     if (cause.statusCode() == Status.Code.UNAVAILABLE) {
       context.pool().failover(s.endpoint());
     }
@@ -256,6 +283,18 @@ public final class ProducerImpl implements Producer {
         "produce stream to {} failed; unanswered sends failed, the next send opens a new stream:"
             + " {}",
         s.endpoint().address(),
+        cause.getMessage());
+  }
+
+  private void onDirectFailed(EndpointPool.Address node, ProduceStream s, SluiceException cause) {
+    if (cause.statusCode() == Status.Code.UNAVAILABLE) {
+      routes.nodeFailed(node);
+    }
+    log.warning(
+        "produce stream to node {} failed; unanswered sends failed, sends to its queues go through"
+            + " {} until its route is fetched again: {}",
+        node,
+        context.pool().current().address(),
         cause.getMessage());
   }
 

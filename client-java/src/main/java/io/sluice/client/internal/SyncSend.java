@@ -20,7 +20,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
 
 /**
- * One call of {@code Producer.send}: the messages go through the producer's {@link Batcher} like
+ * One call of {@code Producer.send}: the messages go through the producer's batchers like
  * pipelined ones but without linger, and the caller waits for their receipts. Each attempt, run by
  * the {@link Retrier}, resends the messages whose latest outcome was retriable ({@code UNAVAILABLE},
  * e.g. a failed stream, {@code BROKER_BUSY} or {@code SEND_OUTCOME_UNKNOWN}) under the same message ids; messages stored or
@@ -31,8 +31,22 @@ import java.util.function.Consumer;
  * state needs no lock. One instance per call; {@link #await()} once, from the calling thread.
  */
 final class SyncSend {
+  /** Takes one attempt's messages for the wire, like {@link Batcher#addSync}. */
+  @FunctionalInterface
+  interface Sink {
+    /**
+     * Adds the messages.
+     *
+     * @return false if the producer is closed
+     */
+    boolean addSync(
+        List<io.sluice.protocol.v1.Message> messages,
+        int[] sizesBytes,
+        List<CompletableFuture<SendReceipt>> futures);
+  }
+
   private final ClientContext context;
-  private final Batcher batcher;
+  private final Sink sink;
   private final List<io.sluice.protocol.v1.Message> protos;
   private final Consumer<SendReceipt> onStored;
   private final int[] sizesBytes;
@@ -51,9 +65,9 @@ final class SyncSend {
       ClientContext context,
       List<io.sluice.protocol.v1.Message> protos,
       Consumer<SendReceipt> onStored,
-      Batcher batcher) {
+      Sink sink) {
     this.context = context;
-    this.batcher = batcher;
+    this.sink = sink;
     this.onStored = onStored;
     this.protos = List.copyOf(protos);
     int n = protos.size();
@@ -101,7 +115,7 @@ final class SyncSend {
         futures.add(f);
       }
     }
-    if (!batcher.addSync(resend, resendSizes, futures)) {
+    if (!sink.addSync(resend, resendSizes, futures)) {
       IllegalStateException closed = new IllegalStateException("the producer is closed");
       futures.forEach(f -> f.completeExceptionally(closed));
     }

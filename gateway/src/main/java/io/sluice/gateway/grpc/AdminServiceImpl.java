@@ -8,7 +8,7 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.GroupQueues;
-import io.sluice.gateway.query.QueriesAndOffsets;
+import io.sluice.gateway.owner.OwnedAdminCalls;
 import io.sluice.gateway.deadletter.DeadLetterAdmin;
 import io.sluice.gateway.transaction.Transactions;
 import io.sluice.gateway.delay.DelayedMessages;
@@ -59,20 +59,20 @@ public final class AdminServiceImpl implements AdminService {
   private final ActorRef<TopicRegistry.Command> registry;
   private final TopicCatalog catalog;
   private final GroupQueues groups;
-  private final QueriesAndOffsets queries;
+  private final OwnedAdminCalls owned;
   private final Duration askTimeout;
   private final DeadLetterAdmin deadLetters;
   private final DelayedMessages delays;
   private final Transactions transactions;
 
   public AdminServiceImpl(ActorSystem<?> system, ActorRef<TopicRegistry.Command> registry, TopicCatalog catalog,
-      GroupQueues groups, QueriesAndOffsets queries, Duration askTimeout, DeadLetterAdmin deadLetters,
+      GroupQueues groups, OwnedAdminCalls owned, Duration askTimeout, DeadLetterAdmin deadLetters,
       DelayedMessages delays, Transactions transactions) {
     this.system = system;
     this.registry = registry;
     this.catalog = catalog;
     this.groups = groups;
-    this.queries = queries;
+    this.owned = owned;
     this.askTimeout = askTimeout;
     this.deadLetters = deadLetters;
     this.delays = delays;
@@ -93,12 +93,12 @@ public final class AdminServiceImpl implements AdminService {
 
   @Override
   public CompletionStage<QueryMessagesResponse> queryMessages(QueryMessagesRequest request) {
-    return Calls.unary(() -> queries.query(request));
+    return Calls.unary(() -> owned.query(request));
   }
 
   @Override
   public CompletionStage<ConsumerGroup> resetConsumerGroupOffset(ResetConsumerGroupOffsetRequest request) {
-    return Calls.unary(() -> queries.reset(request).thenCompose(done -> describeConsumerGroup(
+    return Calls.unary(() -> owned.reset(request).thenCompose(done -> describeConsumerGroup(
         DescribeConsumerGroupRequest.newBuilder().setGroup(request.getGroup()).setTopic(request.getTopic()).build())));
   }
 
@@ -182,12 +182,12 @@ public final class AdminServiceImpl implements AdminService {
 
   @Override
   public CompletionStage<ListDeadLettersResponse> listDeadLetters(ListDeadLettersRequest request) {
-    return Calls.unary(() -> deadLetters.list(request));
+    return Calls.unary(() -> owned.listDeadLetters(request));
   }
 
   @Override
   public CompletionStage<RedriveDeadLettersResponse> redriveDeadLetters(RedriveDeadLettersRequest request) {
-    return Calls.unary(() -> deadLetters.redrive(request));
+    return Calls.unary(() -> owned.redriveDeadLetters(request));
   }
 
   /** Asks the registry for a change; the new topic list reaches this node's catalog before the reply. */

@@ -15,6 +15,7 @@ import io.sluice.gateway.consume.ReceiptSettler;
 import io.sluice.gateway.consume.ReceivePath;
 import io.sluice.gateway.consume.Subscription;
 import io.sluice.gateway.produce.ProducePath;
+import io.sluice.gateway.route.RouteTable;
 import io.sluice.protocol.v1.AckRequest;
 import io.sluice.protocol.v1.AckResponse;
 import io.sluice.protocol.v1.ChangeInvisibleDurationRequest;
@@ -25,7 +26,6 @@ import io.sluice.protocol.v1.EndTransactionRequest;
 import io.sluice.protocol.v1.EndTransactionResponse;
 import io.sluice.protocol.v1.TransactionCheck;
 import io.sluice.protocol.v1.TransactionChecksRequest;
-import io.sluice.protocol.v1.MessageQueue;
 import io.sluice.protocol.v1.MessagingService;
 import io.sluice.protocol.v1.ProduceRequest;
 import io.sluice.protocol.v1.ProduceResponse;
@@ -56,12 +56,12 @@ public final class MessagingServiceImpl implements MessagingService {
   private final ReceivePath receivePath;
   private final GroupQueues groups;
   private final GatewaySettings settings;
-  private final Supplier<String> endpoint;
+  private final Supplier<RouteTable> routes;
   private final Transactions transactions;
   private final TransactionCheckStreams checkStreams;
 
   public MessagingServiceImpl(ActorSystem<?> system, TopicCatalog catalog, ProducePath producePath,
-      ReceivePath receivePath, GroupQueues groups, GatewaySettings settings, Supplier<String> endpoint,
+      ReceivePath receivePath, GroupQueues groups, GatewaySettings settings, Supplier<RouteTable> routes,
       Transactions transactions) {
     this.system = system;
     this.catalog = catalog;
@@ -69,7 +69,7 @@ public final class MessagingServiceImpl implements MessagingService {
     this.receivePath = receivePath;
     this.groups = groups;
     this.settings = settings;
-    this.endpoint = endpoint;
+    this.routes = routes;
     this.transactions = transactions;
     this.checkStreams = new TransactionCheckStreams(system);
   }
@@ -170,9 +170,7 @@ public final class MessagingServiceImpl implements MessagingService {
     return Calls.unary(() -> {
       TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
       QueryRouteResponse.Builder route = QueryRouteResponse.newBuilder().setMessageType(topic.messageType());
-      for (int q = 0; q < topic.queueCount(); q++) {
-        route.addQueues(MessageQueue.newBuilder().setQueueId(q).addEndpoints(endpoint.get()));
-      }
+      route.addAllQueues(routes.get().routesOf(topic));
       return CompletableFuture.completedFuture(route.build());
     });
   }

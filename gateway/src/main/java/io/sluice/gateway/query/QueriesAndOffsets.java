@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class QueriesAndOffsets {
   private static final Logger log = LoggerFactory.getLogger(QueriesAndOffsets.class);
-  static final int DEFAULT_MAX_MESSAGES = 32;
+  public static final int DEFAULT_MAX_MESSAGES = 32;
   static final int MAX_MESSAGES = 1000;
 
   private final TopicCatalog catalog;
@@ -80,7 +80,12 @@ public final class QueriesAndOffsets {
 
   /** Resets every queue of the topic for the group; completes when each queue's group state has moved. */
   public CompletionStage<Void> reset(ResetConsumerGroupOffsetRequest request) {
-    String group = Names.checkConsumerGroup(request.getGroup());
+    return offsets(request).thenCompose(offsets -> resetTo(request, offsets));
+  }
+
+  /** Where a reset moves each queue of the topic (by queue id), as this node's store says. */
+  public CompletionStage<List<Long>> offsets(ResetConsumerGroupOffsetRequest request) {
+    Names.checkConsumerGroup(request.getGroup());
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
     // every queue or none: a reset that moved only the available queues would leave the group split
     for (int q = 0; q < topic.queueCount(); q++) {
@@ -102,18 +107,22 @@ public final class QueriesAndOffsets {
       default -> throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
           "give one of earliest, latest or timestamp_ms");
     };
+    return CompletableFuture.supplyAsync(
+        () -> IntStream.range(0, topic.queueCount()).mapToObj(q -> offsetOf.applyAsLong(q)).toList(), blockingIo);
+  }
+
+  /** Moves the group's position on each queue of the topic to {@code offsets} (by queue id). */
+  public CompletionStage<Void> resetTo(ResetConsumerGroupOffsetRequest request, List<Long> offsets) {
+    String group = Names.checkConsumerGroup(request.getGroup());
+    TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
     String where = request.getPositionCase() == ResetConsumerGroupOffsetRequest.PositionCase.TIMESTAMP_MS
         ? "time " + request.getTimestampMs() : request.getPositionCase().name().toLowerCase(Locale.ROOT);
-    return CompletableFuture.supplyAsync(
-            () -> IntStream.range(0, topic.queueCount()).mapToObj(q -> offsetOf.applyAsLong(q)).toList(), blockingIo)
-        .thenCompose(offsets -> {
-          log.info("Resetting group {} on topic {} to {}: offsets {}", group, topic.name(), where, offsets);
-          CompletableFuture<?>[] moves = new CompletableFuture<?>[offsets.size()];
-          for (int q = 0; q < offsets.size(); q++) {
-            moves[q] = groups.resetTo(group, topic.name(), q, offsets.get(q)).toCompletableFuture();
-          }
-          return CompletableFuture.allOf(moves);
-        });
+    log.info("Resetting group {} on topic {} to {}: offsets {}", group, topic.name(), where, offsets);
+    CompletableFuture<?>[] moves = new CompletableFuture<?>[Math.min(offsets.size(), topic.queueCount())];
+    for (int q = 0; q < moves.length; q++) {
+      moves[q] = groups.resetTo(group, topic.name(), q, offsets.get(q)).toCompletableFuture();
+    }
+    return CompletableFuture.allOf(moves);
   }
 
   private static String nonEmpty(String field, String value) {
