@@ -23,7 +23,8 @@ import java.util.stream.IntStream;
  * management and Artery ports are 0, so clusters form without fixed ports: the first node joins
  * itself and prints its cluster address on its READY line, and every node started later gets the
  * nodes running at that moment as {@code pekko.cluster.seed-nodes} (a restarted node never joins
- * itself, which would make a second cluster). Split Brain Resolver: keep-majority with a short
+ * itself, which would make a second cluster). A restarted node serves gRPC on the port it had.
+ * Split Brain Resolver: keep-majority with a short
  * {@code stable-after}, so tests see a dead node removed in about 10 s.
  */
 public final class ClusterHarness implements AutoCloseable {
@@ -110,6 +111,10 @@ public final class ClusterHarness implements AutoCloseable {
     args.add("-Dsluice.cluster.broker-group=" + brokerGroup(i));
     args.add("-Dpekko.cluster.split-brain-resolver.active-strategy=keep-majority");
     args.add("-Dpekko.cluster.split-brain-resolver.stable-after=" + STABLE_AFTER.toSeconds() + "s");
+    if (nodes[i - 1] != null) {
+      // back on the port it had, so that clients knowing its endpoint reconnect
+      args.add("-Dsluice.gateway.grpc.port=" + nodes[i - 1].grpcPort());
+    }
     for (int s = 0; s < seeds.size(); s++) {
       args.add("-Dpekko.cluster.seed-nodes." + s + "=pekko://sluice@" + seeds.get(s));
     }
