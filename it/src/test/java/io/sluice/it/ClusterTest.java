@@ -95,19 +95,19 @@ class ClusterTest {
     History history = new History();
     String group = "readers";
     PushConsumer consumer = open(Workload.consume(c3, group, topic, history));
-    try (Workload.Producing producing = new Workload.Producing(c1, "p1", topic, history, 800)) {
-      Await.until("2,400 sends acknowledged", Duration.ofSeconds(60), () -> history.acked() >= 2_400
-          || history.sends().size() > 4_000, () -> history.acked() + " acked of " + history.sends().size());
-    }
-    long acked = history.acked();
+    Workload.Producing producing = open(new Workload.Producing(c1, "p1", topic, history, 800));
+    Await.until("2,400 sends acknowledged", Duration.ofSeconds(60), () -> history.acked() >= 2_400
+        || history.sends().size() > 4_000, () -> history.acked() + " acked of " + history.sends().size());
+    producing.close();
+    assertEquals(0, history.sends().size() - history.acked(), "sends through n1 failed without any fault: "
+        + producing.failures() + "; " + HistoryChecker.check(history, group).summary());
     Await.until("every acknowledged message delivered to " + group + " through n3", DRAIN_TIMEOUT,
         () -> HistoryChecker.check(history, group).lost().isEmpty(),
         () -> HistoryChecker.check(history, group).summary());
     consumer.close();
     HistoryChecker.Report report = HistoryChecker.check(history, group);
     System.out.println("[it] produce through n1, consume through n3: " + report.summary());
-    assertTrue(acked >= 2_400, "sends failed without any fault injected: " + report.summary());
-    assertEquals(0, report.failed() + report.unknown(), "no send may fail without a fault: " + report.summary());
+    assertTrue(report.acked() >= 2_400, "acknowledged sends: " + report.summary());
     assertEquals(Map.of(), report.duplicated(), "no message delivered twice without a fault");
     report.assertValid();
     assertTrue(history.deliveries().stream().map(d -> d.queueId()).distinct().count() == QUEUES,
@@ -191,11 +191,6 @@ class ClusterTest {
       c.admin().createTopic(t, 6, i % 2 == 0 ? MessageType.NORMAL : MessageType.FIFO);
       topics.add(t);
     }
-    RetryPolicy policy = RetryPolicy.builder().maxAttempts(5)
-        .delays(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(3)).build();
-    RetryPolicy stored = c.admin().setRetryPolicy("billing", policy);
-    // the group becomes known to the broker by consuming
-    c.newSimpleConsumer("billing", "before-0").receive(1, Duration.ofSeconds(10));
 
     for (String stop : List.of("SIGKILL", "SIGTERM")) {
       int singleton = cluster.singletonNode();
@@ -220,6 +215,11 @@ class ClusterTest {
       cluster.awaitUp(3);
     }
 
+    SluiceClient beforeFullRestart = cluster.client(cluster.running().get(0));
+    RetryPolicy stored = beforeFullRestart.admin().setRetryPolicy("billing", RetryPolicy.builder().maxAttempts(5)
+        .delays(Duration.ofMillis(200), Duration.ofSeconds(1), Duration.ofSeconds(3)).build());
+    // the group becomes known to the broker by consuming
+    beforeFullRestart.newSimpleConsumer("billing", "before-0").receive(1, Duration.ofSeconds(10));
     for (int i : cluster.running()) {
       cluster.sigterm(i);
     }

@@ -118,10 +118,12 @@ final class Workload {
       return out;
     }
 
-    /** Stops sending and waits (up to a minute) for the outcome of every message sent. */
+    /** Stops sending and waits (up to a minute) for the outcome of every message sent. Idempotent. */
     @Override
     public void close() throws InterruptedException {
-      running.set(false);
+      if (!running.getAndSet(false)) {
+        return;
+      }
       thread.join(10_000);
       producer.flush();
       Await.until(name + "'s sends completed", Duration.ofSeconds(60), () -> outstanding.get() == 0,
@@ -149,15 +151,21 @@ final class Workload {
           SimpleConsumerSettings.builder(group, topic).awaitDuration(Duration.ofSeconds(1)).build());
       Set<String> slots = new HashSet<>();
       long[] stored = {-1};
+      SluiceException[] lastFailure = {null};
       Await.until("every stored message of " + topic + " read by " + group, timeout, () -> {
-        for (MessageView m : consumer.receive(512, Duration.ofMinutes(10))) {
-          record(history, group, m);
-          slots.add(m.queueId() + "@" + m.offset());
+        try {
+          for (MessageView m : consumer.receive(512, Duration.ofMinutes(10))) {
+            record(history, group, m);
+            slots.add(m.queueId() + "@" + m.offset());
+          }
+          stored[0] = client.admin().describeConsumerGroup(group, topic).queues().stream()
+              .mapToLong(QueueProgress::endOffset).sum();
+        } catch (SluiceException e) {
+          lastFailure[0] = e; // a queue still recovering after a restart: ask again
+          return false;
         }
-        stored[0] = client.admin().describeConsumerGroup(group, topic).queues().stream()
-            .mapToLong(QueueProgress::endOffset).sum();
         return slots.size() >= stored[0];
-      }, () -> slots.size() + " of " + stored[0] + " stored");
+      }, () -> slots.size() + " of " + stored[0] + " stored; last failure " + lastFailure[0]);
       consumer.close();
     }
   }
