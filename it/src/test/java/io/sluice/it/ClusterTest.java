@@ -149,12 +149,17 @@ class ClusterTest {
     int deadQueue = probeRoute.getQueuesList().stream().filter(q -> q.getBrokerGroup().equals(deadGroup))
         .mapToInt(MessageQueue::getQueueId).findFirst().orElseThrow();
     String messageGroup = groupHashingTo(deadQueue, QUEUES);
-    SendReceipt refused = RawGrpc.await(raw1.messaging.send(SendRequest.newBuilder().addMessages(
-        io.sluice.protocol.v1.Message.newBuilder().setTopic(probe).setMessageId(newId()).setMessageGroup(messageGroup)
-            .setBody(com.google.protobuf.ByteString.copyFromUtf8("probe"))).build())).getReceipts(0);
-    assertEquals(Reason.QUEUE_UNAVAILABLE, refused.getStatus().getReason(),
-        "a send to queue " + deadQueue + " of " + deadGroup + " while its node is down: " + refused);
-    assertTrue(refused.getStatus().getMessage().contains(deadGroup), "the refusal names the broker group: " + refused);
+    SendReceipt[] refused = {null};
+    Await.until("a FIFO send to queue " + deadQueue + " of " + deadGroup + " is refused QUEUE_UNAVAILABLE",
+        Duration.ofSeconds(30), () -> {
+          refused[0] = RawGrpc.await(raw1.messaging.send(SendRequest.newBuilder().addMessages(
+              io.sluice.protocol.v1.Message.newBuilder().setTopic(probe).setMessageId(newId())
+                  .setMessageGroup(messageGroup).setBody(com.google.protobuf.ByteString.copyFromUtf8("probe")))
+              .build())).getReceipts(0);
+          return refused[0].getStatus().getReason() == Reason.QUEUE_UNAVAILABLE;
+        }, () -> "last receipt " + refused[0]);
+    assertTrue(refused[0].getStatus().getMessage().contains(deadGroup), "the refusal names the broker group: "
+        + refused[0]);
 
     // NORMAL sends keep succeeding on the other queues
     long ackedAtOutage = history.acked();
