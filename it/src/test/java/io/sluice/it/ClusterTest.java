@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,7 +51,7 @@ class ClusterTest {
   @AfterEach
   void cleanUp() throws Exception {
     List<AutoCloseable> all = new ArrayList<>(opened);
-    java.util.Collections.reverse(all);
+    Collections.reverse(all);
     all.add(cluster);
     Closer.closeAll(all.toArray(new AutoCloseable[0]));
   }
@@ -110,7 +111,7 @@ class ClusterTest {
     assertTrue(report.acked() >= 2_400, "acknowledged sends: " + report.summary());
     assertEquals(Map.of(), report.duplicated(), "no message delivered twice without a fault");
     report.assertValid();
-    assertTrue(history.deliveries().stream().map(d -> d.queueId()).distinct().count() == QUEUES,
+    assertEquals(QUEUES, history.deliveries().stream().map(History.Delivery::queueId).distinct().count(),
         "deliveries came from all 24 queues");
   }
 

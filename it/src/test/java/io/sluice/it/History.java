@@ -1,7 +1,9 @@
 package io.sluice.it;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a test's producers and consumers saw, for {@link HistoryChecker}: every send attempt of a
@@ -25,7 +27,7 @@ public final class History {
   public record Delivery(String consumerGroup, String id, String topic, String messageGroup, int queueId,
       long offset) {}
 
-  private final java.util.Map<String, Send> sends = new java.util.LinkedHashMap<>();
+  private final Map<String, Send> sends = new LinkedHashMap<>();
   private final List<Delivery> deliveries = new ArrayList<>();
   private long acks;
 

@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -113,7 +114,7 @@ final class Workload {
 
     /** Failed sends by reason so far ({@code UNSPECIFIED} for a failure without one). */
     Map<Reason, Integer> failures() {
-      Map<Reason, Integer> out = new java.util.TreeMap<>();
+      Map<Reason, Integer> out = new TreeMap<>();
       failures.forEach((r, n) -> out.put(r, n.get()));
       return out;
     }
