@@ -32,7 +32,7 @@ import java.util.stream.Collectors;
  * One Sluice node ({@code io.sluice.gateway.Main}) in its own JVM on 127.0.0.1 with free ports and
  * its data in a given directory. Its stdout and stderr go to a log file next to the data directory
  * (kept in memory too, for the tail shown when something fails); {@link #start} returns once the
- * node printed {@code SLUICE READY grpc=<port> management=<port>}.
+ * node printed {@code SLUICE READY grpc=<port> management=<port> cluster=<host>:<port>}.
  *
  * <p>Every process started here is killed by {@link #close()} and, as a last resort, by a JVM
  * shutdown hook of the test JVM.
@@ -42,7 +42,7 @@ public final class BrokerProcess implements AutoCloseable {
   public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
   private static final Pattern READY =
-      Pattern.compile("^SLUICE READY grpc=(\\d+) management=(\\d+)$");
+      Pattern.compile("^SLUICE READY grpc=(\\d+) management=(\\d+)(?: cluster=(\\S+))?$");
   private static final int TAIL_LINES = 200;
   private static final int HEAD_LINES = 60;
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
@@ -61,6 +61,8 @@ public final class BrokerProcess implements AutoCloseable {
   private final ArrayDeque<String> tail = new ArrayDeque<>();
   private final List<String> head = new ArrayList<>();
   private final CompletableFuture<int[]> ready = new CompletableFuture<>();
+  /** The node's own cluster address ({@code host:port}) from its READY line, once ready. */
+  private volatile String clusterAddress;
   private final Thread drainer;
 
   private BrokerProcess(String name, Process process, Path logFile) {
@@ -259,6 +261,7 @@ public final class BrokerProcess implements AutoCloseable {
         }
         Matcher m = READY.matcher(line);
         if (m.matches()) {
+          clusterAddress = m.group(3);
           ready.complete(new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))});
         }
       }
@@ -289,12 +292,26 @@ public final class BrokerProcess implements AutoCloseable {
     return ready.join()[1];
   }
 
-  /** {@code 127.0.0.1:<grpc port>}, for {@code SluiceClient.builder().endpoints(...)}. */
+  /**
+   * The node's own cluster (Artery) address as its READY line printed it.
+   *
+   * @return {@code host:port}, e.g. for another node's {@code pekko.cluster.seed-nodes}
+   * @throws IllegalStateException if the node's READY line had no {@code cluster=} field
+   */
+  public String clusterAddress() {
+    ready.join();
+    if (clusterAddress == null) {
+      throw new IllegalStateException(name + " printed no cluster address in its READY line");
+    }
+    return clusterAddress;
+  }
+
   /** A client of this node with generous request deadlines (the machine may be shared with other builds). */
   public SluiceClient newClient() {
     return SluiceClient.builder().endpoints(endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
   }
 
+  /** {@code 127.0.0.1:<grpc port>}, for {@code SluiceClient.builder().endpoints(...)}. */
   public String endpoint() {
     return "127.0.0.1:" + grpcPort();
   }
