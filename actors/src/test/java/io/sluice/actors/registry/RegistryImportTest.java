@@ -43,7 +43,8 @@ class RegistryImportTest {
 
   /** Writes events under a persistence id, as the old registries did. */
   private static final class OldRegistry extends EventSourcedBehavior<OldRegistry.Write, CborSerializable, Integer> {
-    record Write(List<CborSerializable> events, ActorRef<Done> replyTo) {}
+    /** A test-local command: never crosses nodes. */
+    record Write(List<CborSerializable> events, ActorRef<Done> replyTo) implements io.sluice.actors.LocalOnly {}
 
     OldRegistry(String persistenceId) {
       super(PersistenceId.ofUniqueId(persistenceId));
