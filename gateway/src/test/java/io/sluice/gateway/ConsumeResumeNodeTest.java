@@ -121,7 +121,7 @@ class ConsumeResumeNodeTest {
     AskPattern.<TopicRegistry.Command, TopicRegistry.Change>ask(registry,
             replyTo -> new TopicRegistry.CreateTopic(config, replyTo), WAIT, system.scheduler())
         .toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
-    // the node's catalog learns the topic from the registry's broadcast or its 1 s refresh
+    // the node's catalog learns the topic from its replicated copy of the registry
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (NodeCatalog.get(system).catalog().get(config.name()).isEmpty()) {
       assertTrue(System.nanoTime() < deadline, "the topic never reached the node's catalog");

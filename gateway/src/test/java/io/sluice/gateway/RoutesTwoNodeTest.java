@@ -47,7 +47,7 @@ class RoutesTwoNodeTest {
       assertTrue(routes.get(0).getAvailable() && routes.get(1).getAvailable());
       assertEquals(List.of(e1, e2), n1.routes().routesOf(topic).get(0).getEndpointsList());
 
-      // over gRPC: a topic of this branch has no placement yet, so the node asked comes first
+      // over gRPC: the registry placed the new topic's queues in g1 and g2, each route names its owner first
       try (SluiceClient client = SluiceClient.builder().endpoints(e2).build()) {
         client.admin().createTopic("routed", 2, MessageType.NORMAL);
       }
@@ -57,7 +57,9 @@ class RoutesTwoNodeTest {
         QueryRouteResponse response = stub.queryRoute(QueryRouteRequest.newBuilder().setTopic("routed").build())
             .toCompletableFuture().get(30, TimeUnit.SECONDS);
         assertEquals(2, response.getQueuesCount());
-        assertEquals(List.of(e2, e1), response.getQueues(0).getEndpointsList());
+        assertEquals(List.of("g1", "g2"), List.of(response.getQueues(0).getBrokerGroup(), response.getQueues(1).getBrokerGroup()));
+        assertEquals(List.of(e1, e2), response.getQueues(0).getEndpointsList());
+        assertEquals(List.of(e2, e1), response.getQueues(1).getEndpointsList());
         assertTrue(response.getQueues(0).getAvailable());
       } finally {
         stub.close().toCompletableFuture().get(10, TimeUnit.SECONDS);

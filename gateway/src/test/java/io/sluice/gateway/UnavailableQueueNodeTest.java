@@ -89,7 +89,7 @@ class UnavailableQueueNodeTest {
     CompletionStage<TopicRegistry.Change> created = AskPattern.ask(
         registry, replyTo -> new TopicRegistry.CreateTopic(split, replyTo), Duration.ofSeconds(10), system.scheduler());
     assertTrue(created.toCompletableFuture().get(15, TimeUnit.SECONDS) instanceof TopicRegistry.Changed);
-    // the node's catalog learns the topic from the registry's broadcast or its 1 s refresh
+    // the node's catalog learns the topic from its replicated copy of the registry
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (send(message("probe")).getStatus().getReason() == Reason.TOPIC_NOT_FOUND) {
       assertTrue(System.nanoTime() < deadline, "the topic never reached the node's catalog");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.client.MessageType;
+import io.sluice.client.MessageView;
 import io.sluice.client.PushConsumer;
 import io.sluice.client.RetryPolicy;
 import io.sluice.client.SluiceClient;
@@ -113,6 +114,21 @@ class ClusterTest {
     report.assertValid();
     assertEquals(QUEUES, history.deliveries().stream().map(History.Delivery::queueId).distinct().count(),
         "deliveries came from all 24 queues");
+
+    // a lookup through n2 runs on the node owning each message's queue: one message per broker group
+    Map<Integer, String> groupOfQueue = route(raw3, topic).getQueuesList().stream()
+        .collect(Collectors.toMap(MessageQueue::getQueueId, MessageQueue::getBrokerGroup));
+    SluiceClient c2 = cluster.client(2);
+    for (String brokerGroup : List.of("g1", "g2", "g3")) {
+      History.Send sent = history.sends().stream()
+          .filter(s -> s.outcome() == History.Outcome.OK
+              && groupOfQueue.get(s.queueId()).equals(brokerGroup))
+          .findFirst().orElseThrow();
+      List<MessageView> found = c2.admin().queryMessagesById(topic, sent.id());
+      assertEquals(1, found.size(), "message " + sent.id() + " of group " + brokerGroup + " looked up through n2");
+      assertEquals(sent.queueId(), found.get(0).queueId());
+      assertEquals(sent.offset(), found.get(0).offset());
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -210,7 +210,8 @@ public final class TopicRegistry {
     // a name created again is a new incarnation: its queues start empty
     long incarnation = topics.nextIncarnation(requested.name());
     TopicConfig topic = requested.withIncarnation(incarnation)
-        .withQueueGroups(place(topics, List.of(), 0, requested.queueCount()));
+        // groups a request names are kept (tests and in-process callers; gRPC requests name none)
+        .withQueueGroups(place(topics, requested.queueGroups(), requested.queueGroups().size(), requested.queueCount()));
     return write(Map.of(topic.name(), new TopicEntry(topic, incarnation, RegistryMaps.nextVersion(entries))), replyTo);
   }
 

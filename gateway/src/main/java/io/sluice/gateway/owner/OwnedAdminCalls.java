@@ -63,6 +63,7 @@ public final class OwnedAdminCalls implements OwnerCalls.Local {
 
   public CompletionStage<Void> reset(ResetConsumerGroupOffsetRequest request) {
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
+    queries.requireEveryQueueAvailable(request);
     return router.callAll(groupsOf(topic), OwnerCalls.Kind.QUEUE_OFFSETS, request.toByteArray(), () -> offsetsHere(request))
         .thenCompose(answers -> {
           Map<String, List<Long>> byGroup = new java.util.HashMap<>();

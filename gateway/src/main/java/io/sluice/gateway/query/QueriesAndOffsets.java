@@ -78,21 +78,27 @@ public final class QueriesAndOffsets {
         () -> QueryMessagesResponse.newBuilder().addAllMessages(lookup.get()).build(), blockingIo);
   }
 
-  /** Resets every queue of the topic for the group; completes when each queue's group state has moved. */
-  public CompletionStage<Void> reset(ResetConsumerGroupOffsetRequest request) {
-    return offsets(request).thenCompose(offsets -> resetTo(request, offsets));
-  }
-
-  /** Where a reset moves each queue of the topic (by queue id), as this node's store says. */
-  public CompletionStage<List<Long>> offsets(ResetConsumerGroupOffsetRequest request) {
+  /**
+   * Refuses a reset of a topic with an unavailable queue (QUEUE_UNAVAILABLE naming it): every queue
+   * or none, since a reset that moved only the available queues would leave the group split.
+   */
+  public void requireEveryQueueAvailable(ResetConsumerGroupOffsetRequest request) {
     Names.checkConsumerGroup(request.getGroup());
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
-    // every queue or none: a reset that moved only the available queues would leave the group split
     for (int q = 0; q < topic.queueCount(); q++) {
       if (!groups.isAvailable(topic.name(), q)) {
         throw QueueAvailability.unavailable(topic.queueEntityId(q));
       }
     }
+  }
+
+  /**
+   * Where a reset moves each queue of the topic (by queue id), as this node's store says: right for
+   * the queues whose data is here.
+   */
+  public CompletionStage<List<Long>> offsets(ResetConsumerGroupOffsetRequest request) {
+    Names.checkConsumerGroup(request.getGroup());
+    TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
     // the offset each queue moves to, looked up in the store
     IntToLongFunction offsetOf = switch (request.getPositionCase()) {
       case EARLIEST -> queueId -> stored.earliestOffset(topic, queueId);
