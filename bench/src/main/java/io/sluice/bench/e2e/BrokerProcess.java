@@ -20,17 +20,27 @@ import java.util.regex.Pattern;
 /**
  * One broker node in its own JVM: {@code java <opts> -Dsluice.data-dir=<dir> ... -jar
  * sluice-broker.jar}, every port 0. Its stdout and stderr go to a log file; the {@code SLUICE
- * READY grpc=<port> management=<port>} line tells when clients can connect. {@link #close()} sends
- * SIGTERM (graceful shutdown), and SIGKILL if it has not exited 30 s later.
+ * READY grpc=<port> management=<port> cluster=<host>:<port>} line tells when clients can connect.
+ * {@link #close()} sends SIGTERM (graceful shutdown), and SIGKILL if it has not exited 30 s later.
  */
 final class BrokerProcess implements AutoCloseable {
-  private static final Pattern READY = Pattern.compile("SLUICE READY grpc=(\\d+) management=(\\d+)");
+  private static final Pattern READY =
+      Pattern.compile("SLUICE READY grpc=(\\d+) management=(\\d+)(?: cluster=(\\S+))?");
+
+  /**
+   * The ports a ready node printed.
+   *
+   * @param grpcPort its gRPC port
+   * @param managementPort its management HTTP port
+   * @param clusterAddress its Artery address {@code host:port} (empty if it printed none)
+   */
+  record Ready(int grpcPort, int managementPort, String clusterAddress) {}
 
   private final Process process;
   private final Path log;
   private final Path gcLog;
   private final List<String> command;
-  private final CompletableFuture<Integer> grpcPort = new CompletableFuture<>();
+  private final CompletableFuture<Ready> ready = new CompletableFuture<>();
   private final List<String> problems = new ArrayList<>();
   private final Thread shutdownHook;
 
@@ -48,13 +58,27 @@ final class BrokerProcess implements AutoCloseable {
 
   static BrokerProcess start(Path brokerJar, String javaOpts, Path dataDir, Path runDir)
       throws IOException {
-    Path log = runDir.resolve("broker.log");
-    Path gcLog = runDir.resolve("broker-gc.log");
+    return start(brokerJar, javaOpts, List.of(), dataDir, runDir, "broker");
+  }
+
+  /**
+   * Starts a node.
+   *
+   * @param clusterOpts JVM options after {@code javaOpts} (broker group, seed nodes)
+   * @param name base name of its log ({@code <name>.log}) and GC log ({@code <name>-gc.log}) in
+   *     {@code runDir}
+   */
+  static BrokerProcess start(
+      Path brokerJar, String javaOpts, List<String> clusterOpts, Path dataDir, Path runDir, String name)
+      throws IOException {
+    Path log = runDir.resolve(name + ".log");
+    Path gcLog = runDir.resolve(name + "-gc.log");
     List<String> command = new ArrayList<>();
     command.add(javaBinary());
     if (!javaOpts.isBlank()) {
       command.addAll(Arrays.asList(javaOpts.trim().split("\\s+")));
     }
+    command.addAll(clusterOpts);
     command.add("-Xlog:gc:file=" + gcLog + ":uptime");
     command.add("-Dsluice.data-dir=" + dataDir);
     command.add("-Dsluice.gateway.grpc.port=0");
@@ -79,9 +103,9 @@ final class BrokerProcess implements AutoCloseable {
   }
 
   /** Waits for the ready line; fails if the process exits first or {@code timeout} passes. */
-  int awaitReady(Duration timeout) throws Exception {
+  Ready awaitReady(Duration timeout) throws Exception {
     try {
-      return grpcPort.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      return ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       throw new IllegalStateException(
           "broker not ready within " + timeout + "; log: " + log + "\n" + tail(40), e);
@@ -107,6 +131,10 @@ final class BrokerProcess implements AutoCloseable {
     return gcLog;
   }
 
+  Path log() {
+    return log;
+  }
+
   /** WARN and ERROR lines the broker logged so far (at most 50). */
   synchronized List<String> problems() {
     return List.copyOf(problems);
@@ -122,7 +150,11 @@ final class BrokerProcess implements AutoCloseable {
         out.println(line);
         Matcher m = READY.matcher(line);
         if (m.find()) {
-          grpcPort.complete(Integer.parseInt(m.group(1)));
+          ready.complete(
+              new Ready(
+                  Integer.parseInt(m.group(1)),
+                  Integer.parseInt(m.group(2)),
+                  m.group(3) == null ? "" : m.group(3)));
           out.flush();
         } else if (line.contains(" WARN ") || line.contains(" ERROR ") || line.contains("Exception")) {
           synchronized (this) {
@@ -133,9 +165,9 @@ final class BrokerProcess implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      grpcPort.completeExceptionally(e);
+      ready.completeExceptionally(e);
     } finally {
-      grpcPort.completeExceptionally(
+      ready.completeExceptionally(
           new IllegalStateException("broker exited before it was ready: " + tailQuietly()));
     }
   }

@@ -9,7 +9,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * CPU accounting of one measured window: the broker process, this (client) process, and the whole
+ * CPU accounting of one measured window: the broker process (summed over the nodes of a cluster),
+ * this (client) process, and the whole
  * machine from {@code /proc/stat}, so what other users of the machine took shows as "other".
  */
 final class CpuClock {
@@ -23,7 +24,7 @@ final class CpuClock {
   /**
    * CPU use over a window, in cores (CPU seconds per second).
    *
-   * @param broker the broker JVM
+   * @param broker the broker JVM, or all broker JVMs of a cluster together
    * @param client this JVM (producers and consumers)
    * @param other everything else on the machine, including the kernel's work outside both
    * @param steal time the hypervisor ran something else while this VM wanted to run
@@ -35,6 +36,15 @@ final class CpuClock {
   private CpuClock() {}
 
   static Reading read(BrokerProcess broker) {
+    return read(broker.cpuNanos());
+  }
+
+  /** A reading with the broker figure summed over every node of the cluster. */
+  static Reading read(BrokerCluster brokers) {
+    return read(brokers.cpuNanos());
+  }
+
+  private static Reading read(long brokerNanos) {
     long client =
         ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
             .getProcessCpuTime();
@@ -43,7 +53,7 @@ final class CpuClock {
       gc += Math.max(0, b.getCollectionTime());
     }
     long[] machine = machineNanos();
-    return new Reading(broker.cpuNanos(), client, machine[0], machine[1], gc);
+    return new Reading(brokerNanos, client, machine[0], machine[1], gc);
   }
 
   static Usage between(Reading a, Reading b, long wallNanos) {

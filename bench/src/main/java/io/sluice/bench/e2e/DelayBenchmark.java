@@ -84,7 +84,7 @@ public final class DelayBenchmark {
     out.printf("delay:      %,d delayed messages due over %d s to %d queues; background load %,.0f msg/s of %d B%n",
         messages, window.toSeconds(), QUEUES, rate, BODY_BYTES);
     try (BrokerProcess broker = BrokerProcess.start(brokerJar, brokerJavaOpts, runDir.resolve("data"), runDir)) {
-      String endpoint = "127.0.0.1:" + broker.awaitReady(Duration.ofSeconds(120));
+      String endpoint = "127.0.0.1:" + broker.awaitReady(Duration.ofSeconds(120)).grpcPort();
       ActorSystem system = ActorSystem.create("bench-client", ConfigFactory.load()
           .getConfig("sluice.client.owned-actor-system").withFallback(ConfigFactory.defaultReference()));
       Supplier<SluiceClient> newClient = () -> SluiceClient.builder().endpoints(endpoint)
@@ -147,7 +147,7 @@ public final class DelayBenchmark {
           received.increment();
           return ConsumeResult.SUCCESS;
         })) {
-      ProducerLoad load = ProducerLoad.pipelined(newClient, "load", BODY_BYTES, 1, 16, 0, rate, 0);
+      ProducerLoad load = ProducerLoad.pipelined(newClient, "load", BODY_BYTES, 1, 16, 0, rate, 0, true);
       load.start();
       try (Producer producer = client.newProducer()) {
         // the same paths (timer, queue, group, push consumer) on another topic until the JIT settles

@@ -30,8 +30,9 @@ import org.apache.pekko.actor.ActorSystem;
 
 /**
  * The end-to-end benchmark (issue #3): a broker node in its own JVM (started from {@code
- * sluice-broker.jar}, fresh data directory per run), producers and push consumers of the Java
- * client in this JVM, over gRPC on loopback. Scenarios: {@code sync} (threads calling {@code
+ * sluice-broker.jar}, fresh data directory per run), or with {@code --nodes N} a cluster of N node
+ * JVMs ({@link BrokerCluster}), producers and push consumers of the Java client in this JVM, over
+ * gRPC on loopback. Scenarios: {@code sync} (threads calling {@code
  * send}) and {@code pipelined} with 1, 2, 4 producers ({@code sendAsync}); in every scenario the
  * consumers of one group consume concurrently. Scenarios run round-robin (run 1 of each, then run
  * 2, ...) so background load spreads over all of them.
@@ -86,6 +87,15 @@ public final class E2eBenchmark {
       MachineFacts.print(out, scratch.root());
       out.println("date:       " + LocalDate.now());
       out.println("broker:     " + options.brokerJar() + ", JVM options: " + options.brokerJavaOpts());
+      out.println(
+          "nodes:      "
+              + options.nodes()
+              + (options.nodes() == 1
+                  ? " (broker group g1)"
+                  : " broker JVMs in one cluster, node i owns broker group g<i>; cpu broker = all nodes summed")
+              + (options.forwarded()
+                  ? "; FORWARDED: client knows node 1 only, producers with directRouting(false)"
+                  : options.nodes() > 1 ? "; client knows every node, producers route directly" : ""));
       out.printf(
           Locale.ROOT,
           "settings:   warm-up %d ms, measured %d ms, %d run(s) per scenario; %d-byte bodies; topic"
@@ -156,28 +166,34 @@ public final class E2eBenchmark {
 
   private RunResult runOnce(Scenario s, int run, Path runDir) throws Exception {
     String loadBefore = loadAverage();
-    Path data = Files.createDirectories(runDir.resolve("data"));
     RunResult result;
     List<String> problems;
-    try (BrokerProcess broker =
-        BrokerProcess.start(options.brokerJar(), options.brokerJavaOpts(), data, runDir)) {
-      if (run == 1 && s.equals(scenarios().get(0))) {
-        out.println("broker cmd: " + String.join(" ", broker.command()));
-        out.println();
+    try (BrokerCluster broker =
+        BrokerCluster.start(options.brokerJar(), options.brokerJavaOpts(), options.nodes(), runDir)) {
+      boolean first = run == 1 && s.equals(scenarios().get(0));
+      if (first) {
+        for (BrokerProcess node : broker.nodes()) {
+          out.println("broker cmd: " + String.join(" ", node.command()));
+        }
       }
-      int port = broker.awaitReady(Duration.ofSeconds(120));
-      String endpoint = "127.0.0.1:" + port;
+      // forwarded: node 1 only, so every message for another node's queue takes a hop from there
+      List<String> endpoints = options.forwarded() ? broker.endpoints().subList(0, 1) : broker.endpoints();
       ActorSystem system = ActorSystem.create("bench-client", clientConfig());
       try {
         Supplier<SluiceClient> newClient =
             () ->
                 SluiceClient.builder()
-                    .endpoints(endpoint)
+                    .endpoints(endpoints)
                     .requestTimeout(Duration.ofSeconds(30))
                     .actorSystem(system)
                     .build();
         try (SluiceClient admin = newClient.get()) {
           admin.admin().createTopic(TOPIC, QUEUES, MessageType.NORMAL);
+          if (first) {
+            out.println("client:     endpoints " + endpoints);
+            out.println("placement:  queues per broker group " + broker.queuesPerGroup());
+            out.println();
+          }
           result = switch (s.kind()) {
             case DRAIN -> measureDrain(s, run, broker, admin, newClient);
             case FILTER -> measureFilter(run, broker, admin, newClient);
@@ -189,27 +205,32 @@ public final class E2eBenchmark {
         system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
       problems = broker.problems();
-      int exit = broker.stop();
-      if (exit != 0 && exit != 143) {
-        out.println("  broker exited with status " + exit);
+      int[] exits = broker.stop();
+      for (int i = 0; i < exits.length; i++) {
+        if (exits[i] != 0 && exits[i] != 143) {
+          out.println("  broker node " + (i + 1) + " exited with status " + exits[i]);
+        }
       }
     }
     if (options.profileDir() != null) {
       String base = s.slug() + "-run" + run;
-      Files.copy(
-          runDir.resolve("broker.log"),
-          options.profileDir().resolve(base + "-broker.log"),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      Files.copy(
-          runDir.resolve("broker-gc.log"),
-          options.profileDir().resolve(base + "-broker-gc.log"),
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      for (int i = 1; i <= options.nodes(); i++) {
+        String log = BrokerCluster.logName(options.nodes(), i);
+        Files.copy(
+            runDir.resolve(log + ".log"),
+            options.profileDir().resolve(base + "-" + log + ".log"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(
+            runDir.resolve(log + "-gc.log"),
+            options.profileDir().resolve(base + "-" + log + "-gc.log"),
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
     }
     return withLoad(result, loadBefore, loadAverage(), problems);
   }
 
   private RunResult measure(
-      Scenario s, int run, BrokerProcess broker, SluiceClient admin, Supplier<SluiceClient> newClient)
+      Scenario s, int run, BrokerCluster broker, SluiceClient admin, Supplier<SluiceClient> newClient)
       throws Exception {
     ConsumerSide consumers =
         options.consumers() == 0
@@ -226,13 +247,14 @@ public final class E2eBenchmark {
       ProducerLoad load =
           s.kind() == Kind.SYNC
               ? ProducerLoad.sync(
-                  newClient, TOPIC, options.messageSize(), s.parallelism(), options.maxInFlightRequests())
+                  newClient, TOPIC, options.messageSize(), s.parallelism(), options.maxInFlightRequests(),
+                  !options.forwarded())
               : ProducerLoad.pipelined(
                   newClient, TOPIC, options.messageSize(), s.parallelism(), options.maxInFlightMib(),
-                  options.maxInFlightRequests(), options.rate(), 0);
+                  options.maxInFlightRequests(), options.rate(), 0, !options.forwarded());
       String jfrBase = s.slug() + "-run" + run;
       if (options.profileDir() != null) {
-        startBrokerRecording(broker, options.profileDir().resolve(jfrBase + "-broker.jfr"));
+        startBrokerRecordings(broker, jfrBase);
       }
       load.start();
       Recording clientRecording = null;
@@ -251,7 +273,7 @@ public final class E2eBenchmark {
           consumers.endToEnd.interval();
         }
         CpuClock.Reading cpu0 = CpuClock.read(broker);
-        long uptime0 = broker.uptimeMillis();
+        long[] uptime0 = broker.uptimes();
         long t0 = System.nanoTime();
 
         Thread.sleep(options.window().toMillis());
@@ -260,7 +282,7 @@ public final class E2eBenchmark {
         long consumed1 = consumers == null ? 0 : consumers.consumed.sum();
         long t1 = System.nanoTime();
         CpuClock.Reading cpu1 = CpuClock.read(broker);
-        long uptime1 = broker.uptimeMillis();
+        long[] uptime1 = broker.uptimes();
         var ackHistogram = load.ackLatency.interval();
         var e2eHistogram = consumers == null ? null : consumers.endToEnd.interval();
         if (clientRecording != null) {
@@ -308,7 +330,7 @@ public final class E2eBenchmark {
             load.firstError.get(),
             consumers == null ? 0 : consumers.redelivered.sum(),
             CpuClock.between(cpu0, cpu1, t1 - t0),
-            CpuClock.brokerGcPauses(broker.gcLog(), uptime0, uptime1),
+            broker.gcPauses(uptime0, uptime1),
             null,
             null,
             List.of());
@@ -331,11 +353,12 @@ public final class E2eBenchmark {
    * consume in the window is measured. Only consumption is timed.
    */
   private RunResult measureDrain(
-      Scenario s, int run, BrokerProcess broker, SluiceClient admin, Supplier<SluiceClient> newClient)
+      Scenario s, int run, BrokerCluster broker, SluiceClient admin, Supplier<SluiceClient> newClient)
       throws Exception {
     ProducerLoad fill =
         ProducerLoad.pipelined(
-            newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib(), options.maxInFlightRequests(), 0, 0);
+            newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib(), options.maxInFlightRequests(), 0, 0,
+            !options.forwarded());
     long f0 = System.nanoTime();
     fill.start();
     Thread.sleep(options.window().toMillis());
@@ -351,7 +374,7 @@ public final class E2eBenchmark {
         fill.errors.sum());
     String jfrBase = s.slug() + "-run" + run;
     if (options.profileDir() != null) {
-      startBrokerRecording(broker, options.profileDir().resolve(jfrBase + "-broker.jfr"));
+      startBrokerRecordings(broker, jfrBase);
     }
     try (ConsumerSide consumers =
         new ConsumerSide(
@@ -372,13 +395,13 @@ public final class E2eBenchmark {
       long consumed0 = consumers.consumed.sum();
       consumers.endToEnd.interval();
       CpuClock.Reading cpu0 = CpuClock.read(broker);
-      long uptime0 = broker.uptimeMillis();
+      long[] uptime0 = broker.uptimes();
       long t0 = System.nanoTime();
       Thread.sleep(options.window().toMillis());
       long consumed1 = consumers.consumed.sum();
       long t1 = System.nanoTime();
       CpuClock.Reading cpu1 = CpuClock.read(broker);
-      long uptime1 = broker.uptimeMillis();
+      long[] uptime1 = broker.uptimes();
       if (clientRecording != null) {
         clientRecording.stop();
         clientRecording.close();
@@ -406,7 +429,7 @@ public final class E2eBenchmark {
           fill.firstError.get(),
           consumers.redelivered.sum(),
           CpuClock.between(cpu0, cpu1, t1 - t0),
-          CpuClock.brokerGcPauses(broker.gcLog(), uptime0, uptime1),
+          broker.gcPauses(uptime0, uptime1),
           null,
           null,
           List.of());
@@ -421,10 +444,10 @@ public final class E2eBenchmark {
    * run. Compares how fast each passes through the topic. The result's consume rate is that of
    * the group measured last.
    */
-  private RunResult measureFilter(int run, BrokerProcess broker, SluiceClient admin, Supplier<SluiceClient> newClient)
+  private RunResult measureFilter(int run, BrokerCluster broker, SluiceClient admin, Supplier<SluiceClient> newClient)
       throws Exception {
     ProducerLoad fill = ProducerLoad.pipelined(newClient, TOPIC, options.messageSize(), 1, options.maxInFlightMib(),
-        options.maxInFlightRequests(), 0, RARE_EVERY);
+        options.maxInFlightRequests(), 0, RARE_EVERY, !options.forwarded());
     fill.start();
     Thread.sleep(options.window().toMillis());
     fill.stop();
@@ -438,7 +461,7 @@ public final class E2eBenchmark {
     for (int i : run % 2 == 1 ? new int[] {0, 1} : new int[] {1, 0}) {
       String group = "filter-" + i;
       CpuClock.Reading cpu0 = CpuClock.read(broker);
-      long uptime0 = broker.uptimeMillis();
+      long[] uptime0 = broker.uptimes();
       long t0 = System.nanoTime();
       long lag;
       long delivered;
@@ -461,7 +484,7 @@ public final class E2eBenchmark {
           cpu.other());
       last = new RunResult(0, filled - lag, t1 - t0, options.messageSize(), null, null, filled, lag, lag, -1, lag,
           fill.errors.sum(), fill.firstError.get(), 0, cpu,
-          CpuClock.brokerGcPauses(broker.gcLog(), uptime0, broker.uptimeMillis()), null, null, List.of());
+          broker.gcPauses(uptime0, broker.uptimes()), null, null, List.of());
     }
     out.printf(Locale.ROOT, "  filter run %d: the 1 %% tag filter passes through the topic at %.2fx the rate of no filter%n",
         run, scanRate[1] / scanRate[0]);
@@ -471,7 +494,19 @@ public final class E2eBenchmark {
   /** One message in this many is tagged {@code rare} in the filter diagnostic. */
   static final int RARE_EVERY = 100;
 
-  /** Starts a JFR recording in the broker that covers the measured window (jcmd, delay = warm-up). */
+  /**
+   * Starts a JFR recording in each broker node that covers the measured window, into {@code
+   * <base>-broker.jfr} (one node) or {@code <base>-broker-n<i>.jfr}.
+   */
+  private void startBrokerRecordings(BrokerCluster broker, String base) throws Exception {
+    for (int i = 1; i <= broker.size(); i++) {
+      startBrokerRecording(
+          broker.nodes().get(i - 1),
+          options.profileDir().resolve(base + "-" + BrokerCluster.logName(broker.size(), i) + ".jfr"));
+    }
+  }
+
+  /** Starts a JFR recording in one broker JVM that covers the measured window (jcmd, delay = warm-up). */
   private void startBrokerRecording(BrokerProcess broker, Path file) throws Exception {
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     Process p =

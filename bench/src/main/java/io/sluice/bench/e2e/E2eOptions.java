@@ -30,6 +30,9 @@ import java.util.Set;
  * @param drain how long to wait, after the producers stop, for the consumers to catch up
  * @param profileDir where to write JFR recordings of the measured windows (broker and client), or
  *     null for none
+ * @param nodes broker JVMs forming one cluster on 127.0.0.1 (node i owns broker group g<i>)
+ * @param forwarded the client knows node 1 only and its producers do not route directly, so every
+ *     message to a queue of another node takes one hop inside the cluster
  */
 public record E2eOptions(
     Path brokerJar,
@@ -49,7 +52,9 @@ public record E2eOptions(
     double rate,
     int messageSize,
     Duration drain,
-    Path profileDir) {
+    Path profileDir,
+    int nodes,
+    boolean forwarded) {
 
   public static final Set<String> ALL_SCENARIOS = Set.of("sync", "pipelined", "drain", "filter");
 
@@ -68,10 +73,17 @@ public record E2eOptions(
           "                        [--message-size BYTES]",
           "                        [--drain SECONDS]",
           "                        [--broker-java-opts \"...\"] [--profile DIR] [--dir PATH]",
+          "                        [--nodes N] [--forwarded]",
           "                        [--broker-jar PATH (run.sh passes it)]",
           "  defaults: 60 s warm-up, 20 s measured, 3 runs; sync with 32 threads; pipelined with",
           "            1, 2 and 4 producers; 2 consumers x 4 threads, cache 1024; 1024-byte bodies;",
-          "            broker JVM " + DEFAULT_BROKER_JAVA_OPTS + "; drain timeout 10 s",
+          "            broker JVM " + DEFAULT_BROKER_JAVA_OPTS + "; drain timeout 10 s; 1 node",
+          "  --nodes N: N broker JVMs as one cluster (node i owns broker group g<i>, the topic's queues",
+          "             spread over the groups); the client knows every node and its producers send",
+          "             each message to the node owning its queue (direct routing); broker cpu is",
+          "             the sum over the nodes",
+          "  --forwarded: (with --nodes 2 or more) the client knows node 1 only and its producers",
+          "             do not route directly: messages to other nodes' queues take one hop",
           "  --rate:   pace the pipelined producers to this total rate (default: unpaced); the",
           "            sustained-load form of the target: does consumption keep up at that rate?",
           "  --quick:  3 s warm-up, 5 s measured, 1 run, drain 5 s",
@@ -105,6 +117,8 @@ public record E2eOptions(
     int messageSize = 1024;
     Duration drain = quick ? Duration.ofSeconds(5) : Duration.ofSeconds(10);
     Path profileDir = null;
+    int nodes = 1;
+    boolean forwarded = false;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
@@ -171,12 +185,24 @@ public record E2eOptions(
         case "--profile":
           profileDir = Path.of(value(args, ++i, a));
           break;
+        case "--nodes":
+          nodes = Integer.parseInt(value(args, ++i, a));
+          break;
+        case "--forwarded":
+          forwarded = true;
+          break;
         default:
           throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
       }
     }
     if (brokerJar == null) {
       throw new IllegalArgumentException("--broker-jar is required\n" + USAGE);
+    }
+    if (nodes < 1) {
+      throw new IllegalArgumentException("--nodes must be positive\n" + USAGE);
+    }
+    if (forwarded && nodes < 2) {
+      throw new IllegalArgumentException("--forwarded needs --nodes 2 or more (one node has nothing to forward to)");
     }
     if (runs < 1 || syncThreads < 1 || consumers < 0 || consumerThreads < 1 || consumerCache < 1) {
       throw new IllegalArgumentException("counts must be positive\n" + USAGE);
@@ -211,7 +237,9 @@ public record E2eOptions(
         rate,
         messageSize,
         drain,
-        profileDir);
+        profileDir,
+        nodes,
+        forwarded);
   }
 
   private static String value(List<String> args, int i, String option) {

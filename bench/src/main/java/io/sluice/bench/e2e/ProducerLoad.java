@@ -54,12 +54,22 @@ final class ProducerLoad {
     this.rareEvery = rareEvery;
   }
 
+  /** {@code directRouting} false sends every message through the client's endpoint (forwarded). */
   static ProducerLoad sync(
-      Supplier<SluiceClient> newClient, String topic, int messageSize, int threads, int maxInFlightRequests) {
+      Supplier<SluiceClient> newClient,
+      String topic,
+      int messageSize,
+      int threads,
+      int maxInFlightRequests,
+      boolean directRouting) {
     ProducerLoad load = new ProducerLoad(topic, messageSize, false, 0);
     SluiceClient client = newClient.get();
     load.clients.add(client);
-    Producer producer = client.newProducer(withInFlightRequests(ProducerSettings.builder(), maxInFlightRequests).build());
+    Producer producer =
+        client.newProducer(
+            withInFlightRequests(ProducerSettings.builder(), maxInFlightRequests)
+                .directRouting(directRouting)
+                .build());
     load.producers.add(producer);
     for (int i = 0; i < threads; i++) {
       load.threads.add(new Thread(() -> load.sendLoop(producer), "bench-sync-" + i));
@@ -67,7 +77,10 @@ final class ProducerLoad {
     return load;
   }
 
-  /** With {@code rareEvery} above 0, one message in that many is tagged "rare", the others "common". */
+  /**
+   * With {@code rareEvery} above 0, one message in that many is tagged "rare", the others "common";
+   * {@code directRouting} false sends every message through the client's endpoint (forwarded).
+   */
   static ProducerLoad pipelined(
       Supplier<SluiceClient> newClient,
       String topic,
@@ -76,13 +89,15 @@ final class ProducerLoad {
       int maxInFlightMib,
       int maxInFlightRequests,
       double totalRate,
-      int rareEvery) {
+      int rareEvery,
+      boolean directRouting) {
     double ratePerProducer = totalRate / producers;
     ProducerLoad load = new ProducerLoad(topic, messageSize, true, rareEvery);
     ProducerSettings settings =
         withInFlightRequests(ProducerSettings.builder(), maxInFlightRequests)
             .maxInFlightBytes((long) maxInFlightMib << 20)
             .maxBlock(Duration.ofSeconds(60))
+            .directRouting(directRouting)
             .build();
     for (int i = 0; i < producers; i++) {
       SluiceClient client = newClient.get();
