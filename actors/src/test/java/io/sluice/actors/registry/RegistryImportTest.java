@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import com.typesafe.config.ConfigFactory;
 import io.sluice.actors.ActorsTestConfig;
 import io.sluice.actors.CborSerializable;
+import io.sluice.actors.LocalOnly;
 import io.sluice.actors.consume.RetryPolicy;
 import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.group.PolicyJournal;
@@ -43,8 +44,8 @@ class RegistryImportTest {
 
   /** Writes events under a persistence id, as the old registries did. */
   private static final class OldRegistry extends EventSourcedBehavior<OldRegistry.Write, CborSerializable, Integer> {
-    /** A test-local command: never crosses nodes. */
-    record Write(List<CborSerializable> events, ActorRef<Done> replyTo) implements io.sluice.actors.LocalOnly {}
+    /** Sent within the test's node only: it needs no serializer under serialize-messages. */
+    record Write(List<CborSerializable> events, ActorRef<Done> replyTo) implements LocalOnly {}
 
     OldRegistry(String persistenceId) {
       super(PersistenceId.ofUniqueId(persistenceId));
