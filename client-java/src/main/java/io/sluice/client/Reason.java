@@ -48,5 +48,11 @@ public enum Reason {
   /** The topic is owned by the broker (e.g. a dead-letter topic): read-only to clients. */
   TOPIC_READ_ONLY,
   /** The node owning the queue's data (its broker group) is down; retry later or use another queue. */
-  QUEUE_UNAVAILABLE
+  QUEUE_UNAVAILABLE,
+  /** The node is not the master of the queue's broker group; nothing stored, send again. */
+  NOT_MASTER,
+  /** Too few replicas are in sync for the queue's synchronous broker group; nothing stored, retry later. */
+  NOT_ENOUGH_REPLICAS,
+  /** Stored on the master but not confirmed by its replicas in time; resend with the same message id. */
+  REPLICATION_TIMEOUT
 }

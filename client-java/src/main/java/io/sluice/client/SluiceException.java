@@ -58,14 +58,16 @@ public class SluiceException extends RuntimeException {
    * Whether repeating the same request later may succeed: the broker was unreachable or busy. These
    * are the failures the client retries by itself (see {@link SluiceClient.Builder#maxAttempts}).
    *
-   * <p>{@link Reason#SEND_OUTCOME_UNKNOWN} is retriable too, but only under the same message id: the
-   * message may be stored, and the broker stores a resent id once within its dedup window.
+   * <p>{@link Reason#SEND_OUTCOME_UNKNOWN} and {@link Reason#REPLICATION_TIMEOUT} are retriable too,
+   * but only under the same message id: the message may be stored, and the broker stores a resent
+   * id once within its dedup window.
    *
-   * @return true for {@link Status.Code#UNAVAILABLE}, {@link Reason#BROKER_BUSY} and {@link
-   *     Reason#SEND_OUTCOME_UNKNOWN}
+   * @return true for {@link Status.Code#UNAVAILABLE} (which {@link Reason#NOT_MASTER} and {@link
+   *     Reason#NOT_ENOUGH_REPLICAS} carry), {@link Reason#BROKER_BUSY}, {@link
+   *     Reason#SEND_OUTCOME_UNKNOWN} and {@link Reason#REPLICATION_TIMEOUT}
    */
   public boolean isRetriable() {
     return statusCode == Status.Code.UNAVAILABLE || reason == Reason.BROKER_BUSY
-        || reason == Reason.SEND_OUTCOME_UNKNOWN;
+        || reason == Reason.SEND_OUTCOME_UNKNOWN || reason == Reason.REPLICATION_TIMEOUT;
   }
 }

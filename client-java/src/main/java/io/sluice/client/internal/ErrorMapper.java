@@ -40,6 +40,10 @@ import org.apache.pekko.grpc.internal.ClientConnectionException;
  *   <tr><td>BROKER_BUSY</td><td>BrokerBusyException</td></tr>
  *   <tr><td>SEND_OUTCOME_UNKNOWN (status DEADLINE_EXCEEDED: the message may be stored)</td>
  *       <td>BrokerUnavailableException, retriable under the same message id</td></tr>
+ *   <tr><td>REPLICATION_TIMEOUT (status DEADLINE_EXCEEDED: stored on the master, may commit)</td>
+ *       <td>BrokerUnavailableException, retriable under the same message id</td></tr>
+ *   <tr><td>NOT_MASTER, NOT_ENOUGH_REPLICAS (status UNAVAILABLE: nothing stored)</td>
+ *       <td>BrokerUnavailableException</td></tr>
  *   <tr><td>MESSAGE_TYPE_MISMATCH</td><td>MessageTypeMismatchException (an
  *       InvalidArgumentException)</td></tr>
  *   <tr><td>TRANSACTION_NOT_FOUND</td><td>TransactionNotFoundException</td></tr>
@@ -126,6 +130,9 @@ public final class ErrorMapper {
       case BROKER_BUSY:
         return new BrokerBusyException(reason, code, message, cause);
       case SEND_OUTCOME_UNKNOWN:
+      case REPLICATION_TIMEOUT:
+      case NOT_MASTER:
+      case NOT_ENOUGH_REPLICAS:
         return new BrokerUnavailableException(reason, code, message, cause);
       case MESSAGE_TYPE_MISMATCH:
         return new MessageTypeMismatchException(reason, code, message, cause);
