@@ -1,11 +1,11 @@
 package io.sluice.persistence.snapshot;
 
 import com.typesafe.config.Config;
-import io.sluice.persistence.snapshot.internal.SerializedPayload;
 import io.sluice.persistence.snapshot.internal.SnapshotContent;
 import io.sluice.persistence.snapshot.internal.SnapshotDirectory;
 import io.sluice.persistence.snapshot.internal.SnapshotFileFormat;
 import io.sluice.persistence.snapshot.internal.SnapshotFileName;
+import io.sluice.persistence.snapshot.internal.SnapshotSerde;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.util.List;
@@ -16,15 +16,8 @@ import org.apache.pekko.persistence.SelectedSnapshot;
 import org.apache.pekko.persistence.SnapshotMetadata;
 import org.apache.pekko.persistence.SnapshotSelectionCriteria;
 import org.apache.pekko.persistence.snapshot.japi.SnapshotStore;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.Serialization$;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializer;
-import org.apache.pekko.serialization.Serializers;
-import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Option;
 import scala.concurrent.ExecutionContext;
 import scala.concurrent.Future;
 
@@ -63,15 +56,14 @@ public final class FileSnapshotStore extends SnapshotStore {
 
   private final SnapshotSettings settings;
   private final SnapshotDirectory directory;
-  private final ExtendedActorSystem system;
-  private final Serialization serialization;
+  private final SnapshotSerde serde;
   private final ExecutionContext io;
 
   public FileSnapshotStore(Config config) {
     this.settings = SnapshotSettings.fromConfig(config);
     this.directory = new SnapshotDirectory(settings.dir());
-    this.system = (ExtendedActorSystem) context().system();
-    this.serialization = SerializationExtension.get(system);
+    ExtendedActorSystem system = (ExtendedActorSystem) context().system();
+    this.serde = new SnapshotSerde(system);
     this.io = system.dispatchers().lookup(settings.pluginDispatcher());
   }
 
@@ -192,50 +184,14 @@ public final class FileSnapshotStore extends SnapshotStore {
               + "/"
               + name.timestamp());
     }
-    Object snapshot = deserialize(content.snapshot());
-    Option<Object> extra =
-        content.metadata().isPresent()
-            ? Option.apply(deserialize(content.metadata().get()))
-            : Option.empty();
-    return SelectedSnapshot.create(
-        new SnapshotMetadata(persistenceId, name.sequenceNr(), name.timestamp(), extra), snapshot);
+    return serde.toSelected(content);
   }
 
   private void save(SnapshotMetadata metadata, Object snapshot) throws IOException {
     SnapshotFileName name =
         SnapshotFileName.of(metadata.persistenceId(), metadata.sequenceNr(), metadata.timestamp());
-    Optional<SerializedPayload> extra =
-        metadata.metadata().isDefined()
-            ? Optional.of(serialize(metadata.metadata().get()))
-            : Optional.empty();
-    SnapshotContent content =
-        new SnapshotContent(
-            metadata.persistenceId(),
-            metadata.sequenceNr(),
-            metadata.timestamp(),
-            serialize(snapshot),
-            extra);
-    directory.write(name, SnapshotFileFormat.encode(content));
+    directory.write(name, SnapshotFileFormat.encode(serde.toContent(metadata, snapshot)));
     directory.deleteOlderDuplicates(name);
-  }
-
-  private SerializedPayload serialize(Object value) {
-    // transport information lets serializers write actor refs with this system's address
-    return Serialization$.MODULE$.withTransportInformation(
-        system,
-        () -> {
-          Serializer serializer = serialization.findSerializerFor(value);
-          return new SerializedPayload(
-              serializer.identifier(),
-              Serializers.manifestFor(serializer, value),
-              ByteString.fromArrayUnsafe(serializer.toBinary(value)));
-        });
-  }
-
-  private Object deserialize(SerializedPayload payload) {
-    return serialization
-        .deserialize(payload.bytes().toArrayUnsafe(), payload.serializerId(), payload.manifest())
-        .get();
   }
 
   private static SnapshotMetadata metadataOf(String persistenceId, SnapshotFileName name) {

@@ -129,6 +129,17 @@ public final class SnapshotDirectory {
     return Files.readAllBytes(resolve(name));
   }
 
+  /** Every snapshot file in the directory, of every persistence id. */
+  public List<SnapshotFileName> listAll() throws IOException {
+    List<SnapshotFileName> names = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      for (Path p : stream) {
+        SnapshotFileName.parse(p.getFileName().toString()).ifPresent(names::add);
+      }
+    }
+    return names;
+  }
+
   private List<SnapshotFileName> listIdPart(String idPart) throws IOException {
     String prefix = idPart + '-';
     List<SnapshotFileName> names = new ArrayList<>();
