@@ -9,7 +9,9 @@ import io.sluice.persistence.snapshot.internal.SnapshotSerde;
 import io.sluice.persistence.store.MessageStore;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.dispatch.Futures;
 import org.apache.pekko.dispatch.MessageDispatcher;
 import org.apache.pekko.persistence.SelectedSnapshot;
 import org.apache.pekko.persistence.SnapshotMetadata;
@@ -18,7 +20,7 @@ import org.apache.pekko.persistence.snapshot.japi.SnapshotStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.concurrent.Future;
-import scala.jdk.javaapi.FutureConverters;
+import scala.concurrent.Promise;
 
 /**
  * A Pekko Persistence snapshot store keeping snapshots as records in the journal's own store
@@ -76,7 +78,7 @@ public final class LogSnapshotStore extends SnapshotStore {
   @Override
   public Future<Optional<SelectedSnapshot>> doLoadAsync(
       String persistenceId, SnapshotSelectionCriteria criteria) {
-    return FutureConverters.asScala(
+    return toScala(
         CompletableFuture.supplyAsync(
             () -> unchecked(
                 () -> log.load(persistenceId, criteria, settings.maxLoadAttempts(), serde::toSelected)),
@@ -85,7 +87,7 @@ public final class LogSnapshotStore extends SnapshotStore {
 
   @Override
   public Future<Void> doSaveAsync(SnapshotMetadata metadata, Object snapshot) {
-    return FutureConverters.asScala(
+    return toScala(
         CompletableFuture.supplyAsync(
                 () -> SnapshotFileFormat.encode(serde.toContent(metadata, snapshot)), io)
             .thenCompose(
@@ -112,9 +114,26 @@ public final class LogSnapshotStore extends SnapshotStore {
 
   @Override
   public Future<Void> doDeleteAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
-    return FutureConverters.asScala(
+    return toScala(
         CompletableFuture.supplyAsync(() -> unchecked(() -> log.delete(persistenceId, criteria)), io)
             .thenCompose(deleted -> deleted));
+  }
+
+  /** The future's outcome for Pekko, with the cause itself rather than a CompletionException. */
+  private static <T> Future<T> toScala(CompletableFuture<T> future) {
+    Promise<T> promise = Futures.promise();
+    future.whenComplete(
+        (value, failure) -> {
+          if (failure == null) {
+            promise.success(value);
+          } else {
+            promise.failure(
+                failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause()
+                    : failure);
+          }
+        });
+    return promise.future();
   }
 
   /** A blocking step that may throw, for {@code supplyAsync}. */
@@ -129,7 +148,7 @@ public final class LogSnapshotStore extends SnapshotStore {
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) {
-      throw new java.util.concurrent.CompletionException(e);
+      throw new CompletionException(e);
     }
   }
 }
