@@ -10,7 +10,8 @@ import org.apache.pekko.cluster.typed.Join;
 
 /**
  * The ActorSystem config of the actors' tests: a one-node cluster on a free port, the real Sluice
- * journal, snapshot store and read journal with their files under {@code dir}, the registries'
+ * journal, snapshot store (snapshots as records in the journal's store, as on a node) and read
+ * journal with their files under {@code dir}, the registries'
  * durable Distributed Data in {@code dir/registry}, and timeouts for a slow shared machine; every
  * message is serialized ({@code serialize-messages}). Nothing comes from the main {@code application.conf} (there is none in this
  * module; the reference.conf files of the actors and persistence modules apply).
@@ -37,12 +38,11 @@ pekko.cluster.downing-provider-class = "org.apache.pekko.cluster.sbr.SplitBrainR
 pekko.coordinated-shutdown.terminate-actor-system = on
 pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off
 pekko.persistence.journal.plugin = "sluice.persistence.journal"
-pekko.persistence.snapshot-store.plugin = "sluice.persistence.snapshot-store"
+pekko.persistence.snapshot-store.plugin = "sluice.persistence.log-snapshot-store"
 sluice.persistence.journal {
   dir = %s
   segment-size = 8 MiB
 }
-sluice.persistence.snapshot-store.dir = %s
 # the registries' Distributed Data, as the node sets it (gateway application.conf)
 pekko.cluster.distributed-data {
   durable.keys = ["sluice-topics", "sluice-retry-policies"]
@@ -60,7 +60,6 @@ pekko.actor.testkit.typed.system-shutdown-default = 30s
 """
             .formatted(
                 ConfigUtil.quoteString(dir.resolve("store").toString()),
-                ConfigUtil.quoteString(dir.resolve("snapshots").toString()),
                 ConfigUtil.quoteString(dir.resolve("registry").toString()));
     return ConfigFactory.parseString(text).withFallback(ConfigFactory.load()).resolve();
   }

@@ -10,15 +10,12 @@ import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoredRecord;
 import io.sluice.protocol.v1.Message;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -256,9 +253,10 @@ class QueueTest {
       assertEquals(10_003, endOffset(first, q));
       // the snapshot at sequence number 10 000 is written asynchronously
       TestProbe<Object> waiter = first.createTestProbe();
-      Path snapshots = restartDir.resolve("snapshots");
+      MessageStore store = SluiceStores.get(Adapter.toClassic(first.system())).storeFor(ActorsTestConfig.JOURNAL);
+      String snapshots = "snapshot|" + Queue.persistenceIdOf("restart/1").id();
       waiter.awaitAssert(FIRST_REPLY, () -> {
-        assertTrue(countFiles(snapshots) > 0, "a snapshot file in " + snapshots);
+        assertTrue(store.highestSequenceNr(snapshots) > 0, "a snapshot in the log under " + snapshots);
         return null;
       });
     } finally {
@@ -364,14 +362,5 @@ class QueueTest {
     Queue.Appended resent = probe.receiveMessage(FIRST_REPLY).getValue();
     assertEquals(List.of(new Queue.Duplicate(1, 2)), resent.duplicates(), "m-0 fell out of a window of 2");
     assertEquals(3, resent.offsetOf(0));
-  }
-
-  private static long countFiles(Path dir) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return 0;
-    }
-    try (Stream<Path> files = Files.walk(dir)) {
-      return files.filter(Files::isRegularFile).count();
-    }
   }
 }
