@@ -42,6 +42,8 @@ pekko.persistence.snapshot-store.plugin = "sluice.persistence.log-snapshot-store
 sluice.persistence.journal {
   dir = %s
   segment-size = 8 MiB
+  # as on a node: retention drops message logs only, snapshots and other state are carried forward
+  retention.expendable-id-prefixes = ["queue|"]
 }
 # the registries' Distributed Data, as the node sets it (gateway application.conf)
 pekko.cluster.distributed-data {
