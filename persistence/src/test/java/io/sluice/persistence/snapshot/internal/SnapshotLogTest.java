@@ -179,6 +179,29 @@ class SnapshotLogTest {
   }
 
   @Test
+  void concurrentSavesOfOneIdAllSucceed() throws Exception {
+    MessageStore store = open(settings("s", "segment-size = 1 MiB"));
+    SnapshotLog log = new SnapshotLog(store);
+    List<java.util.concurrent.CompletableFuture<Void>> saves = new ArrayList<>();
+    java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      for (long s = 1; s <= 40; s++) {
+        SnapshotContent c = content(s, "s-" + s, 5_000);
+        saves.add(java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> log.save(PID, c.sequenceNr(), c.timestamp(), SnapshotFileFormat.encode(c)), threads)
+            .thenCompose(f -> f));
+      }
+      for (var save : saves) {
+        save.get(10, TimeUnit.SECONDS);
+      }
+    } finally {
+      threads.shutdown();
+    }
+    assertEquals(40, log.list(PID).snapshots().size());
+    assertEquals("s-40", text(latest(log).orElseThrow()));
+  }
+
+  @Test
   void snapshotsSurviveAReopen() throws Exception {
     StoreSettings settings = settings("s", "segment-size = 1 MiB");
     SnapshotContent saved = content(4, "kept", 9_000);
