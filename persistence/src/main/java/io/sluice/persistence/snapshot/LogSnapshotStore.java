@@ -115,7 +115,7 @@ public final class LogSnapshotStore extends SnapshotStore {
   @Override
   public Future<Void> doDeleteAsync(String persistenceId, SnapshotSelectionCriteria criteria) {
     return toScala(
-        CompletableFuture.supplyAsync(() -> unchecked(() -> log.delete(persistenceId, criteria)), io)
+        CompletableFuture.supplyAsync(() -> log.delete(persistenceId, criteria), io)
             .thenCompose(deleted -> deleted));
   }
 

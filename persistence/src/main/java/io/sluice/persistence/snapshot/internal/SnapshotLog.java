@@ -163,8 +163,7 @@ public final class SnapshotLog {
    * Deletes the snapshots {@code criteria} match: by deleting their records when they are the
    * oldest of the id (the usual case: Pekko deletes old snapshots), else by a deletion record.
    */
-  public CompletableFuture<Void> delete(String persistenceId, SnapshotSelectionCriteria criteria)
-      throws IOException {
+  public CompletableFuture<Void> delete(String persistenceId, SnapshotSelectionCriteria criteria) {
     String id = idOf(persistenceId);
     Listing listing = list(persistenceId);
     List<Stored> oldestFirst = new ArrayList<>(listing.snapshots());
