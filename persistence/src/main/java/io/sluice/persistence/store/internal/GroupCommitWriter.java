@@ -90,8 +90,8 @@ public final class GroupCommitWriter implements Runnable {
     /** Cuts the log at {@code position}; returns the new end. */
     long truncateTo(long position) throws IOException;
 
-    /** Empties the store, continuing at {@code position}. */
-    void resetTo(long position) throws IOException;
+    /** Empties the store, continuing at {@code position} in {@code epoch} (0: none known). */
+    void resetTo(long position, long epoch) throws IOException;
   }
 
   public GroupCommitWriter(
@@ -228,7 +228,7 @@ public final class GroupCommitWriter implements Runnable {
       if (request instanceof WriteRequest.TruncateTo truncate) {
         truncate.done().complete(cuts.truncateTo(truncate.position()));
       } else if (request instanceof WriteRequest.ResetTo reset) {
-        cuts.resetTo(reset.position());
+        cuts.resetTo(reset.position(), reset.epoch());
         reset.done().complete(null);
       }
     } catch (IllegalArgumentException refused) {

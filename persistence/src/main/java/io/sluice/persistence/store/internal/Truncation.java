@@ -132,13 +132,14 @@ public final class Truncation {
 
   /**
    * Empties the store: it continues at {@code position}, a multiple of the segment size (a
-   * master's oldest position always is). Files go in an order that leaves a prefix of the old log
+   * master's oldest position always is), with the history {@code [(epoch, position)]} (empty for
+   * epoch 0). Files go in an order that leaves a prefix of the old log
    * (or an empty one) after a crash, which reopens consistently: checkpoint, epochs, ConsumeQueues
    * and Index first (rebuilt from the log at open), then segments newest first.
    *
    * @throws IllegalArgumentException if {@code position} is not a multiple of the segment size
    */
-  public void resetTo(long position) throws IOException {
+  public void resetTo(long position, long epoch) throws IOException {
     if (position < 0 || position % commitLog.segmentSize() != 0) {
       throw new IllegalArgumentException("cannot reset to " + position
           + ": not a multiple of segment-size " + commitLog.segmentSize() + " (replicas use their master's)");
@@ -151,6 +152,9 @@ public final class Truncation {
     index.clear();
     commitLog.reset(position);
     epochs.clear();
+    if (epoch > 0) {
+      epochs.observe(epoch, position);
+    }
     epochs.persist();
     log.warn("Store reset: the log [{}, {}) was deleted, it continues at {}", oldMin, oldEnd, position);
   }

@@ -85,6 +85,8 @@ class EpochTest {
     assertEquals(store.confirmedPosition(), store.epochs().endOf(7, store.confirmedPosition()));
     assertEquals(-1, store.epochs().endOf(5, store.confirmedPosition()));
     assertEquals(Optional.of(new Epoch(7, second)), store.epochs().last());
+    assertEquals(Optional.of(new Epoch(3, 0)), store.epochs().epochAt(second - 1));
+    assertEquals(Optional.of(new Epoch(7, second)), store.epochs().epochAt(second));
 
     for (long stale : new long[] {7, 6, 1}) {
       ExecutionException e = assertThrows(ExecutionException.class, () -> store.startEpoch(stale).get());
@@ -122,8 +124,8 @@ class EpochTest {
     rebuilt.close();
     opened.remove(rebuilt);
 
-    // An epoch whose record did not reach the disk (the file names it, the log does not)
-    Files.writeString(file, "1 0\n2 " + second + "\n3 " + end + "\n");
+    // An epoch whose record is not in the log (the file names a position past its end)
+    Files.writeString(file, "1 0\n2 " + second + "\n3 " + (end + 100) + "\n");
     rebuilt = open(store.settings());
     assertEquals(expected, rebuilt.epochs().epochs());
     assertEquals(List.of("1 0", "2 " + second), Files.readAllLines(file));

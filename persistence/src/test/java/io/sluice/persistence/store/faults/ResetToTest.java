@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.persistence.store.Epoch;
 import io.sluice.persistence.store.EpochHistory;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreSettings;
@@ -59,6 +60,20 @@ class ResetToTest {
     assertEquals(List.of(), store.lookupByKey("k1", 0, Long.MAX_VALUE, 9));
     assertEquals(EpochHistory.EMPTY, store.epochs());
     assertEquals(0, store.readRaw(at, 4096).bytes().remaining());
+  }
+
+  @Test
+  void aResetReplicaKnowsTheEpochInForceWhereItStartsAcrossReopens() throws Exception {
+    long at = 2 * SEGMENT;
+    try (MessageStore store = MessageStore.open(settings())) {
+      store.startEpoch(1).get();
+      store.resetTo(at, 4).get();
+      assertEquals(List.of(new Epoch(4, at)), store.epochs().epochs());
+    }
+    try (MessageStore store = MessageStore.open(settings())) {
+      assertEquals(List.of(new Epoch(4, at)), store.epochs().epochs());
+      assertEquals(at, store.confirmedPosition());
+    }
   }
 
   @Test
