@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -166,6 +167,23 @@ class TruncateToTest {
     assertEquals(0, a.recovery().discardedBytes());
     write(a, "q", 13, 13, 60);
     assertEquals(13, a.highestSequenceNr("q"));
+  }
+
+  @Test
+  void aDamagedRecordInTheTailEndsTheCopyButNotTheTruncation() throws Exception {
+    StoreSettings settings = settings("a", "1 MiB");
+    MessageStore a = open(settings);
+    write(a, "q", 1, 20, 50);
+    long cut = a.read("q", 11, 11, 1).get(0).position();
+    long damaged = a.read("q", 15, 15, 1).get(0).position();
+    byte[] kept = Arrays.copyOf(RawCopy.records(a, cut), (int) (damaged - cut));
+    LogFiles.flip(settings, damaged + 5); // the magic of q#15
+
+    assertEquals(cut, a.truncateTo(cut).get());
+    assertArrayEquals(kept, Files.readAllBytes(settings.divergentDir().resolve("0-" + cut + ".log")));
+    assertEquals(10, a.highestSequenceNr("q"));
+    write(a, "q", 11, 11, 50);
+    assertEquals(FaultEvents.names("q", 1, 11), names(a, "q"));
   }
 
   @Test
