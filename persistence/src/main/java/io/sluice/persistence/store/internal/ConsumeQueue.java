@@ -249,7 +249,51 @@ public final class ConsumeQueue {
     }
     if (s != highestSequenceNr) {
       highestSequenceNr = s;
+      dropFilesAboveHighest();
     }
+  }
+
+  /**
+   * Deletes the files after the one holding the highest entry: {@link #load} finds the highest
+   * entry in the last file, so that file must hold it.
+   */
+  private void dropFilesAboveHighest() throws IOException {
+    long keep = highestSequenceNr == 0 ? -1 : firstOf(highestSequenceNr - 1);
+    for (Long first : new ArrayList<>(files.tailMap(keep, false).keySet())) {
+      files.remove(first);
+      Files.deleteIfExists(dir.resolve(fileName(first)));
+    }
+  }
+
+  /**
+   * Writer thread, when the log is cut at {@code logEnd} (a divergent tail): forgets every entry
+   * pointing at or after it, carried-forward copies below the highest included (reading one then
+   * fails as out of range until the master's copy is replicated), lowers the highest sequence nr
+   * and the reservation, and sets the deletion watermark to {@code deletedTo}, what the remaining
+   * log says. Returns whether the id has nothing left (no entry was ever retained below the cut).
+   */
+  public boolean cutFrom(long logEnd, long deletedTo) throws IOException {
+    for (long s = lowestRetainedSequenceNr; s <= highestSequenceNr; s++) {
+      if (size(s) > 0 && position(s) >= logEnd) {
+        write(s, 0L, 0, 0L);
+      }
+    }
+    long s = highestSequenceNr;
+    while (s >= lowestRetainedSequenceNr && size(s) <= 0) {
+      write(s, 0L, 0, 0L);
+      s--;
+    }
+    highestSequenceNr = Math.max(s, lowestRetainedSequenceNr - 1);
+    dropFilesAboveHighest();
+    reservedSequenceNr = 0;
+    this.deletedTo = Math.min(deletedTo, highestSequenceNr);
+    return highestSequenceNr == 0;
+  }
+
+  /** Deletes this queue's files (its id is gone from the store); the queue must not be used after. */
+  public void delete() throws IOException {
+    files.clear();
+    ConsumeQueues.wipe(dir);
   }
 
   /**
