@@ -5,6 +5,7 @@ import io.sluice.persistence.store.FilterTags;
 import io.sluice.persistence.store.FilteredRead;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoredRecord;
+import io.sluice.protocol.query.CurrentLocalEventsByPersistenceIdQuery;
 import io.sluice.protocol.query.EventsByPersistenceIdAndTagsQuery;
 import io.sluice.protocol.query.FilteredOut;
 import java.io.IOException;
@@ -52,7 +53,8 @@ public final class SluiceReadJournal
         EventsByPersistenceIdQuery,
         CurrentEventsByPersistenceIdQuery,
         CurrentPersistenceIdsQuery,
-        EventsByPersistenceIdAndTagsQuery {
+        EventsByPersistenceIdAndTagsQuery,
+        CurrentLocalEventsByPersistenceIdQuery {
 
   /** The default config path of this read journal. */
   public static final String IDENTIFIER = "sluice.persistence.query";
@@ -77,7 +79,7 @@ public final class SluiceReadJournal
   /** Events from {@code from} to {@code to}, then new ones as they are written, until {@code to}. */
   @Override
   public Source<EventEnvelope, NotUsed> eventsByPersistenceId(String persistenceId, long from, long to) {
-    return events(persistenceId, from, to, true, (next, last) -> read(persistenceId, next, last));
+    return events(persistenceId, from, to, true, false, (next, last) -> read(persistenceId, next, last));
   }
 
   /** Events from {@code from} to {@code to} that exist when the stream starts, then completes. */
@@ -85,7 +87,20 @@ public final class SluiceReadJournal
   public Source<EventEnvelope, NotUsed> currentEventsByPersistenceId(String persistenceId, long from, long to) {
     return Source.lazySource(() -> {
           long last = Math.min(to, store.visibleHighestSequenceNr(persistenceId));
-          return events(persistenceId, from, last, false, (next, upTo) -> read(persistenceId, next, upTo));
+          return events(persistenceId, from, last, false, false, (next, upTo) -> read(persistenceId, next, upTo));
+        })
+        .mapMaterializedValue(ignored -> NotUsed.notUsed());
+  }
+
+  /**
+   * Events from {@code from} to {@code to} stored locally when the stream starts, committed or not
+   * (as the journal's replay reads them), then completes. For the sole writer of the id.
+   */
+  @Override
+  public Source<EventEnvelope, NotUsed> currentLocalEventsByPersistenceId(String persistenceId, long from, long to) {
+    return Source.lazySource(() -> {
+          long last = Math.min(to, store.highestSequenceNr(persistenceId));
+          return events(persistenceId, from, last, false, true, (next, upTo) -> read(persistenceId, next, upTo));
         })
         .mapMaterializedValue(ignored -> NotUsed.notUsed());
   }
@@ -94,7 +109,7 @@ public final class SluiceReadJournal
   public Source<EventEnvelope, NotUsed> eventsByPersistenceIdAndTags(
       String persistenceId, long from, long to, Set<String> filterTags) {
     FilterTags filter = store.filterTags(filterTags);
-    return events(persistenceId, from, to, true, (next, last) -> readFiltered(persistenceId, next, last, filter));
+    return events(persistenceId, from, to, true, false, (next, last) -> readFiltered(persistenceId, next, last, filter));
   }
 
   @Override
@@ -103,7 +118,7 @@ public final class SluiceReadJournal
     FilterTags filter = store.filterTags(filterTags);
     return Source.lazySource(() -> {
           long last = Math.min(to, store.visibleHighestSequenceNr(persistenceId));
-          return events(persistenceId, from, last, false, (next, upTo) -> readFiltered(persistenceId, next, upTo, filter));
+          return events(persistenceId, from, last, false, false, (next, upTo) -> readFiltered(persistenceId, next, upTo, filter));
         })
         .mapMaterializedValue(ignored -> NotUsed.notUsed());
   }
@@ -124,21 +139,22 @@ public final class SluiceReadJournal
     Batch read(long from, long to) throws IOException;
   }
 
+  /** @param local read every local event, committed or not (for the id's writer) */
   private Source<EventEnvelope, NotUsed> events(
-      String persistenceId, long from, long to, boolean live, BatchReader reader) {
-    return Source.unfoldAsync(Math.max(1, from), next -> step(persistenceId, next, to, live, reader))
+      String persistenceId, long from, long to, boolean live, boolean local, BatchReader reader) {
+    return Source.unfoldAsync(Math.max(1, from), next -> step(persistenceId, next, to, live, local, reader))
         .mapConcat(batch -> batch);
   }
 
   /** The next batch and where to continue, or empty when the stream is done. */
   private CompletionStage<Optional<Pair<Long, List<EventEnvelope>>>> step(
-      String persistenceId, long next, long to, boolean live, BatchReader reader) {
+      String persistenceId, long next, long to, boolean live, boolean local, BatchReader reader) {
     if (next > to) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     // Read before the batch, which stops there: an event appended during the read must not be
     // mistaken for a hole, and with sync replication nothing past the commit position is read.
-    long highest = store.visibleHighestSequenceNr(persistenceId);
+    long highest = local ? store.highestSequenceNr(persistenceId) : store.visibleHighestSequenceNr(persistenceId);
     long last = Math.min(to, highest);
     return CompletableFuture.supplyAsync(() -> readStep(reader, next, last), blockingIo)
         .thenCompose(
@@ -156,7 +172,7 @@ public final class SluiceReadJournal
               }
               return store
                   .awaitVisible(persistenceId, next - 1)
-                  .thenComposeAsync(woken -> step(persistenceId, next, to, true, reader), blockingIo);
+                  .thenComposeAsync(woken -> step(persistenceId, next, to, true, local, reader), blockingIo);
             });
   }
 

@@ -131,6 +131,18 @@ class SyncReplicationReadJournalTest {
   }
 
   @Test
+  void theWritersLocalQueryReadsUncommittedEventsToo() throws Exception {
+    append(1);
+    commitAll();
+    append(2);
+    var local = run(queries.currentLocalEventsByPersistenceId(pid, 1, Long.MAX_VALUE));
+    local.request(10);
+    expectEvent(local.expectNext(TIMEOUT), 1);
+    expectEvent(local.expectNext(TIMEOUT), 2);
+    local.expectComplete();
+  }
+
+  @Test
   void journalReplayReadsUncommittedEvents() throws Exception {
     append(1);
     commitAll();
