@@ -3,9 +3,11 @@ package io.sluice.persistence.store;
 import static io.sluice.persistence.store.Events.event;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +25,16 @@ class CommitGatingTest {
 
   private MessageStore open(String mode) throws Exception {
     return MessageStore.open(StoreSettings.of(dir, "segment-size = 64 KiB\nreplication.mode = " + mode));
+  }
+
+  @Test
+  void replicationDefaultsToNoneWithOneCopyAndEightSeconds() {
+    ReplicationSettings defaults = StoreSettings.of(dir, "").replication();
+    assertEquals(new ReplicationSettings(ReplicationMode.NONE, 1, Duration.ofSeconds(8)), defaults);
+    ReplicationSettings sync =
+        StoreSettings.of(dir, "replication { mode = sync, min-in-sync = 2, timeout = 3 s }").replication();
+    assertEquals(new ReplicationSettings(ReplicationMode.SYNC, 2, Duration.ofSeconds(3)), sync);
+    assertThrows(IllegalArgumentException.class, () -> StoreSettings.of(dir, "replication.min-in-sync = 0"));
   }
 
   @Test
