@@ -263,7 +263,7 @@ public final class Queue
     CurrentEventsByPersistenceIdQuery journal = PersistenceQuery.get(Adapter.toClassic(context.getSystem()))
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
     context.pipeToSelf(
-        journal.currentEventsByPersistenceId(persistenceId().id(), Math.max(1, last - dedup.maxIds() + 1), last)
+        LocalEvents.current(journal, persistenceId().id(), Math.max(1, last - dedup.maxIds() + 1), last)
             .map(envelope -> {
               Message m = ((MessageStored) envelope.event()).message();
               return new StoredId(m.getMessageId(), m.getOffset(), m.getStoreTimestampMs());

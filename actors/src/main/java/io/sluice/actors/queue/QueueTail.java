@@ -31,8 +31,8 @@ public record QueueTail(long endOffset, Set<String> messageIds) {
         .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
     return ClusterSharding.get(system).entityRefFor(Queue.ENTITY_KEY, queueEntityId)
         .<Queue.EndOffset>ask(Queue.GetEndOffset::new, askTimeout)
-        .thenCompose(end -> journal
-            .currentEventsByPersistenceId(Queue.persistenceIdOf(queueEntityId).id(), fromOffset + 1, end.offset())
+        .thenCompose(end -> LocalEvents
+            .current(journal, Queue.persistenceIdOf(queueEntityId).id(), fromOffset + 1, end.offset())
             .map(envelope -> ((Queue.MessageStored) envelope.event()).message().getMessageId())
             .runWith(Sink.seq(), system)
             .thenApply(ids -> new QueueTail(end.offset(), Set.copyOf(ids))));
