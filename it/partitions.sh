@@ -27,5 +27,9 @@ fi
 
 # -Dtest keeps the modules it/ depends on from running their own tests; inside it/, the profile
 # selects the tests tagged "partitions".
-exec mvn $offline -B -pl it -am verify -Ppartitions \
-  -Dtest='io/sluice/it/**' -Dsurefire.failIfNoSpecifiedTests=false
+status=0
+mvn $offline -B -pl it -am verify -Ppartitions \
+  -Dtest='io/sluice/it/**' -Dsurefire.failIfNoSpecifiedTests=false || status=$?
+# surefire keeps test output in files: show the measurements and any reason for skipping
+grep -h '^\[it\] partition' it/target/surefire-reports/*-output.txt 2>/dev/null || true
+exit $status

@@ -1,7 +1,5 @@
 package io.sluice.it;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -14,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * A private network of Linux network namespaces for the partition suite (namespace mode of
@@ -64,7 +63,7 @@ final class NetnsNetwork implements AutoCloseable {
    * another run holding the network.
    */
   static NetnsNetwork create(int size) {
-    assumeTrue(size >= 1 && size < 250, "node count " + size);
+    skipUnless(size >= 1 && size < 250, "skipped: node count " + size + " does not fit " + SUBNET);
     assumeUsable();
     FileChannel channel;
     FileLock lock;
@@ -77,10 +76,10 @@ final class NetnsNetwork implements AutoCloseable {
     if (lock == null) {
       close(channel);
     }
-    assumeTrue(lock != null, "another partition-suite run holds " + LOCK_FILE + " (its network uses the same names)");
+    skipUnless(lock != null, "skipped: another partition-suite run holds " + LOCK_FILE + " (its network uses the same names)");
     NetnsNetwork network = new NetnsNetwork(size, channel, lock);
     network.deleteAll(); // what a killed earlier run left behind
-    assumeTrue(rangeIsFree(), "skipped: " + SUBNET + " is already routed or addressed on this machine: "
+    skipUnless(rangeIsFree(), "skipped: " + SUBNET + " is already routed or addressed on this machine: "
         + run("ip", "route", "show", "to", "match", nodeAddress(1)).trim());
     Runtime.getRuntime().addShutdownHook(network.cleanupHook);
     try {
@@ -95,16 +94,24 @@ final class NetnsNetwork implements AutoCloseable {
   /** Skips the calling test, saying why, unless this JVM runs as root and may make namespaces with nftables. */
   static void assumeUsable() {
     String uid = tryRun("id", "-u");
-    assumeTrue(uid != null && uid.trim().equals("0"), "skipped: the partition suite needs root (uid "
+    skipUnless(uid != null && uid.trim().equals("0"), "skipped: the partition suite needs root (uid "
         + (uid == null ? "unknown" : uid.trim()) + "): it creates network namespaces and nftables rules");
-    assumeTrue(tryRun("nft", "--version") != null,
+    skipUnless(tryRun("nft", "--version") != null,
         "skipped: nft (nftables) is not installed: run it/partitions.sh, which installs it with apt-get");
     String probe = NS_PREFIX + "probe";
     tryRun("ip", "netns", "del", probe);
     String made = tryRun("ip", "netns", "add", probe);
     tryRun("ip", "netns", "del", probe);
-    assumeTrue(made != null, "skipped: cannot create a network namespace (`ip netns add` failed: no iproute2,"
+    skipUnless(made != null, "skipped: cannot create a network namespace (`ip netns add` failed: no iproute2,"
         + " or not permitted in this container)");
+  }
+
+  /** A JUnit assumption whose reason is also printed, so that a console run shows why the suite skipped. */
+  private static void skipUnless(boolean condition, String why) {
+    if (!condition) {
+      System.out.println("[it] partition suite " + why);
+    }
+    Assumptions.assumeTrue(condition, why);
   }
 
   private static boolean rangeIsFree() {
@@ -175,9 +182,14 @@ final class NetnsNetwork implements AutoCloseable {
     drop("oifname", port(i));
   }
 
-  /** Frames from {@code from} to {@code to} are dropped (ports: node numbers or {@link #CLIENT}). */
+  /**
+   * IPv4 packets from {@code from} to {@code to} are dropped (ports: node numbers or {@link
+   * #CLIENT}). ARP still passes: dropping {@code to}'s ARP replies would make {@code from} lose
+   * {@code to}'s address once its neighbour entry expires, and a one-way cut would turn into a
+   * full one after some seconds.
+   */
   void cut(int from, int to) {
-    drop("iifname", port(from), "oifname", port(to));
+    drop("iifname", port(from), "oifname", port(to), "ether", "type", "ip");
   }
 
   /** No frame crosses between a port of {@code a} and a port of {@code b}, either way. */

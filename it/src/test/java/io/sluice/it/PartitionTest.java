@@ -1,6 +1,7 @@
 package io.sluice.it;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sluice.client.MessageType;
 import io.sluice.client.PushConsumer;
@@ -137,6 +138,8 @@ class PartitionTest {
     assertFalse(survivors.isEmpty(), "every node was downed");
     assertFalse(survivors.contains(oldest) && survivors.contains(other),
         "both ends of the one-way partition still Up together: " + survivors);
+    int bystander = 6 - oldest - other;
+    assertTrue(survivors.contains(bystander), "n" + bystander + ", which reaches both ends, was downed: " + survivors);
     fault.awaitFirstAck();
     SluiceClient survivor = cluster.client(survivors.get(0));
     Await.until("topic creation through n" + survivors.get(0), ClusterHarness.MEMBERSHIP_TIMEOUT,
