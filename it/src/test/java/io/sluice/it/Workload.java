@@ -25,6 +25,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -151,22 +152,27 @@ final class Workload {
       SimpleConsumer consumer = client.newSimpleConsumer(
           SimpleConsumerSettings.builder(group, topic).awaitDuration(Duration.ofSeconds(1)).build());
       Set<String> slots = new HashSet<>();
+      Map<Integer, Integer> readPerQueue = new TreeMap<>();
       long[] stored = {-1};
+      AtomicReference<List<QueueProgress>> progress = new AtomicReference<>(List.of());
       SluiceException[] lastFailure = {null};
       Await.until("every stored message of " + topic + " read by " + group, timeout, () -> {
         try {
           for (MessageView m : consumer.receive(512, Duration.ofMinutes(10))) {
             record(history, group, m);
-            slots.add(m.queueId() + "@" + m.offset());
+            if (slots.add(m.queueId() + "@" + m.offset())) {
+              readPerQueue.merge(m.queueId(), 1, Integer::sum);
+            }
           }
-          stored[0] = client.admin().describeConsumerGroup(group, topic).queues().stream()
-              .mapToLong(QueueProgress::endOffset).sum();
+          progress.set(client.admin().describeConsumerGroup(group, topic).queues());
+          stored[0] = progress.get().stream().mapToLong(QueueProgress::endOffset).sum();
         } catch (SluiceException e) {
           lastFailure[0] = e; // a queue still recovering after a restart: ask again
           return false;
         }
         return slots.size() >= stored[0];
-      }, () -> slots.size() + " of " + stored[0] + " stored; last failure " + lastFailure[0]);
+      }, () -> slots.size() + " of " + stored[0] + " stored; read per queue " + readPerQueue + ", progress "
+          + progress.get() + "; last failure " + lastFailure[0]);
       consumer.close();
     }
   }
