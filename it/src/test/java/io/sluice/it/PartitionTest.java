@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PartitionTest {
   static final int QUEUES = 6;
   static final int RATE = 300;
-  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(90);
 
   @TempDir Path tmp;
   NetnsCluster net;
