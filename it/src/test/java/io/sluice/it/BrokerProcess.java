@@ -30,9 +30,9 @@ import java.util.stream.Collectors;
 
 /**
  * One Sluice node ({@code io.sluice.gateway.Main}) in its own JVM on 127.0.0.1 (or where a {@link
- * Placement} puts it) with free ports and its data in a given directory. Its stdout and stderr go to a log file next to the data directory
- * (kept in memory too, for the tail shown when something fails); {@link #start} returns once the
- * node printed {@code SLUICE READY grpc=<port> management=<port> cluster=<host>:<port>}.
+ * Placement} puts it) with free ports and its data in a given directory. Its stdout and stderr go
+ * to a log file next to the data directory (kept in memory too, for the tail shown when something
+ * fails); {@link #start} returns once the node printed {@code SLUICE READY grpc=<port> management=<port> cluster=<host>:<port>}.
  *
  * <p>Every process started here is killed by {@link #close()} and, as a last resort, by a JVM
  * shutdown hook of the test JVM.
