@@ -29,15 +29,32 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * One Sluice node ({@code io.sluice.gateway.Main}) in its own JVM on 127.0.0.1 with free ports and
- * its data in a given directory. Its stdout and stderr go to a log file next to the data directory
- * (kept in memory too, for the tail shown when something fails); {@link #start} returns once the
- * node printed {@code SLUICE READY grpc=<port> management=<port> cluster=<host>:<port>}.
+ * One Sluice node ({@code io.sluice.gateway.Main}) in its own JVM on 127.0.0.1 (or where a {@link
+ * Placement} puts it) with free ports and its data in a given directory. Its stdout and stderr go
+ * to a log file next to the data directory (kept in memory too, for the tail shown when something
+ * fails); {@link #start} returns once the node printed {@code SLUICE READY grpc=<port> management=<port> cluster=<host>:<port>}.
  *
  * <p>Every process started here is killed by {@link #close()} and, as a last resort, by a JVM
  * shutdown hook of the test JVM.
  */
 public final class BrokerProcess implements AutoCloseable {
+  /**
+   * Where a node runs: a command prefix that starts its JVM somewhere else (e.g. {@code ip netns
+   * exec <namespace>}, which execs the JVM: the process started is the node's own) and the host
+   * address it binds gRPC, management HTTP and Artery on (and clients reach it at).
+   *
+   * @param commandPrefix words before {@code java ...}; empty for a plain child process
+   * @param host an address of the node's network, e.g. {@code 127.0.0.1}
+   */
+  public record Placement(List<String> commandPrefix, String host) {
+    /** A plain child process on 127.0.0.1, as every test before the partition suite runs its nodes. */
+    public static final Placement LOOPBACK = new Placement(List.of(), "127.0.0.1");
+
+    public Placement {
+      commandPrefix = List.copyOf(commandPrefix);
+    }
+  }
+
   /** How long a node may take to print its READY line (2 cores shared with other builds). */
   public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -56,6 +73,7 @@ public final class BrokerProcess implements AutoCloseable {
   }
 
   private final String name;
+  private final Placement placement;
   private final Process process;
   private final Path logFile;
   private final ArrayDeque<String> tail = new ArrayDeque<>();
@@ -65,8 +83,9 @@ public final class BrokerProcess implements AutoCloseable {
   private volatile String clusterAddress;
   private final Thread drainer;
 
-  private BrokerProcess(String name, Process process, Path logFile) {
+  private BrokerProcess(String name, Placement placement, Process process, Path logFile) {
     this.name = name;
+    this.placement = placement;
     this.process = process;
     this.logFile = logFile;
     this.drainer = new Thread(this::drain, name + "-output");
@@ -99,7 +118,12 @@ public final class BrokerProcess implements AutoCloseable {
    * @return the ready node
    */
   public static BrokerProcess start(Path dataDir, String... jvmArgs) {
-    BrokerProcess broker = launch(dataDir, jvmArgs);
+    return start(Placement.LOOPBACK, dataDir, jvmArgs);
+  }
+
+  /** Starts a node like {@link #start(Path, String...)}, placed by {@code placement}. */
+  public static BrokerProcess start(Placement placement, Path dataDir, String... jvmArgs) {
+    BrokerProcess broker = launch(placement, dataDir, jvmArgs);
     try {
       broker.ready.get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException | ExecutionException | TimeoutException e) {
@@ -120,9 +144,13 @@ public final class BrokerProcess implements AutoCloseable {
    * refuse to start ({@link #waitFor} gives the exit code).
    */
   public static BrokerProcess launch(Path dataDir, String... jvmArgs) {
+    return launch(Placement.LOOPBACK, dataDir, jvmArgs);
+  }
+
+  private static BrokerProcess launch(Placement placement, Path dataDir, String... jvmArgs) {
     String name = "node-" + SEQUENCE.incrementAndGet();
     Path logFile = dataDir.toAbsolutePath().resolveSibling(dataDir.getFileName() + "-" + name + ".log");
-    List<String> command = new ArrayList<>();
+    List<String> command = new ArrayList<>(placement.commandPrefix());
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
     command.add(nodeClasspath());
@@ -136,6 +164,9 @@ public final class BrokerProcess implements AutoCloseable {
     }
     command.add("-Dpekko.management.http.port=0");
     command.add("-Dpekko.remote.artery.canonical.port=0");
+    command.add("-Dsluice.gateway.grpc.interface=" + placement.host());
+    command.add("-Dpekko.management.http.hostname=" + placement.host());
+    command.add("-Dpekko.remote.artery.canonical.hostname=" + placement.host());
     command.add("io.sluice.gateway.Main");
     BrokerProcess broker;
     try {
@@ -145,7 +176,7 @@ public final class BrokerProcess implements AutoCloseable {
               .directory(dataDir.toFile())
               .redirectErrorStream(true)
               .start();
-      broker = new BrokerProcess(name, p, logFile);
+      broker = new BrokerProcess(name, placement, p, logFile);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name, e);
     }
@@ -282,12 +313,17 @@ public final class BrokerProcess implements AutoCloseable {
     return process.pid();
   }
 
-  /** The gRPC port on 127.0.0.1. */
+  /** The address the node binds its ports on (127.0.0.1 unless placed elsewhere). */
+  public String host() {
+    return placement.host();
+  }
+
+  /** The gRPC port on {@link #host()}. */
   public int grpcPort() {
     return ready.join()[0];
   }
 
-  /** The management HTTP port on 127.0.0.1. */
+  /** The management HTTP port on {@link #host()}. */
   public int managementPort() {
     return ready.join()[1];
   }
@@ -311,9 +347,9 @@ public final class BrokerProcess implements AutoCloseable {
     return SluiceClient.builder().endpoints(endpoint()).requestTimeout(Duration.ofSeconds(30)).build();
   }
 
-  /** {@code 127.0.0.1:<grpc port>}, for {@code SluiceClient.builder().endpoints(...)}. */
+  /** {@code <host>:<grpc port>}, for {@code SluiceClient.builder().endpoints(...)}. */
   public String endpoint() {
-    return "127.0.0.1:" + grpcPort();
+    return host() + ":" + grpcPort();
   }
 
   /** The file the node's output goes to. */
@@ -334,6 +370,31 @@ public final class BrokerProcess implements AutoCloseable {
   public void sigkill() {
     process.destroyForcibly();
     waitFor(Duration.ofSeconds(30));
+  }
+
+  /** Freezes the node (SIGSTOP): a zombie master or a long GC pause; {@link #sigcont()} resumes it. */
+  public void sigstop() {
+    signal("STOP");
+  }
+
+  /** Resumes a node frozen by {@link #sigstop()} (SIGCONT). */
+  public void sigcont() {
+    signal("CONT");
+  }
+
+  private void signal(String signal) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid())).redirectErrorStream(true).start();
+      String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + signal + " " + pid() + " failed: " + out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

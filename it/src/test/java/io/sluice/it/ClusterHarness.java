@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -36,6 +37,7 @@ public final class ClusterHarness implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Path root;
+  private final IntFunction<BrokerProcess.Placement> placement;
   private final List<String> extraJvmArgs;
   private final BrokerProcess[] nodes;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -49,7 +51,16 @@ public final class ClusterHarness implements AutoCloseable {
    * @param extraJvmArgs JVM options for every node, after the harness's own
    */
   public ClusterHarness(Path root, int size, String... extraJvmArgs) {
+    this(root, size, i -> BrokerProcess.Placement.LOOPBACK, extraJvmArgs);
+  }
+
+  /**
+   * A cluster of {@code size} nodes placed by {@code placement} (node number to where its JVM runs
+   * and which address it binds), none started yet; see {@link NetnsCluster}.
+   */
+  public ClusterHarness(Path root, int size, IntFunction<BrokerProcess.Placement> placement, String... extraJvmArgs) {
     this.root = root;
+    this.placement = placement;
     this.extraJvmArgs = List.of(extraJvmArgs);
     this.nodes = new BrokerProcess[size];
   }
@@ -119,7 +130,7 @@ public final class ClusterHarness implements AutoCloseable {
       args.add("-Dpekko.cluster.seed-nodes." + s + "=pekko://sluice@" + seeds.get(s));
     }
     args.addAll(extraJvmArgs);
-    return BrokerProcess.start(dataDir(i), args.toArray(new String[0]));
+    return BrokerProcess.start(placement.apply(i), dataDir(i), args.toArray(new String[0]));
   }
 
   private List<String> seeds() {
@@ -181,13 +192,14 @@ public final class ClusterHarness implements AutoCloseable {
     return m;
   }
 
-  private Members membersOrNull(int i) {
+  /** Membership as node {@code i} sees it, or null when it is not running or does not answer. */
+  Members membersOrNull(int i) {
     if (!isRunning(i)) {
       return null;
     }
     try {
       HttpResponse<String> r = http.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node(i).managementPort() + "/cluster/members"))
+          HttpRequest.newBuilder(URI.create("http://" + node(i).host() + ":" + node(i).managementPort() + "/cluster/members"))
               .timeout(Duration.ofSeconds(5)).GET().build(),
           HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? Members.parse(r.body()) : null;

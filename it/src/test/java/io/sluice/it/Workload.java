@@ -16,15 +16,20 @@ import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -142,33 +147,57 @@ final class Workload {
   }
 
   /**
-   * Reads every stored message of {@code topics} with a fresh group (from the earliest offset, no
-   * acks, invisible long enough not to come back), recording each delivery, until as many distinct
-   * (queue, offset) slots were delivered as the queues' end offsets add up to.
+   * Reads every stored message of {@code topics} with a fresh group (from the earliest offset,
+   * invisible long enough not to come back), recording each delivery, until as many distinct
+   * (queue, offset) slots were delivered as the queues' end offsets add up to. Each batch is acked
+   * (8 at a time) before the next receive: a group holds at most 4,096 unacked messages per queue
+   * (GroupQueue.MAX_IN_FLIGHT), so a longer queue would never be read to its end otherwise.
    */
   static void drain(SluiceClient client, String group, List<String> topics, History history, Duration timeout) {
-    for (String topic : topics) {
-      SimpleConsumer consumer = client.newSimpleConsumer(
-          SimpleConsumerSettings.builder(group, topic).awaitDuration(Duration.ofSeconds(1)).build());
-      Set<String> slots = new HashSet<>();
-      long[] stored = {-1};
-      SluiceException[] lastFailure = {null};
-      Await.until("every stored message of " + topic + " read by " + group, timeout, () -> {
-        try {
-          for (MessageView m : consumer.receive(512, Duration.ofMinutes(10))) {
-            record(history, group, m);
-            slots.add(m.queueId() + "@" + m.offset());
-          }
-          stored[0] = client.admin().describeConsumerGroup(group, topic).queues().stream()
-              .mapToLong(QueueProgress::endOffset).sum();
-        } catch (SluiceException e) {
-          lastFailure[0] = e; // a queue still recovering after a restart: ask again
-          return false;
-        }
-        return slots.size() >= stored[0];
-      }, () -> slots.size() + " of " + stored[0] + " stored; last failure " + lastFailure[0]);
-      consumer.close();
+    ExecutorService ackers = Executors.newFixedThreadPool(8);
+    try {
+      for (String topic : topics) {
+        drain(client, group, topic, history, timeout, ackers);
+      }
+    } finally {
+      ackers.shutdownNow();
     }
+  }
+
+  private static void drain(SluiceClient client, String group, String topic, History history, Duration timeout,
+      ExecutorService ackers) {
+    SimpleConsumer consumer = client.newSimpleConsumer(
+        SimpleConsumerSettings.builder(group, topic).awaitDuration(Duration.ofSeconds(1)).build());
+    Set<String> slots = new HashSet<>();
+    Map<Integer, Integer> readPerQueue = new TreeMap<>();
+    long[] stored = {-1};
+    AtomicReference<List<QueueProgress>> progress = new AtomicReference<>(List.of());
+    SluiceException[] lastFailure = {null};
+    Await.until("every stored message of " + topic + " read by " + group, timeout, () -> {
+      try {
+        List<CompletableFuture<Void>> acks = new ArrayList<>();
+        for (MessageView m : consumer.receive(512, Duration.ofMinutes(10))) {
+          record(history, group, m);
+          if (slots.add(m.queueId() + "@" + m.offset())) {
+            readPerQueue.merge(m.queueId(), 1, Integer::sum);
+          }
+          acks.add(CompletableFuture.runAsync(() -> consumer.ack(m), ackers));
+        }
+        CompletableFuture.allOf(acks.toArray(new CompletableFuture[0])).join();
+        progress.set(client.admin().describeConsumerGroup(group, topic).queues());
+        stored[0] = progress.get().stream().mapToLong(QueueProgress::endOffset).sum();
+      } catch (SluiceException e) {
+        lastFailure[0] = e; // a queue still recovering after a restart: ask again
+        return false;
+      } catch (CompletionException e) {
+        // an ack failed: its message comes back after the invisible time, the others are read on
+        lastFailure[0] = e.getCause() instanceof SluiceException se ? se : null;
+        return false;
+      }
+      return slots.size() >= stored[0];
+    }, () -> slots.size() + " of " + stored[0] + " stored; read per queue " + readPerQueue + ", progress "
+        + progress.get() + "; last failure " + lastFailure[0]);
+    consumer.close();
   }
 
   private static void record(History history, String group, MessageView m) {
