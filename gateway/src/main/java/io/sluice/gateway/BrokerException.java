@@ -1,6 +1,8 @@
 package io.sluice.gateway;
 
 import io.grpc.Status;
+import io.sluice.persistence.store.NotEnoughReplicasException;
+import io.sluice.persistence.store.ReplicationTimeoutException;
 import io.sluice.persistence.store.StorageFullException;
 import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.Reason;
@@ -78,6 +80,24 @@ public final class BrokerException extends RuntimeException {
     return new BrokerException(Status.Code.UNAVAILABLE, Reason.REASON_UNSPECIFIED, message);
   }
 
+  /**
+   * A sync broker group has fewer copies in its in-sync set than min-in-sync: the write was refused
+   * and nothing of it stored. Status {@code UNAVAILABLE}: retry later.
+   */
+  public static BrokerException notEnoughReplicas(String message) {
+    return new BrokerException(Status.Code.UNAVAILABLE, Reason.NOT_ENOUGH_REPLICAS, message);
+  }
+
+  /**
+   * A sync write the in-sync set did not confirm within the replication timeout: it stays in the
+   * master's log and may still commit. Status {@code DEADLINE_EXCEEDED} ("may have completed"); the
+   * client resends with the same message id.
+   */
+  public static BrokerException replicationTimeout(String message) {
+    return new BrokerException(Status.Code.DEADLINE_EXCEEDED, Reason.REPLICATION_TIMEOUT,
+        message + "; outcome unknown: resend with the same message id");
+  }
+
   public static BrokerException topicNotFound(String topic) {
     return new BrokerException(Status.Code.NOT_FOUND, Reason.TOPIC_NOT_FOUND, "topic '" + topic + "' does not exist");
   }
@@ -129,6 +149,12 @@ public final class BrokerException extends RuntimeException {
     for (Throwable t = cause; t != null; t = t.getCause()) {
       if (t instanceof StorageFullException full) {
         return storageFull(full.getMessage());
+      }
+      if (t instanceof NotEnoughReplicasException few) {
+        return notEnoughReplicas(few.getMessage());
+      }
+      if (t instanceof ReplicationTimeoutException late) {
+        return replicationTimeout(late.getMessage());
       }
     }
     // Ask timeouts land here: Pekko's AskTimeoutException (classic and sharding asks) and the typed
