@@ -6,6 +6,7 @@ import io.sluice.persistence.store.internal.CommitLog;
 import io.sluice.persistence.store.internal.ConsumeQueue;
 import io.sluice.persistence.store.internal.ConsumeQueues;
 import io.sluice.persistence.store.internal.DiskSpace;
+import io.sluice.persistence.store.internal.EpochFile;
 import io.sluice.persistence.store.internal.FilteredScan;
 import io.sluice.persistence.store.internal.GroupCommitWriter;
 import io.sluice.persistence.store.internal.LiveEventCarrier;
@@ -17,6 +18,7 @@ import io.sluice.persistence.store.internal.RecordReader;
 import io.sluice.persistence.store.internal.Recovery;
 import io.sluice.persistence.store.internal.Retention;
 import io.sluice.persistence.store.internal.Segment;
+import io.sluice.persistence.store.internal.Truncation;
 import io.sluice.persistence.store.internal.WriteRequest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -42,6 +44,12 @@ import org.slf4j.LoggerFactory;
  * flush), writes checkpoints and applies retention. Reads run on the caller's thread and verify
  * each record's CRC.
  *
+ * <p>Replication: a replica copies the master's log byte for byte ({@link #readRaw}, {@link
+ * #appendRaw}) and indexes it itself. Each master's term is an epoch, begun by an EpochStart
+ * record ({@link #startEpoch}) and kept in the {@code epochs} file; a returning replica cuts the
+ * records its master never had ({@link #truncateTo}), or starts empty at the master's oldest
+ * position ({@link #resetTo}). A {@link StoreRole#REPLICA} refuses writes of its own.
+ *
  * <p>Thread-safety: every public method may be called from any thread.
  */
 public final class MessageStore implements AutoCloseable {
@@ -61,7 +69,24 @@ public final class MessageStore implements AutoCloseable {
   private final Recovery.Result recovery;
   private final DirectoryLock lock;
   private final DiskSpace diskSpace;
+  private final EpochFile epochs;
+  private final Truncation truncation;
+  /** Held by cuts of the log and by retention's deletions, which must not interleave. */
+  private final Object cutLock = new Object();
+  private volatile long replicaFloor;
   private volatile boolean closed;
+
+  /**
+   * What {@link #appendAllAt} did.
+   *
+   * @param results one entry per atomic write: empty when stored, or why it was rejected
+   * @param endPosition the log end after the group-commit batch that held these writes
+   */
+  public record AppendResult(List<Optional<Exception>> results, long endPosition) {
+    public AppendResult {
+      results = List.copyOf(results);
+    }
+  }
 
   private MessageStore(
       StoreSettings settings,
@@ -70,10 +95,13 @@ public final class MessageStore implements AutoCloseable {
       ConsumeQueues queues,
       MessageIndex index,
       LogIndexer indexer,
+      EpochFile epochs,
       Recovery.Result recovery,
       DirectoryLock lock,
       DiskSpace.UsageProbe usage) {
     this.settings = settings;
+    this.epochs = epochs;
+    this.truncation = new Truncation(settings, commitLog, queues, index, epochs);
     this.lock = lock;
     this.diskSpace = new DiskSpace(settings, clock, usage);
     this.clock = clock;
@@ -85,9 +113,9 @@ public final class MessageStore implements AutoCloseable {
     this.writer =
         new GroupCommitWriter(
             commitLog, queues, indexer, notifier, settings.flushMode(),
-            settings.writeBufferBytes(), settings.maxRecordBytes(), clock, diskSpace);
+            settings.writeBufferBytes(), settings.maxRecordBytes(), clock, diskSpace, epochs, new Cuts());
     this.retention = new Retention(settings, clock, commitLog, queues, index, usage,
-        new LiveEventCarrier(settings, commitLog, queues, writer::submit));
+        new LiveEventCarrier(settings, commitLog, queues, writer::submit), writer::role, () -> replicaFloor, cutLock);
     this.flusher =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -139,18 +167,24 @@ public final class MessageStore implements AutoCloseable {
     boolean indexMissing = !Files.isDirectory(settings.indexDir());
     MessageIndex index = loadIndex(settings);
     long indexFrom = indexMissing ? min : consumeQueueFrom;
+    // A missing or damaged epochs file is rebuilt from the EpochStart records the log still holds.
+    EpochFile epochs = EpochFile.load(settings.epochsFile());
+    long epochsFrom = epochs.isComplete() ? consumeQueueFrom : min;
     LogIndexer indexer =
-        new LogIndexer(queues, index, settings.filterTagPrefix(), settings.keyTagPrefix(),
+        new LogIndexer(queues, index, epochs, settings.filterTagPrefix(), settings.keyTagPrefix(),
             settings.messageIdTagPrefix());
     Recovery.Result result =
-        new Recovery(commitLog, indexer).run(consumeQueueFrom, indexFrom, index.lastIndexedPosition());
+        new Recovery(commitLog, indexer).run(consumeQueueFrom, indexFrom, index.lastIndexedPosition(), epochsFrom);
     for (ConsumeQueue cq : queues.all()) {
       cq.truncateFrom(result.end());
       cq.retainFrom(min);
     }
     index.truncateFrom(result.end());
+    epochs.truncateFrom(result.end());
+    epochs.persist();
 
-    MessageStore store = new MessageStore(settings, clock, commitLog, queues, index, indexer, result, lock, usage);
+    MessageStore store =
+        new MessageStore(settings, clock, commitLog, queues, index, indexer, epochs, result, lock, usage);
     store.checkpoint();
     store.start();
     log.info(
@@ -223,7 +257,7 @@ public final class MessageStore implements AutoCloseable {
   /**
    * Appends one atomic write: after a crash either all of its events are readable or none. The
    * future completes when the batch holding it is written (and forced, with sync flush), or fails
-   * with the reason it was rejected.
+   * with the reason it was rejected ({@link NotMasterException} on a replica).
    */
   public CompletableFuture<Void> append(List<EventRecord> atomicWrite) {
     return appendAll(List.of(atomicWrite))
@@ -237,17 +271,26 @@ public final class MessageStore implements AutoCloseable {
   /**
    * Appends several atomic writes in order. The future holds one entry per write: empty when
    * stored, or the reason it was rejected (nothing of it stored); it fails only if the store
-   * itself failed.
+   * itself failed, or is a replica ({@link NotMasterException}).
    */
   public CompletableFuture<List<Optional<Exception>>> appendAll(List<List<EventRecord>> atomicWrites) {
-    CompletableFuture<List<Optional<Exception>>> done = new CompletableFuture<>();
+    return appendAllAt(atomicWrites).thenApply(AppendResult::results);
+  }
+
+  /**
+   * {@link #appendAll}, also yielding the log end after the group-commit batch that held these
+   * writes: once replicas confirm that position, the writes are on them.
+   */
+  public CompletableFuture<AppendResult> appendAllAt(List<List<EventRecord>> atomicWrites) {
+    CompletableFuture<AppendResult> done = new CompletableFuture<>();
     writer.submit(new WriteRequest.Append(atomicWrites, done));
     return done;
   }
 
   /**
    * Logically deletes events of {@code persistenceId} up to {@code toSequenceNr} (capped at the
-   * highest written); the highest sequence nr is kept. Durable like an append.
+   * highest written); the highest sequence nr is kept. Durable like an append; refused on a
+   * replica ({@link NotMasterException}).
    */
   public CompletableFuture<Void> deleteTo(String persistenceId, long toSequenceNr) {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -509,6 +552,9 @@ public final class MessageStore implements AutoCloseable {
         }
         break;
       }
+      if (at > 0 && (RecordCodec.flagsAt(buf, at) & RecordCodec.FLAG_EPOCH_START) != 0) {
+        break; // a chunk never spans two epochs: the next one starts with this EpochStart
+      }
       at += size;
     }
     buf.limit(at).position(0);
@@ -524,6 +570,86 @@ public final class MessageStore implements AutoCloseable {
     CompletableFuture<Long> done = new CompletableFuture<>();
     writer.submit(new WriteRequest.RawAppend(position, records, done));
     return done;
+  }
+
+  /**
+   * Begins {@code epoch} as this store's master: appends an EpochStart record (forced, whatever the
+   * flush mode) and records {@code (epoch, position)} in the {@code epochs} file before the future
+   * yields the record's position. Replicas learn it when the record reaches them through {@link
+   * #appendRaw}.
+   *
+   * <p>Fails with {@link IllegalArgumentException} if {@code epoch} is not above the last epoch,
+   * and with {@link NotMasterException} on a replica.
+   */
+  public CompletableFuture<Long> startEpoch(long epoch) {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    writer.submit(new WriteRequest.EpochStart(epoch, done));
+    return done;
+  }
+
+  /** The epochs this log holds, ascending; it survives retention of their EpochStart records. */
+  public EpochHistory epochs() {
+    return epochs.history();
+  }
+
+  /**
+   * Cuts the records at and after {@code position}, a record boundary, such as those a deposed
+   * master wrote that its successor never had. They are first copied to {@code
+   * divergent/<last epoch>-<position>.log} (forced) for operators. ConsumeQueue and Index entries
+   * pointing there go, highest sequence nrs and deletion watermarks drop to what the remaining log
+   * says, and epochs starting there are forgotten; a checkpoint is written, so a reopen sees the
+   * truncated store. Writes queued before it are written first (and cut if past the position).
+   * Yields the new end.
+   *
+   * <p>Fails with {@link IllegalArgumentException} (nothing changed) if {@code position} is not a
+   * record boundary, is below {@link #minPosition} or past the end.
+   */
+  public CompletableFuture<Long> truncateTo(long position) {
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    writer.submit(new WriteRequest.TruncateTo(position, done));
+    return done;
+  }
+
+  /**
+   * Empties the store, which continues at {@code position} ({@code minPosition() ==
+   * confirmedPosition() == position}): for a replica whose master's retention removed records it
+   * lacks, before it copies from the master's {@link #minPosition}. The epoch history is emptied
+   * too; the replica learns the epochs whose EpochStart records it copies. Survives a reopen.
+   *
+   * <p>Fails with {@link IllegalArgumentException} (nothing changed) if {@code position} is not a
+   * multiple of the segment size (a master's oldest position always is, with the same segment
+   * size, which a byte-identical replica needs anyway).
+   */
+  public CompletableFuture<Void> resetTo(long position) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    writer.submit(new WriteRequest.ResetTo(position, done));
+    return done;
+  }
+
+  /**
+   * Sets what this store does in its group (default {@link StoreRole#MASTER}). A replica refuses
+   * appends, deletions and EpochStart records with {@link NotMasterException} (also those queued
+   * before the change and not yet written), and its retention writes nothing and deletes only
+   * below {@link #retainBelow}.
+   */
+  public void setRole(StoreRole role) {
+    writer.setRole(role);
+  }
+
+  public StoreRole role() {
+    return writer.role();
+  }
+
+  /**
+   * A replica's retention floor: segments wholly below {@code masterMinPosition} (the master's
+   * {@link #minPosition}) may go. Call it only once this log has reached the master's end as of
+   * when its oldest position was read: a master carries live events forward to its head before it
+   * deletes a segment, so those copies must be here before the originals go. Never moves down.
+   */
+  public void retainBelow(long masterMinPosition) {
+    synchronized (cutLock) {
+      replicaFloor = Math.max(replicaFloor, masterMinPosition);
+    }
   }
 
   /** Forces the CommitLog up to the confirmed position (async flush does this periodically). */
@@ -548,6 +674,30 @@ public final class MessageStore implements AutoCloseable {
   /** Deletes segments past retention time or above the disk-usage ratio (done periodically). */
   public void runRetention() throws IOException {
     retention.run();
+  }
+
+  /** The cuts of the log, run by the writer with checkpoints and retention's deletions held off. */
+  private final class Cuts implements GroupCommitWriter.LogCuts {
+    @Override
+    public long truncateTo(long position) throws IOException {
+      synchronized (MessageStore.this) {
+        synchronized (cutLock) {
+          long end = truncation.truncateTo(position);
+          checkpoint();
+          return end;
+        }
+      }
+    }
+
+    @Override
+    public void resetTo(long position) throws IOException {
+      synchronized (MessageStore.this) {
+        synchronized (cutLock) {
+          truncation.resetTo(position);
+          checkpoint();
+        }
+      }
+    }
   }
 
   /** Finishes queued writes, forces everything, writes a checkpoint and closes the files. */

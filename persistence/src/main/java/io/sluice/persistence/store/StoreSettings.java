@@ -121,4 +121,14 @@ public record StoreSettings(
   public Path checkpointFile() {
     return dir.resolve("checkpoint");
   }
+
+  /** The epoch history: one line "epoch start-position" per epoch. */
+  public Path epochsFile() {
+    return dir.resolve("epochs");
+  }
+
+  /** Where truncation keeps the records it cut off. */
+  public Path divergentDir() {
+    return dir.resolve("divergent");
+  }
 }

@@ -26,6 +26,8 @@ public final class CommitLog {
   private final long segmentSize;
   /** Copy-on-write so readers never lock; segments are contiguous, so lookup is arithmetic. */
   private volatile Segment[] segments;
+  /** Serializes changes of {@link #segments}: the writer grows and cuts it, retention drops its oldest. */
+  private final Object segmentsLock = new Object();
 
   private long writePosition;
   /** Writer thread: the end of the furthest write attempted, which a rollback must zero up to. */
@@ -127,16 +129,19 @@ public final class CommitLog {
    * the confirmed position).
    */
   public void rollback(long position) throws IOException {
-    Segment[] current = segments;
-    int keep = 1;
-    while (keep < current.length && current[keep].basePosition() < position) {
-      keep++;
+    Segment last;
+    synchronized (segmentsLock) {
+      Segment[] current = segments;
+      int keep = 1;
+      while (keep < current.length && current[keep].basePosition() < position) {
+        keep++;
+      }
+      for (int i = keep; i < current.length; i++) {
+        current[i].closeAndDelete();
+      }
+      segments = Arrays.copyOf(current, keep);
+      last = current[keep - 1];
     }
-    for (int i = keep; i < current.length; i++) {
-      current[i].closeAndDelete();
-    }
-    segments = Arrays.copyOf(current, keep);
-    Segment last = current[keep - 1];
     zeroWritten(last, position, Math.min(last.endPosition(), Math.max(attemptedEnd, position)));
     last.force();
     writePosition = position;
@@ -181,10 +186,12 @@ public final class CommitLog {
       active.write(filler, writePosition);
     }
     Segment next = Segment.open(dir, active.endPosition(), segmentSize);
-    Segment[] current = segments;
-    Segment[] grown = Arrays.copyOf(current, current.length + 1);
-    grown[current.length] = next;
-    segments = grown;
+    synchronized (segmentsLock) {
+      Segment[] current = segments;
+      Segment[] grown = Arrays.copyOf(current, current.length + 1);
+      grown[current.length] = next;
+      segments = grown;
+    }
     writePosition = next.basePosition();
     log.info("CommitLog rolled to segment {}", next.file());
   }
@@ -221,8 +228,9 @@ public final class CommitLog {
   }
 
   /**
-   * Recovery only: makes {@code position} the end of the log. Bytes after it in its segment are
-   * zeroed up to the first all-zero block, and later segments are deleted. Returns how many
+   * Recovery, or the writer thread cutting a divergent tail: makes {@code position} the end of the
+   * log. Bytes after it in its segment are zeroed up to the first all-zero block, and later
+   * segments are deleted (newest first, so a crash leaves a prefix of the log). Returns how many
    * non-zero bytes were discarded.
    */
   public long truncate(long position) throws IOException {
@@ -235,15 +243,17 @@ public final class CommitLog {
     if (target == null) {
       throw new IOException("cannot truncate CommitLog to " + position + ": no segment holds it");
     }
-    Segment[] current = segments;
-    int keep = (int) ((target.basePosition() - current[0].basePosition()) / segmentSize) + 1;
     long discarded = 0;
-    for (int i = keep; i < current.length; i++) {
-      log.warn("CommitLog: deleting segment {} after the recovered end {}", current[i].file(), position);
-      discarded += current[i].size();
-      current[i].closeAndDelete();
+    synchronized (segmentsLock) {
+      Segment[] current = segments;
+      int keep = (int) ((target.basePosition() - current[0].basePosition()) / segmentSize) + 1;
+      for (int i = current.length - 1; i >= keep; i--) {
+        log.warn("CommitLog: deleting segment {} after the new end {}", current[i].file(), position);
+        discarded += current[i].size();
+        current[i].closeAndDelete();
+      }
+      segments = Arrays.copyOf(current, keep);
     }
-    segments = Arrays.copyOf(current, keep);
     discarded += zeroDirtyTail(target, position);
     writePosition = position;
     confirmedPosition = position;
@@ -289,14 +299,39 @@ public final class CommitLog {
    * PositionRemovedException}. Never removes the active segment.
    */
   public Segment removeOldest() throws IOException {
-    Segment[] current = segments;
-    if (current.length < 2) {
-      return null;
+    synchronized (segmentsLock) {
+      Segment[] current = segments;
+      if (current.length < 2) {
+        return null;
+      }
+      Segment oldest = current[0];
+      segments = Arrays.copyOfRange(current, 1, current.length);
+      oldest.closeAndDelete();
+      return oldest;
     }
-    Segment oldest = current[0];
-    segments = Arrays.copyOfRange(current, 1, current.length);
-    oldest.closeAndDelete();
-    return oldest;
+  }
+
+  /**
+   * Writer thread: deletes every segment (newest first, so a crash leaves a prefix of the log) and
+   * starts an empty log at {@code position}, a multiple of the segment size.
+   */
+  public void reset(long position) throws IOException {
+    if (position % segmentSize != 0) {
+      throw new IllegalArgumentException(
+          "cannot reset the CommitLog to " + position + ": not a multiple of segment-size " + segmentSize);
+    }
+    synchronized (segmentsLock) {
+      Segment[] current = segments;
+      for (int i = current.length - 1; i >= 0; i--) {
+        current[i].closeAndDelete();
+      }
+      segments = new Segment[] {Segment.open(dir, position, segmentSize)};
+    }
+    writePosition = position;
+    attemptedEnd = position;
+    confirmedPosition = position;
+    flushedPosition = position;
+    log.warn("CommitLog reset: it is empty and starts at {}", position);
   }
 
   public void close() throws IOException {

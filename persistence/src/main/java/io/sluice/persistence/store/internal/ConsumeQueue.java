@@ -253,6 +253,36 @@ public final class ConsumeQueue {
   }
 
   /**
+   * Writer thread, when the log is cut at {@code logEnd} (a divergent tail): forgets every entry
+   * pointing at or after it, carried-forward copies below the highest included (reading one then
+   * fails as out of range until the master's copy is replicated), lowers the highest sequence nr
+   * and the reservation, and sets the deletion watermark to {@code deletedTo}, what the remaining
+   * log says. Returns whether the id has nothing left (no entry was ever retained below the cut).
+   */
+  public boolean cutFrom(long logEnd, long deletedTo) throws IOException {
+    for (long s = lowestRetainedSequenceNr; s <= highestSequenceNr; s++) {
+      if (size(s) > 0 && position(s) >= logEnd) {
+        write(s, 0L, 0, 0L);
+      }
+    }
+    long s = highestSequenceNr;
+    while (s >= lowestRetainedSequenceNr && size(s) <= 0) {
+      write(s, 0L, 0, 0L);
+      s--;
+    }
+    highestSequenceNr = Math.max(s, lowestRetainedSequenceNr - 1);
+    reservedSequenceNr = 0;
+    this.deletedTo = Math.min(deletedTo, highestSequenceNr);
+    return highestSequenceNr == 0;
+  }
+
+  /** Deletes this queue's files (its id is gone from the store); the queue must not be used after. */
+  public void delete() throws IOException {
+    files.clear();
+    ConsumeQueues.wipe(dir);
+  }
+
+  /**
    * Writer thread: forgets what a failed batch starting at CommitLog position {@code batchStart}
    * indexed or reserved.
    */

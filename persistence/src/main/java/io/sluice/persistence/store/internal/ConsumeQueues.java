@@ -76,6 +76,21 @@ public final class ConsumeQueues {
     return cq;
   }
 
+  /** Writer thread: forgets {@code persistenceId} and deletes its queue's files. */
+  public void remove(String persistenceId) throws IOException {
+    ConsumeQueue cq = queues.remove(persistenceId);
+    if (cq != null) {
+      cq.delete();
+    }
+  }
+
+  /** Writer thread: forgets every id and deletes every queue's files (the store was reset). */
+  public void clear() throws IOException {
+    for (String persistenceId : persistenceIds()) {
+      remove(persistenceId);
+    }
+  }
+
   public Collection<ConsumeQueue> all() {
     return queues.values();
   }

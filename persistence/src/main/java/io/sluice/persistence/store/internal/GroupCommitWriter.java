@@ -2,7 +2,10 @@ package io.sluice.persistence.store.internal;
 
 import io.sluice.persistence.store.EventRecord;
 import io.sluice.persistence.store.FlushMode;
+import io.sluice.persistence.store.MessageStore;
+import io.sluice.persistence.store.NotMasterException;
 import io.sluice.persistence.store.StorageFullException;
+import io.sluice.persistence.store.StoreRole;
 import io.sluice.persistence.store.StoredRecord;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -31,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * Appends are refused without being written while the disk is above the hard limit ({@link
  * DiskSpace#writeRefusal}).
  *
+ * <p>In the {@link StoreRole#REPLICA} role it refuses appends, deletions, EpochStart records and
+ * retention's copies with {@link NotMasterException}, checked when the batch is written, so a
+ * request queued before the role changed is refused too; replicated bytes are taken in either
+ * role. Cuts of the log ({@link WriteRequest.TruncateTo}, {@link WriteRequest.ResetTo}) run alone
+ * between batches.
+ *
  * <p>Thread-safety: {@link #submit} from any thread; everything else runs on the writer thread.
  */
 public final class GroupCommitWriter implements Runnable {
@@ -45,10 +54,14 @@ public final class GroupCommitWriter implements Runnable {
   private final int maxRecordBytes;
   private final Clock clock;
   private final DiskSpace diskSpace;
+  private final EpochFile epochs;
+  private final LogCuts cuts;
   private final RecordCodec codec = new RecordCodec();
   private final BlockingQueue<WriteRequest> inbox = new LinkedBlockingQueue<>();
+  private final List<WriteRequest> drained = new ArrayList<>();
   private final List<WriteRequest> batch = new ArrayList<>();
   private final Thread thread;
+  private volatile StoreRole role = StoreRole.MASTER;
 
   private ByteBuffer buffer;
   private long lastTimestamp;
@@ -70,6 +83,16 @@ public final class GroupCommitWriter implements Runnable {
   private final List<Relocated> pendingRelocated = new ArrayList<>();
   private final List<ByteBuffer> pendingRaw = new ArrayList<>();
   private final List<Long> pendingRawPositions = new ArrayList<>();
+  private final List<long[]> pendingEpochs = new ArrayList<>();
+
+  /** The log cuts the writer runs between batches; the caller holds what they must exclude. */
+  public interface LogCuts {
+    /** Cuts the log at {@code position}; returns the new end. */
+    long truncateTo(long position) throws IOException;
+
+    /** Empties the store, continuing at {@code position}. */
+    void resetTo(long position) throws IOException;
+  }
 
   public GroupCommitWriter(
       CommitLog commitLog,
@@ -80,8 +103,12 @@ public final class GroupCommitWriter implements Runnable {
       int writeBufferBytes,
       int maxRecordBytes,
       Clock clock,
-      DiskSpace diskSpace) {
+      DiskSpace diskSpace,
+      EpochFile epochs,
+      LogCuts cuts) {
     this.commitLog = commitLog;
+    this.epochs = epochs;
+    this.cuts = cuts;
     this.queues = queues;
     this.indexer = indexer;
     this.notifier = notifier;
@@ -112,6 +139,14 @@ public final class GroupCommitWriter implements Runnable {
     inbox.add(request);
   }
 
+  public void setRole(StoreRole role) {
+    this.role = role;
+  }
+
+  public StoreRole role() {
+    return role;
+  }
+
   /** Why every write fails until the store is reopened (a failed batch could not be undone), or null. */
   public Throwable failure() {
     return failure;
@@ -139,25 +174,70 @@ public final class GroupCommitWriter implements Runnable {
         if (first == null) {
           continue;
         }
-        batch.add(first);
-        inbox.drainTo(batch, MAX_REQUESTS_PER_BATCH - 1);
-        if (failure != null) {
-          batch.forEach(r -> r.fail(new IOException("store failed earlier: " + failure, failure)));
-        } else {
-          processBatch();
+        drained.add(first);
+        inbox.drainTo(drained, MAX_REQUESTS_PER_BATCH - 1);
+        for (WriteRequest request : drained) {
+          if (request instanceof WriteRequest.TruncateTo || request instanceof WriteRequest.ResetTo) {
+            runBatch();
+            runCut(request);
+          } else {
+            batch.add(request);
+          }
         }
+        runBatch();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
-      } catch (Throwable t) {
-        Throwable reported = undo(t);
-        batch.forEach(r -> r.fail(reported));
       } finally {
-        batch.clear();
-        clearPending();
+        drained.clear();
       }
     }
     inbox.forEach(r -> r.fail(new IllegalStateException("store is closed")));
+  }
+
+  private void runBatch() {
+    if (batch.isEmpty()) {
+      return;
+    }
+    try {
+      if (failure != null) {
+        batch.forEach(r -> r.fail(new IOException("store failed earlier: " + failure, failure)));
+      } else {
+        processBatch();
+      }
+    } catch (Throwable t) {
+      Throwable reported = undo(t);
+      batch.forEach(r -> r.fail(reported));
+    } finally {
+      batch.clear();
+      clearPending();
+    }
+  }
+
+  /**
+   * Runs a cut of the log. A refused one (not a record boundary, below the start) changed
+   * nothing; one that failed half-way leaves the store failed until reopened, when recovery
+   * repairs it.
+   */
+  private void runCut(WriteRequest request) {
+    if (failure != null) {
+      request.fail(new IOException("store failed earlier: " + failure, failure));
+      return;
+    }
+    try {
+      if (request instanceof WriteRequest.TruncateTo truncate) {
+        truncate.done().complete(cuts.truncateTo(truncate.position()));
+      } else if (request instanceof WriteRequest.ResetTo reset) {
+        cuts.resetTo(reset.position());
+        reset.done().complete(null);
+      }
+    } catch (IllegalArgumentException refused) {
+      request.fail(refused);
+    } catch (Throwable t) {
+      failure = t;
+      log.error("Cutting the CommitLog failed; every later write fails until the store is reopened", t);
+      request.fail(t);
+    }
   }
 
   /** Undoes the failed batch; returns what its callers are told. */
@@ -168,6 +248,8 @@ public final class GroupCommitWriter implements Runnable {
       try {
         commitLog.rollback(start);
         indexer.rollbackFrom(start);
+        epochs.truncateFrom(start);
+        epochs.persist();
         for (Relocated r : pendingRelocated) {
           ConsumeQueue cq = queues.get(r.event().persistenceId());
           if (cq != null && cq.position(r.event().sequenceNr()) == r.position()) {
@@ -201,19 +283,29 @@ public final class GroupCommitWriter implements Runnable {
     buffer.clear();
     List<Optional<Exception>[]> results = new ArrayList<>(batch.size());
     Map<WriteRequest, Exception> rejected = new IdentityHashMap<>();
+    Map<WriteRequest, Long> epochPositions = new IdentityHashMap<>();
     // Deletion markers and retention's copies still go: they are small, and retention frees space.
     StorageFullException full = diskSpace.writeRefusal();
+    boolean replica = role == StoreRole.REPLICA;
     for (WriteRequest request : batch) {
-      if (request instanceof WriteRequest.Append append) {
-        results.add(full != null ? refuseAll(append, full) : encodeAppend(append, timestamp));
+      results.add(null);
+      if (replica && !(request instanceof WriteRequest.RawAppend)) {
+        rejected.put(request, new NotMasterException(
+            "this store is a replica: it takes only replicated records, nothing of this write was stored"));
+      } else if (request instanceof WriteRequest.Append append) {
+        results.set(results.size() - 1, full != null ? refuseAll(append, full) : encodeAppend(append, timestamp));
       } else if (request instanceof WriteRequest.DeleteTo delete) {
         encodeDeletion(delete, timestamp);
-        results.add(null);
       } else if (request instanceof WriteRequest.Relocate relocate) {
         encodeRelocation(relocate, timestamp);
-        results.add(null);
+      } else if (request instanceof WriteRequest.EpochStart epochStart) {
+        Exception stale = staleEpoch(epochStart.epoch());
+        if (stale != null) {
+          rejected.put(request, stale);
+        } else {
+          epochPositions.put(request, encodeEpochStart(epochStart.epoch(), timestamp));
+        }
       } else if (request instanceof WriteRequest.RawAppend raw) {
-        results.add(null);
         try {
           writeRaw(raw);
         } catch (RawAppendMismatch mismatch) {
@@ -225,16 +317,21 @@ public final class GroupCommitWriter implements Runnable {
     long end = commitLog.writePosition();
     diskSpace.noteWritten(end - batchStart);
     // Relocated copies are forced before their entries move to them: the old copy goes next.
-    if (flushMode == FlushMode.SYNC || !pendingRelocated.isEmpty()) {
+    // An EpochStart is forced before the epoch file names it.
+    if (flushMode == FlushMode.SYNC || !pendingRelocated.isEmpty() || !pendingEpochs.isEmpty()) {
       commitLog.force(end);
     }
     applyPending();
+    // Before the end is published, so no checkpoint passes an EpochStart the file lacks.
+    epochs.persist();
     commitLog.confirm(end);
     batchStart = -1;
     for (int i = 0; i < batch.size(); i++) {
       WriteRequest request = batch.get(i);
       if (rejected.containsKey(request)) {
         request.fail(rejected.get(request));
+      } else if (request instanceof WriteRequest.EpochStart epochStart) {
+        epochStart.done().complete(epochPositions.get(request));
       } else {
         complete(request, results.get(i), end);
       }
@@ -356,9 +453,41 @@ public final class GroupCommitWriter implements Runnable {
     pendingDeletionSeqs.add(new long[] {upTo});
   }
 
-  /** Encodes each live copy as an atomic write of its own, stamped with the batch's time. */
+  /** Why {@code epoch} cannot start now (it does not follow the last one), or null. */
+  private Exception staleEpoch(long epoch) {
+    long last = epochs.history().last().map(e -> e.epoch()).orElse(0L);
+    for (long[] pendingEpoch : pendingEpochs) {
+      last = Math.max(last, pendingEpoch[0]);
+    }
+    return epoch > last ? null
+        : new IllegalArgumentException("epoch " + epoch + " does not follow this log's last epoch " + last);
+  }
+
+  /** Encodes an EpochStart record; returns its position. */
+  private long encodeEpochStart(long epoch, long timestamp) throws IOException {
+    if (RecordCodec.EPOCH_START_SIZE > commitLog.activeSegment().endPosition() - nextPosition()) {
+      writeBuffer();
+      commitLog.roll();
+    }
+    ensureRoom(RecordCodec.EPOCH_START_SIZE);
+    long position = nextPosition();
+    codec.encodeEpochStart(buffer, epoch, timestamp);
+    pendingEpochs.add(new long[] {epoch, position});
+    return position;
+  }
+
+  /**
+   * Encodes each live copy as an atomic write of its own, stamped with the batch's time. A copy
+   * whose entry no longer points at the old one (a cut of the log since retention looked) is not
+   * written: its event is no longer this id's.
+   */
   private void encodeRelocation(WriteRequest.Relocate relocate, long timestamp) throws IOException {
     for (StoredRecord r : relocate.records()) {
+      ConsumeQueue current = queues.get(r.persistenceId());
+      if (current == null || r.sequenceNr() > current.highestSequenceNr() || current.size(r.sequenceNr()) <= 0
+          || current.position(r.sequenceNr()) != r.position()) {
+        continue;
+      }
       EventRecord e = new EventRecord(r.persistenceId(), r.sequenceNr(), r.writerUuid(), r.tags(),
           r.serializerId(), r.manifest(), r.adapterManifest(), r.payload());
       int size = RecordCodec.encodedSize(e);
@@ -443,6 +572,9 @@ public final class GroupCommitWriter implements Runnable {
         indexer.indexRelocated(cq, r.event(), r.from(), r.position(), r.size(), r.tagHash(), lastTimestamp);
       }
     }
+    for (long[] epochStart : pendingEpochs) {
+      epochs.observe(epochStart[0], epochStart[1]);
+    }
     boolean logStartsAtZero = commitLog.minPosition() == 0;
     for (int i = 0; i < pendingRaw.size(); i++) {
       applyRaw(pendingRaw.get(i), pendingRawPositions.get(i), logStartsAtZero);
@@ -462,7 +594,7 @@ public final class GroupCommitWriter implements Runnable {
 
   private void complete(WriteRequest request, Optional<Exception>[] results, long end) {
     if (request instanceof WriteRequest.Append append) {
-      append.done().complete(Arrays.asList(results));
+      append.done().complete(new MessageStore.AppendResult(Arrays.asList(results), end));
     } else if (request instanceof WriteRequest.DeleteTo delete) {
       delete.done().complete(null);
     } else if (request instanceof WriteRequest.RawAppend raw) {
@@ -519,6 +651,7 @@ public final class GroupCommitWriter implements Runnable {
     pendingRaw.clear();
     pendingRawPositions.clear();
     pendingRelocated.clear();
+    pendingEpochs.clear();
   }
 
   /** A replicated chunk that does not continue this log: the replica must resynchronize. */

@@ -72,6 +72,11 @@ public final class LiveEventCarrier {
       if (size < RecordCodec.VARIABLE_OFFSET + 2 || size > segment.endPosition() - position) {
         throw new CorruptedRecordException(segment.file(), position, "implausible record size " + size + "; the segment is kept");
       }
+      // EpochStart records stay behind: the epochs file keeps the history they started.
+      if ((RecordCodec.flagsAt(header, 0) & RecordCodec.FLAG_EPOCH_START) != 0) {
+        position += size;
+        continue;
+      }
       // Most records are messages, dropped unread: their id is in the header.
       int idEnd = RecordCodec.VARIABLE_OFFSET + 2 + (header.getShort(RecordCodec.VARIABLE_OFFSET) & 0xFFFF);
       if (idEnd <= n && settings.isExpendable(RecordCodec.persistenceIdAt(header, 0))) {

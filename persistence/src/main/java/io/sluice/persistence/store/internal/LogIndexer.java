@@ -17,11 +17,13 @@ public final class LogIndexer {
   private final String keyPrefix;
   private final String messageIdPrefix;
   private final String filterPrefix;
+  private final EpochFile epochs;
 
-  public LogIndexer(
-      ConsumeQueues queues, MessageIndex index, String filterPrefix, String keyPrefix, String messageIdPrefix) {
+  public LogIndexer(ConsumeQueues queues, MessageIndex index, EpochFile epochs, String filterPrefix, String keyPrefix,
+      String messageIdPrefix) {
     this.queues = queues;
     this.index = index;
+    this.epochs = epochs;
     this.filterPrefix = filterPrefix;
     this.keyPrefix = keyPrefix;
     this.messageIdPrefix = messageIdPrefix;
@@ -52,7 +54,8 @@ public final class LogIndexer {
   }
 
   /**
-   * Indexes a CRC-verified record held in {@code buf} at {@code at}.
+   * Indexes a CRC-verified record held in {@code buf} at {@code at}; an EpochStart record goes to
+   * the epoch history instead.
    *
    * @param consumeQueue whether to (re)write its ConsumeQueue entry
    * @param indexKeys whether to add its Index entries
@@ -62,8 +65,12 @@ public final class LogIndexer {
   public void indexVerified(
       ByteBuffer buf, int at, long position, boolean consumeQueue, boolean indexKeys, boolean logStartsAtZero)
       throws IOException {
-    String persistenceId = RecordCodec.persistenceIdAt(buf, at);
     long sequenceNr = RecordCodec.sequenceNrAt(buf, at);
+    if ((RecordCodec.flagsAt(buf, at) & RecordCodec.FLAG_EPOCH_START) != 0) {
+      epochs.observe(sequenceNr, position);
+      return;
+    }
+    String persistenceId = RecordCodec.persistenceIdAt(buf, at);
     if ((RecordCodec.flagsAt(buf, at) & RecordCodec.FLAG_DELETION_MARKER) != 0) {
       if (consumeQueue) {
         ConsumeQueue cq = queues.get(persistenceId);

@@ -107,6 +107,13 @@ public final class MessageIndex {
     }
   }
 
+  /** Writer thread: deletes every index file (the store was reset). */
+  public void clear() throws IOException {
+    while (!files.isEmpty()) {
+      files.remove(files.size() - 1).delete();
+    }
+  }
+
   public void force() {
     for (IndexFile f : files) {
       f.force();

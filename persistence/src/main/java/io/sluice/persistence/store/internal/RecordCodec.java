@@ -16,8 +16,9 @@ import java.util.zip.CRC32C;
  *  0      4     total size of the record in bytes, this field included
  *  4      4     magic: RECORD_MAGIC, or END_MAGIC for the end-of-segment filler
  *  8      4     CRC32C of bytes [12, total size)
- * 12      1     flags: bit 0 = last record of its atomic write, bit 1 = deletion marker
- * 13      8     sequence nr (for a deletion marker: delete up to and including this)
+ * 12      1     flags: bit 0 = last record of its atomic write, bit 1 = deletion marker,
+ *               bit 2 = EpochStart (a new master's first record; empty persistence id)
+ * 13      8     sequence nr (deletion marker: delete up to and including this; EpochStart: the epoch)
  * 21      8     store timestamp, epoch ms
  * 29      8     tag hash: FNV-1a 64 of the filter tag (without its prefix), 0 if none
  * 37      4     serializer id
@@ -39,6 +40,7 @@ public final class RecordCodec {
   public static final int END_MAGIC = 0x5C1CE0FF;
   public static final int FLAG_LAST_IN_WRITE = 1;
   public static final int FLAG_DELETION_MARKER = 2;
+  public static final int FLAG_EPOCH_START = 4;
 
   static final int SIZE_OFFSET = 0;
   static final int MAGIC_OFFSET = 4;
@@ -53,6 +55,8 @@ public final class RecordCodec {
   public static final int PREAMBLE_SIZE = 8;
   /** Size of an end-of-segment filler when there is room for it. */
   public static final int END_FILLER_MIN = PREAMBLE_SIZE;
+  /** Size of an EpochStart record: a marker with an empty persistence id. */
+  public static final int EPOCH_START_SIZE = VARIABLE_OFFSET + 2 + 2 + 2 + 2 + 2 + 4;
 
   private final CRC32C crc = new CRC32C();
 
@@ -102,10 +106,20 @@ public final class RecordCodec {
   /** Writes a deletion marker: events of {@code persistenceId} up to {@code toSequenceNr}. */
   public void encodeDeletionMarker(
       ByteBuffer buf, String persistenceId, long toSequenceNr, int size, long timestamp) {
+    encodeMarker(buf, FLAG_LAST_IN_WRITE | FLAG_DELETION_MARKER, persistenceId, toSequenceNr, size, timestamp);
+  }
+
+  /** Writes an EpochStart record of {@code epoch}, {@link #EPOCH_START_SIZE} bytes. */
+  public void encodeEpochStart(ByteBuffer buf, long epoch, long timestamp) {
+    encodeMarker(buf, FLAG_LAST_IN_WRITE | FLAG_EPOCH_START, "", epoch, EPOCH_START_SIZE, timestamp);
+  }
+
+  private void encodeMarker(
+      ByteBuffer buf, int flags, String persistenceId, long sequenceNr, int size, long timestamp) {
     int start = buf.position();
     buf.putInt(size).putInt(RECORD_MAGIC).putInt(0);
-    buf.put((byte) (FLAG_LAST_IN_WRITE | FLAG_DELETION_MARKER));
-    buf.putLong(toSequenceNr).putLong(timestamp).putLong(0L).putInt(0);
+    buf.put((byte) flags);
+    buf.putLong(sequenceNr).putLong(timestamp).putLong(0L).putInt(0);
     putString(buf, persistenceId);
     buf.putShort((short) 0).putShort((short) 0).putShort((short) 0).putShort((short) 0).putInt(0);
     finish(buf, start, size);

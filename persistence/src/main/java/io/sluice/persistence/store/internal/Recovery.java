@@ -45,10 +45,12 @@ public final class Recovery {
   /**
    * Redoes ConsumeQueue entries of records at or after {@code consumeQueueFrom}, and Index entries
    * of records at or after {@code indexFrom} that lie after {@code lastIndexedPosition} (the start
-   * of the last record the Index holds, so no entry is added twice).
+   * of the last record the Index holds, so no entry is added twice). EpochStart records are passed
+   * to the epoch history from {@code epochsFrom} on (re-reading one it holds is harmless).
    */
-  public Result run(long consumeQueueFrom, long indexFrom, long lastIndexedPosition) throws IOException {
-    long from = Math.max(commitLog.minPosition(), Math.min(consumeQueueFrom, indexFrom));
+  public Result run(long consumeQueueFrom, long indexFrom, long lastIndexedPosition, long epochsFrom)
+      throws IOException {
+    long from = Math.max(commitLog.minPosition(), Math.min(epochsFrom, Math.min(consumeQueueFrom, indexFrom)));
     boolean logStartsAtZero = commitLog.minPosition() == 0;
     long position = from;
     long end = from;

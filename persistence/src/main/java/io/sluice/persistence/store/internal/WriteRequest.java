@@ -1,10 +1,10 @@
 package io.sluice.persistence.store.internal;
 
 import io.sluice.persistence.store.EventRecord;
+import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoredRecord;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** Work for the group-commit writer; each completes its future once its batch is confirmed. */
@@ -13,10 +13,10 @@ public sealed interface WriteRequest {
   void fail(Throwable cause);
 
   /**
-   * Atomic writes to append; the future gets one entry per write: empty if stored, else why it
-   * was rejected (nothing of a rejected write is stored).
+   * Atomic writes to append; the future gets one entry per write (empty if stored, else why it
+   * was rejected: nothing of a rejected write is stored) and the log end after the batch.
    */
-  record Append(List<List<EventRecord>> writes, CompletableFuture<List<Optional<Exception>>> done)
+  record Append(List<List<EventRecord>> writes, CompletableFuture<MessageStore.AppendResult> done)
       implements WriteRequest {
     @Override
     public void fail(Throwable cause) {
@@ -36,6 +36,30 @@ public sealed interface WriteRequest {
   /** Verbatim records from another store, to be written at the same position; yields the end. */
   record RawAppend(long position, ByteBuffer bytes, CompletableFuture<Long> done)
       implements WriteRequest {
+    @Override
+    public void fail(Throwable cause) {
+      done.completeExceptionally(cause);
+    }
+  }
+
+  /** A new master's EpochStart record; yields its position. */
+  record EpochStart(long epoch, CompletableFuture<Long> done) implements WriteRequest {
+    @Override
+    public void fail(Throwable cause) {
+      done.completeExceptionally(cause);
+    }
+  }
+
+  /** Cuts the log at a record boundary (a divergent tail), alone between batches; yields the new end. */
+  record TruncateTo(long position, CompletableFuture<Long> done) implements WriteRequest {
+    @Override
+    public void fail(Throwable cause) {
+      done.completeExceptionally(cause);
+    }
+  }
+
+  /** Empties the store, which then continues at a segment boundary; alone between batches. */
+  record ResetTo(long position, CompletableFuture<Void> done) implements WriteRequest {
     @Override
     public void fail(Throwable cause) {
       done.completeExceptionally(cause);
