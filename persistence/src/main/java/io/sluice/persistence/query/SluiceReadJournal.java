@@ -34,6 +34,11 @@ import scala.Option;
  * waits for the store's append notification for its persistence id, so new events arrive as soon
  * as their write is confirmed, with no polling.
  *
+ * <p>With {@code sync} replication every query sees only committed events (below the store's
+ * commit position, {@link MessageStore#visibleHighestSequenceNr}): a live stream waits for the
+ * commit position to pass its next event, and a current one ends before the first uncommitted
+ * event. A consumer thus never sees an event that a failover can remove.
+ *
  * <p>Offsets are {@link Offset#sequence} of the sequence nr. Events removed by retention are
  * skipped like deleted ones: a stream asked to start below the retained range starts at its lowest
  * event, so a reader sees the gap as a jump in sequence numbers.
@@ -72,15 +77,15 @@ public final class SluiceReadJournal
   /** Events from {@code from} to {@code to}, then new ones as they are written, until {@code to}. */
   @Override
   public Source<EventEnvelope, NotUsed> eventsByPersistenceId(String persistenceId, long from, long to) {
-    return events(persistenceId, from, to, true, next -> read(persistenceId, next, to));
+    return events(persistenceId, from, to, true, (next, last) -> read(persistenceId, next, last));
   }
 
   /** Events from {@code from} to {@code to} that exist when the stream starts, then completes. */
   @Override
   public Source<EventEnvelope, NotUsed> currentEventsByPersistenceId(String persistenceId, long from, long to) {
     return Source.lazySource(() -> {
-          long last = Math.min(to, store.highestSequenceNr(persistenceId));
-          return events(persistenceId, from, last, false, next -> read(persistenceId, next, last));
+          long last = Math.min(to, store.visibleHighestSequenceNr(persistenceId));
+          return events(persistenceId, from, last, false, (next, upTo) -> read(persistenceId, next, upTo));
         })
         .mapMaterializedValue(ignored -> NotUsed.notUsed());
   }
@@ -89,7 +94,7 @@ public final class SluiceReadJournal
   public Source<EventEnvelope, NotUsed> eventsByPersistenceIdAndTags(
       String persistenceId, long from, long to, Set<String> filterTags) {
     FilterTags filter = store.filterTags(filterTags);
-    return events(persistenceId, from, to, true, next -> readFiltered(persistenceId, next, to, filter));
+    return events(persistenceId, from, to, true, (next, last) -> readFiltered(persistenceId, next, last, filter));
   }
 
   @Override
@@ -97,8 +102,8 @@ public final class SluiceReadJournal
       String persistenceId, long from, long to, Set<String> filterTags) {
     FilterTags filter = store.filterTags(filterTags);
     return Source.lazySource(() -> {
-          long last = Math.min(to, store.highestSequenceNr(persistenceId));
-          return events(persistenceId, from, last, false, next -> readFiltered(persistenceId, next, last, filter));
+          long last = Math.min(to, store.visibleHighestSequenceNr(persistenceId));
+          return events(persistenceId, from, last, false, (next, upTo) -> readFiltered(persistenceId, next, upTo, filter));
         })
         .mapMaterializedValue(ignored -> NotUsed.notUsed());
   }
@@ -113,10 +118,10 @@ public final class SluiceReadJournal
   /** One step's envelopes, and the sequence nr after the last entry the step examined. */
   private record Batch(List<EventEnvelope> envelopes, long next) {}
 
-  /** Reads one step from a sequence nr (blocking; on the plugin dispatcher). */
+  /** Reads one step from a sequence nr up to another (blocking; on the plugin dispatcher). */
   @FunctionalInterface
   private interface BatchReader {
-    Batch read(long from) throws IOException;
+    Batch read(long from, long to) throws IOException;
   }
 
   private Source<EventEnvelope, NotUsed> events(
@@ -131,9 +136,11 @@ public final class SluiceReadJournal
     if (next > to) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    // Read before the batch: an event appended during the read must not be mistaken for a hole.
-    long highest = store.highestSequenceNr(persistenceId);
-    return CompletableFuture.supplyAsync(() -> readStep(reader, next), blockingIo)
+    // Read before the batch, which stops there: an event appended during the read must not be
+    // mistaken for a hole, and with sync replication nothing past the commit position is read.
+    long highest = store.visibleHighestSequenceNr(persistenceId);
+    long last = Math.min(to, highest);
+    return CompletableFuture.supplyAsync(() -> readStep(reader, next, last), blockingIo)
         .thenCompose(
             batch -> {
               if (batch.next() > next) {
@@ -141,21 +148,21 @@ public final class SluiceReadJournal
               }
               if (highest >= next) {
                 // Only deleted events or holes were left up to the highest: skip past them.
-                long after = Math.min(to, highest) + 1;
+                long after = last + 1;
                 return CompletableFuture.completedFuture(Optional.of(Pair.create(after, List.of())));
               }
               if (!live) {
                 return CompletableFuture.completedFuture(Optional.empty());
               }
               return store
-                  .awaitAppend(persistenceId, next - 1)
+                  .awaitVisible(persistenceId, next - 1)
                   .thenComposeAsync(woken -> step(persistenceId, next, to, true, reader), blockingIo);
             });
   }
 
-  private static Batch readStep(BatchReader reader, long from) {
+  private static Batch readStep(BatchReader reader, long from, long to) {
     try {
-      return reader.read(from);
+      return reader.read(from, to);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

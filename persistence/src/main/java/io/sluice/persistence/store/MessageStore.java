@@ -62,7 +62,8 @@ public final class MessageStore implements AutoCloseable {
   private final RecordReader reader;
   private final ConsumeQueues queues;
   private final MessageIndex index;
-  private final AppendNotifier notifier = new AppendNotifier();
+  private final CommitTracker commits;
+  private final AppendNotifier notifier;
   private final GroupCommitWriter writer;
   private final Retention retention;
   private final ScheduledExecutorService flusher;
@@ -106,6 +107,8 @@ public final class MessageStore implements AutoCloseable {
     this.diskSpace = new DiskSpace(settings, clock, usage);
     this.clock = clock;
     this.commitLog = commitLog;
+    this.commits = new CommitTracker(settings.replication(), commitLog::confirmedPosition);
+    this.notifier = new AppendNotifier(commits::logEndMoved);
     this.reader = new RecordReader(commitLog, settings.commitLogDir(), settings.segmentSizeBytes());
     this.queues = queues;
     this.index = index;
@@ -447,6 +450,82 @@ public final class MessageStore implements AutoCloseable {
     return notifier.await(persistenceId, afterSequenceNr, () -> highestSequenceNr(persistenceId));
   }
 
+  /**
+   * The commit position and in-sync set of this store's replication. Without replicas the commit
+   * position is the confirmed position.
+   */
+  public CommitTracker commits() {
+    return commits;
+  }
+
+  /**
+   * A future completed once the log end is past {@code position} (a record at {@code position} can
+   * be read), for a replica's long-poll; failed when the store closes. It completes on the writer
+   * thread: continue asynchronously.
+   */
+  public CompletableFuture<Void> awaitConfirmed(long position) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException("store is closed"));
+    }
+    return notifier.awaitEnd(position + 1, commitLog::confirmedPosition);
+  }
+
+  /**
+   * The position below which queries and lookups see records: with {@code sync} replication the
+   * commit position (what a failover cannot remove), otherwise the confirmed position. Journal
+   * replays read every local record regardless.
+   */
+  public long readLimit() {
+    return settings.replication().isSync() ? commits.commitPosition() : commitLog.confirmedPosition();
+  }
+
+  /**
+   * The highest sequence nr of {@code persistenceId} that queries may read up to: {@link
+   * #highestSequenceNr} unless replication is {@code sync}, then that of its last stored event below
+   * {@link #readLimit} (or the sequence nr before its first readable event when none is). Costs one
+   * ConsumeQueue entry per event above the limit.
+   */
+  public long visibleHighestSequenceNr(String persistenceId) {
+    ConsumeQueue cq = queues.get(persistenceId);
+    if (cq == null) {
+      return 0;
+    }
+    long highest = cq.highestSequenceNr();
+    if (!settings.replication().isSync()) {
+      return highest;
+    }
+    long limit = commits.commitPosition();
+    long floor = Math.max(cq.deletedTo(), cq.lowestRetainedSequenceNr() - 1);
+    for (long s = highest; s > floor; s--) {
+      // holes and removed entries (size <= 0) have no position
+      if (cq.size(s) > 0 && cq.position(s) < limit) {
+        return s;
+      }
+    }
+    return Math.min(floor, highest);
+  }
+
+  /**
+   * A future completed when a query of {@code persistenceId} that has read up to {@code
+   * afterSequenceNr} may find more ({@link #visibleHighestSequenceNr} may have grown): on an append
+   * without {@code sync} replication; with it, once the commit position passes the id's next stored
+   * event, or on an append if there is none yet. Failed when the store closes.
+   */
+  public CompletableFuture<Void> awaitVisible(String persistenceId, long afterSequenceNr) {
+    ConsumeQueue cq = queues.get(persistenceId);
+    if (!settings.replication().isSync() || cq == null) {
+      return awaitAppend(persistenceId, afterSequenceNr);
+    }
+    long highest = cq.highestSequenceNr();
+    for (long s = Math.max(afterSequenceNr, cq.deletedTo()) + 1; s <= highest; s++) {
+      int size = cq.size(s);
+      if (size > 0) {
+        return commits.awaitCommit(cq.position(s) + size);
+      }
+    }
+    return awaitAppend(persistenceId, Math.max(afterSequenceNr, highest));
+  }
+
   public Set<String> persistenceIds() {
     return queues.persistenceIds();
   }
@@ -468,8 +547,9 @@ public final class MessageStore implements AutoCloseable {
   public List<StoredRecord> lookupByTime(long fromMs, long toMs, int max) throws IOException {
     List<StoredRecord> out = new ArrayList<>();
     RecordCodec codec = new RecordCodec();
+    long limit = readLimit();
     for (long position : index.range(fromMs, toMs, max)) {
-      StoredRecord record = readIndexed(codec, position);
+      StoredRecord record = readIndexed(codec, position, limit);
       if (record != null && record.timestamp() >= fromMs && record.timestamp() <= toMs) {
         out.add(record);
       }
@@ -480,8 +560,9 @@ public final class MessageStore implements AutoCloseable {
   private List<StoredRecord> lookup(String tag, long fromMs, long toMs, int max) throws IOException {
     List<StoredRecord> out = new ArrayList<>();
     RecordCodec codec = new RecordCodec();
+    long limit = readLimit();
     for (long position : index.lookup(tag, fromMs, toMs, max)) {
-      StoredRecord record = readIndexed(codec, position);
+      StoredRecord record = readIndexed(codec, position, limit);
       if (record != null && record.tags().contains(tag)) {
         out.add(record);
       }
@@ -489,9 +570,9 @@ public final class MessageStore implements AutoCloseable {
     return out;
   }
 
-  /** The record an Index entry points at, or null if retention removed it. */
-  private StoredRecord readIndexed(RecordCodec codec, long position) throws IOException {
-    if (position < commitLog.minPosition() || position >= commitLog.confirmedPosition()) {
+  /** The record an Index entry points at, or null if retention removed it or it is at or past {@code limit}. */
+  private StoredRecord readIndexed(RecordCodec codec, long position, long limit) throws IOException {
+    if (position < commitLog.minPosition() || position >= limit) {
       return null;
     }
     try {
@@ -721,6 +802,7 @@ public final class MessageStore implements AutoCloseable {
     }
     checkpoint();
     notifier.failAll(new IllegalStateException("store is closed"));
+    commits.failAll(new IllegalStateException("store is closed"));
     commitLog.close();
     lock.close();
     log.info("Store closed in {} at position {}", settings.dir(), commitLog.confirmedPosition());

@@ -31,7 +31,8 @@ public record StoreSettings(
     List<String> expendableIdPrefixes,
     double diskMaxUsedRatio,
     double diskHardMaxUsedRatio,
-    Duration diskCheckInterval) {
+    Duration diskCheckInterval,
+    ReplicationSettings replication) {
 
   /** Smallest segment that holds a maximal header plus a little payload. */
   public static final long MIN_SEGMENT_SIZE = 4096;
@@ -80,7 +81,8 @@ public record StoreSettings(
         c.getStringList("retention.expendable-id-prefixes"),
         c.getDouble("disk-limits.max-used-ratio"),
         c.getDouble("disk-limits.hard-max-used-ratio"),
-        c.getDuration("disk-limits.check-interval"));
+        c.getDuration("disk-limits.check-interval"),
+        ReplicationSettings.fromConfig(c.getConfig("replication")));
   }
 
   /** Whether {@code persistenceId} holds expendable data (messages): retention may drop its events. */

@@ -342,6 +342,7 @@ public final class GroupCommitWriter implements Runnable {
       }
       pendingDeletions.forEach(cq -> notifier.signal(cq.persistenceId()));
     }
+    notifier.signalEnd(end);
   }
 
   @SuppressWarnings("unchecked")

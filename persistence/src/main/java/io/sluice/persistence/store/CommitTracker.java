@@ -1,0 +1,150 @@
+package io.sluice.persistence.store;
+
+import io.sluice.persistence.store.internal.PositionWaiters;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * The master's commit position: the log end that the master and every replica of the in-sync set
+ * have, {@code min(confirmedPosition, confirmed of each in-sync replica)} (the master's confirmed
+ * position alone while the set is empty). The replication layer reports the in-sync set ({@link
+ * #setInSync}) and each replica's acknowledged position ({@link #confirmed}); a {@code sync}
+ * journal acknowledges a write once the commit position passes it, and queries see only what is
+ * below it.
+ *
+ * <p>Monotonic: a replica joining the set behind the commit position does not lower it (it only
+ * holds it until the replica catches up); removing a replica can only raise it.
+ *
+ * <p>Thread-safety: any thread. Futures of {@link #awaitCommit} complete on the thread that moved
+ * the commit position (the store's writer, or the caller of {@link #confirmed}): continue
+ * asynchronously.
+ */
+public final class CommitTracker {
+  private final ReplicationSettings settings;
+  private final LongSupplier masterConfirmed;
+  private final PositionWaiters waiters = new PositionWaiters();
+  private final AtomicLong committed = new AtomicLong();
+  /** Why every wait fails, once the store closed. */
+  private volatile Throwable closed;
+
+  // Guarded by this; replicaFloor is their summary, read without the lock.
+  private Set<String> inSync = Set.of();
+  private final Map<String, Long> confirmedByReplica = new HashMap<>();
+  /** Lowest confirmed position of the in-sync replicas, {@code Long.MAX_VALUE} if there is none. */
+  private volatile long replicaFloor = Long.MAX_VALUE;
+
+  /** @param masterConfirmed the local log's confirmed end, which only grows */
+  public CommitTracker(ReplicationSettings settings, LongSupplier masterConfirmed) {
+    this.settings = settings;
+    this.masterConfirmed = masterConfirmed;
+  }
+
+  /**
+   * The replicas now in sync, master excluded. A replica that has not confirmed anything counts as
+   * confirming position 0 until it does.
+   */
+  public void setInSync(Set<String> replicaIds) {
+    synchronized (this) {
+      inSync = Set.copyOf(replicaIds);
+      updateFloor();
+    }
+    signal();
+  }
+
+  /** Replica {@code replicaId} has the log up to {@code position} (its acknowledged end). */
+  public void confirmed(String replicaId, long position) {
+    synchronized (this) {
+      confirmedByReplica.put(replicaId, position);
+      if (!inSync.contains(replicaId)) {
+        return;
+      }
+      updateFloor();
+    }
+    signal();
+  }
+
+  /** The replicas in sync, master excluded. */
+  public synchronized Set<String> inSync() {
+    return inSync;
+  }
+
+  /** The last position each replica confirmed, in sync or not (for monitoring lag). */
+  public synchronized Map<String, Long> confirmedPositions() {
+    return Map.copyOf(confirmedByReplica);
+  }
+
+  /** Copies in sync, the master included. */
+  public synchronized int inSyncCount() {
+    return inSync.size() + 1;
+  }
+
+  /** The log end below which every record is committed; never goes back. */
+  public long commitPosition() {
+    long now = Math.min(masterConfirmed.getAsLong(), replicaFloor);
+    long before = committed.get();
+    return now > before ? committed.accumulateAndGet(now, Math::max) : before;
+  }
+
+  /**
+   * A future completed once the commit position is at least {@code position} (every byte below it
+   * committed); failed when the store closes.
+   */
+  public CompletableFuture<Void> awaitCommit(long position) {
+    Throwable cause = closed;
+    if (cause != null) {
+      return CompletableFuture.failedFuture(cause);
+    }
+    CompletableFuture<Void> commit = waiters.await(position, this::commitPosition);
+    cause = closed;
+    if (cause != null) {
+      // failAll ran between the check and the registration
+      commit.completeExceptionally(cause);
+    }
+    return commit;
+  }
+
+  /**
+   * Why a {@code sync} write must be refused now: fewer copies in sync than {@code min-in-sync}.
+   * Empty in other modes. For admission control before a write reaches the journal; the journal
+   * checks the same.
+   */
+  public Optional<NotEnoughReplicasException> writeRefusal() {
+    if (!settings.isSync()) {
+      return Optional.empty();
+    }
+    int count = inSyncCount();
+    return count < settings.minInSync()
+        ? Optional.of(new NotEnoughReplicasException(count, settings.minInSync()))
+        : Optional.empty();
+  }
+
+  /** The store's writer: the local log grew (the commit may follow when it is the lowest copy). */
+  void logEndMoved() {
+    if (waiters.hasWaiters()) {
+      signal();
+    }
+  }
+
+  /** The store closed: fails every wait, now and later. */
+  void failAll(Throwable cause) {
+    closed = cause;
+    waiters.failAll(cause);
+  }
+
+  private void signal() {
+    waiters.signal(commitPosition());
+  }
+
+  private void updateFloor() {
+    long floor = Long.MAX_VALUE;
+    for (String replica : inSync) {
+      floor = Math.min(floor, confirmedByReplica.getOrDefault(replica, 0L));
+    }
+    replicaFloor = floor;
+  }
+}
