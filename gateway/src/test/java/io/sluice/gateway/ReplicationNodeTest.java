@@ -100,6 +100,51 @@ class ReplicationNodeTest {
     assertEquals(301, replicaStore().highestSequenceNr(PID), "the probe and 300 messages");
   }
 
+  @Test
+  void aSyncWriteIsAcknowledgedOnlyOnceTheReplicaHasIt() throws Exception {
+    startMaster("sync", "");
+    startReplica();
+    awaitInSync(true);
+    for (int i = 0; i < 50; i++) {
+      SendReceipt receipt = send("s-" + i, 1_000);
+      assertOk(receipt);
+      assertTrue(replicaStore().highestSequenceNr(PID) >= receipt.getOffset() + 1,
+          "acknowledged offset " + receipt.getOffset() + " is not on the replica");
+    }
+  }
+
+  @Test
+  void aStoppedReplicaLeavesTheInSyncSetAndWritesResumeWithMinInSyncOne() throws Exception {
+    startMaster("sync", "sluice.cluster.replication.replica-max-lag = 2 s\n");
+    startReplica();
+    awaitInSync(true);
+    assertOk(send("before", 10));
+    n2.stop();
+    n2 = null;
+    awaitInSync(false);
+    assertOk(send("after", 10));
+    assertTrue(masterStore().commits().inSync().isEmpty());
+  }
+
+  @Test
+  void aStoppedReplicaLeavesTheInSyncSetAndWritesAreRefusedWithMinInSyncTwo() throws Exception {
+    startMaster("sync", "sluice.cluster.replication.replica-max-lag = 2 s\n"
+        + "sluice.cluster.replication.min-in-sync = 2\n");
+    startReplica();
+    awaitInSync(true);
+    assertOk(send("before", 10));
+    n2.stop();
+    n2 = null;
+    awaitInSync(false);
+    SendReceipt refused = send("after", 10);
+    assertEquals(Reason.NOT_ENOUGH_REPLICAS, refused.getStatus().getReason(), refused.toString());
+    assertEquals(io.grpc.Status.Code.UNAVAILABLE.value(), refused.getStatus().getCode());
+  }
+
+  private void awaitInSync(boolean inSync) throws InterruptedException {
+    awaitTrue(() -> masterStore().commits().inSync().contains("g2") == inSync);
+  }
+
   private void startMaster(String mode, String more) throws Exception {
     n1 = TestNode.start(dir1, "sluice.cluster.broker-group = g1\n"
         + "sluice.cluster.replication.mode = " + mode + "\n" + more);
