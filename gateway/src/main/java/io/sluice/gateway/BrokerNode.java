@@ -45,6 +45,7 @@ import io.sluice.protocol.v1.AdminService;
 import io.sluice.protocol.v1.AdminServiceHandlerFactory;
 import io.sluice.protocol.v1.MessagingService;
 import io.sluice.protocol.v1.MessagingServiceHandlerFactory;
+import io.sluice.protocol.v1.Reason;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.DirectoryLock;
 import io.sluice.persistence.store.MessageStore;
@@ -157,7 +158,7 @@ public final class BrokerNode {
     TopicCatalog catalog = new TopicCatalog();
     NodeCatalog.get(system).set(catalog);
     system.systemActorOf(TopicCatalogFeed.create(catalog), "topic-catalog-feed", Props.empty());
-    Queue.init(system, READ_JOURNAL);
+    Queue.init(system, READ_JOURNAL, () -> writeFailureReason(store));
     DelayTimer.init(system, READ_JOURNAL);
     QueueTransactions.init(system, READ_JOURNAL, TransactionSettings.fromConfig(system.settings().config()));
 
@@ -224,6 +225,21 @@ public final class BrokerNode {
       return full;
     }
     return store.commits().writeRefusal().map(e -> BrokerException.notEnoughReplicas(e.getMessage()));
+  }
+
+  /**
+   * What a journal write that failed means on this node, for the queue to tell its caller at once:
+   * a full disk; with sync replication, too few replicas in sync (nothing stored) or else a
+   * replication timeout (stored here, outcome unknown); otherwise an unknown outcome.
+   */
+  private static Reason writeFailureReason(MessageStore store) {
+    if (store.messageWriteRefusal().isPresent()) {
+      return Reason.STORAGE_FULL;
+    }
+    if (!store.settings().replication().isSync()) {
+      return Reason.SEND_OUTCOME_UNKNOWN;
+    }
+    return store.commits().writeRefusal().isPresent() ? Reason.NOT_ENOUGH_REPLICAS : Reason.REPLICATION_TIMEOUT;
   }
 
   /**

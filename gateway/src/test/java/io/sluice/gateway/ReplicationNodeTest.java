@@ -141,6 +141,25 @@ class ReplicationNodeTest {
     assertEquals(io.grpc.Status.Code.UNAVAILABLE.value(), refused.getStatus().getCode());
   }
 
+  @Test
+  void aWriteTheInSyncReplicaDoesNotConfirmFailsPromptlyWithReplicationTimeout() throws Exception {
+    startMaster("sync", "sluice.cluster.replication.replica-max-lag = 60 s\n"
+        + "sluice.cluster.replication.timeout = 2 s\n");
+    startReplica();
+    awaitInSync(true);
+    assertOk(send("before", 10));
+    n2.stop();
+    n2 = null;
+    long start = System.nanoTime();
+    SendReceipt late = send("unconfirmed", 10);
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(Reason.REPLICATION_TIMEOUT, late.getStatus().getReason(), late.toString());
+    assertEquals(io.grpc.Status.Code.DEADLINE_EXCEEDED.value(), late.getStatus().getCode());
+    // the replication timeout, not the gateway's 10 s ask-timeout
+    assertTrue(tookMs < 8_000, "answered after " + tookMs + " ms");
+    assertTrue(masterStore().commits().inSync().contains("g2"), "the set has not shrunk yet");
+  }
+
   private void awaitInSync(boolean inSync) throws InterruptedException {
     awaitTrue(() -> masterStore().commits().inSync().contains("g2") == inSync);
   }
