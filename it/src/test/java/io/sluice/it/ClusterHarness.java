@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -37,6 +38,7 @@ public final class ClusterHarness implements AutoCloseable {
 
   private final Path root;
   private final List<String> extraJvmArgs;
+  private final IntFunction<List<String>> nodeJvmArgs;
   private final BrokerProcess[] nodes;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<SluiceClient> clients = new ArrayList<>();
@@ -49,8 +51,17 @@ public final class ClusterHarness implements AutoCloseable {
    * @param extraJvmArgs JVM options for every node, after the harness's own
    */
   public ClusterHarness(Path root, int size, String... extraJvmArgs) {
+    this(root, size, i -> List.of(), extraJvmArgs);
+  }
+
+  /**
+   * A cluster of {@code size} nodes, none started yet, where node {@code i} also gets {@code
+   * nodeJvmArgs.apply(i)} (after {@code extraJvmArgs}), e.g. the groups it follows.
+   */
+  public ClusterHarness(Path root, int size, IntFunction<List<String>> nodeJvmArgs, String... extraJvmArgs) {
     this.root = root;
     this.extraJvmArgs = List.of(extraJvmArgs);
+    this.nodeJvmArgs = nodeJvmArgs;
     this.nodes = new BrokerProcess[size];
   }
 
@@ -119,6 +130,7 @@ public final class ClusterHarness implements AutoCloseable {
       args.add("-Dpekko.cluster.seed-nodes." + s + "=pekko://sluice@" + seeds.get(s));
     }
     args.addAll(extraJvmArgs);
+    args.addAll(nodeJvmArgs.apply(i));
     return BrokerProcess.start(dataDir(i), args.toArray(new String[0]));
   }
 
@@ -148,6 +160,16 @@ public final class ClusterHarness implements AutoCloseable {
   /** Kills node {@code i} at once (SIGKILL) and waits until its process is gone. */
   public void sigkill(int i) {
     node(i).sigkill();
+  }
+
+  /** Pauses node {@code i}'s JVM (SIGSTOP): it keeps its sockets but answers nothing until {@link #sigcont}. */
+  public void sigstop(int i) {
+    node(i).signal("STOP");
+  }
+
+  /** Resumes node {@code i}'s JVM paused by {@link #sigstop} (SIGCONT). */
+  public void sigcont(int i) {
+    node(i).signal("CONT");
   }
 
   /** Stops node {@code i} gracefully (SIGTERM: it leaves the cluster) and waits until it exits. */
@@ -191,6 +213,32 @@ public final class ClusterHarness implements AutoCloseable {
               .timeout(Duration.ofSeconds(5)).GET().build(),
           HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? Members.parse(r.body()) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /**
+   * {@code GET /cluster/replication} of node {@code i}: each broker group it carries, as master
+   * or replica (see the gateway's ReplicationRoute), or null when it does not answer.
+   */
+  public JsonNode replication(int i) {
+    return getJson(i, "/cluster/replication");
+  }
+
+  private JsonNode getJson(int i, String path) {
+    if (!isRunning(i)) {
+      return null;
+    }
+    try {
+      HttpResponse<String> r = http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node(i).managementPort() + path))
+              .timeout(Duration.ofSeconds(5)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     } catch (IOException e) {
       return null;
     } catch (InterruptedException e) {
