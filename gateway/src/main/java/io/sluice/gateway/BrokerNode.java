@@ -229,17 +229,18 @@ public final class BrokerNode {
 
   /**
    * What a journal write that failed means on this node, for the queue to tell its caller at once:
-   * a full disk; with sync replication, too few replicas in sync (nothing stored) or else a
-   * replication timeout (stored here, outcome unknown); otherwise an unknown outcome.
+   * a full disk; with sync replication a replication timeout (outcome unknown); otherwise an unknown
+   * outcome. Never NOT_ENOUGH_REPLICAS ("nothing stored"): the queue does not learn the cause, and
+   * a write stored here that timed out, or committed with fewer copies than min-in-sync, looks the
+   * same as a refused one once the in-sync set has shrunk; such a write commits and is delivered.
+   * Writes arriving while too few replicas are in sync are refused before reaching a queue
+   * ({@code admission}).
    */
   private static Reason writeFailureReason(MessageStore store) {
     if (store.messageWriteRefusal().isPresent()) {
       return Reason.STORAGE_FULL;
     }
-    if (!store.settings().replication().isSync()) {
-      return Reason.SEND_OUTCOME_UNKNOWN;
-    }
-    return store.commits().writeRefusal().isPresent() ? Reason.NOT_ENOUGH_REPLICAS : Reason.REPLICATION_TIMEOUT;
+    return store.settings().replication().isSync() ? Reason.REPLICATION_TIMEOUT : Reason.SEND_OUTCOME_UNKNOWN;
   }
 
   /**
