@@ -166,8 +166,8 @@ public final class ReplicationSource {
     if (!changes.isEmpty()) {
       store.commits().setInSync(replicas.inSync());
       for (InSyncReplicas.Change c : changes) {
-        ctx.getLog().info("Replica {} {} the in-sync set of group '{}' (lag {} bytes, {} ms behind the log end); "
-                + "in sync now: {}",
+        ctx.getLog().info("Replica {} {} the in-sync set of group '{}' (lag {} bytes; {} ms since it last fetched "
+                + "or reached the log end); in sync now: {}",
             c.replicaId(), c.joined() ? "joined" : "left", group, c.lagBytes(), c.lagMillis(), replicas.inSync());
       }
     }
