@@ -10,19 +10,23 @@ import io.sluice.client.PushConsumer;
 import io.sluice.client.PushConsumerSettings;
 import io.sluice.client.QueueProgress;
 import io.sluice.client.Reason;
+import io.sluice.client.SendReceipt;
 import io.sluice.client.SimpleConsumer;
 import io.sluice.client.SimpleConsumerSettings;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -158,8 +162,8 @@ final class Workload {
     private final Map<Reason, AtomicInteger> attemptFailures = new ConcurrentHashMap<>();
     private final Map<String, Long> invokedAt = new ConcurrentHashMap<>();
     /** {nanoTime of the receipt, queue id} of every acknowledged send. */
-    private final java.util.Queue<long[]> acks = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private final List<Thread> threads = new java.util.ArrayList<>();
+    private final Queue<long[]> acks = new ConcurrentLinkedQueue<>();
+    private final List<Thread> threads = new ArrayList<>();
 
     /**
      * Starts producing.
@@ -203,7 +207,7 @@ final class Workload {
       boolean maybeStored = false;
       while (true) {
         try {
-          io.sluice.client.SendReceipt r = producer.send(m);
+          SendReceipt r = producer.send(m);
           history.ok(m.messageId(), r.queueId(), r.offset());
           acks.add(new long[] {System.nanoTime(), r.queueId()});
           return;
