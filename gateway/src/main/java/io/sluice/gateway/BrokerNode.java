@@ -49,6 +49,9 @@ import io.sluice.protocol.v1.Reason;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.DirectoryLock;
 import io.sluice.persistence.store.MessageStore;
+import io.sluice.persistence.store.NotEnoughReplicasException;
+import io.sluice.persistence.store.ReplicationTimeoutException;
+import io.sluice.persistence.store.StorageFullException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -158,7 +161,7 @@ public final class BrokerNode {
     TopicCatalog catalog = new TopicCatalog();
     NodeCatalog.get(system).set(catalog);
     system.systemActorOf(TopicCatalogFeed.create(catalog), "topic-catalog-feed", Props.empty());
-    Queue.init(system, READ_JOURNAL, () -> writeFailureReason(store));
+    Queue.init(system, READ_JOURNAL, BrokerNode::writeFailureReason);
     DelayTimer.init(system, READ_JOURNAL);
     QueueTransactions.init(system, READ_JOURNAL, TransactionSettings.fromConfig(system.settings().config()));
 
@@ -228,19 +231,23 @@ public final class BrokerNode {
   }
 
   /**
-   * What a journal write that failed means on this node, for the queue to tell its caller at once:
-   * a full disk; with sync replication a replication timeout (outcome unknown); otherwise an unknown
-   * outcome. Never NOT_ENOUGH_REPLICAS ("nothing stored"): the queue does not learn the cause, and
-   * a write stored here that timed out, or committed with fewer copies than min-in-sync, looks the
-   * same as a refused one once the in-sync set has shrunk; such a write commits and is delivered.
-   * Writes arriving while too few replicas are in sync are refused before reaching a queue
-   * ({@code admission}).
+   * What a journal write's failure means for the producer, from the store's exception in its
+   * causes: a full disk, too few replicas in sync (nothing stored), a replication timeout (stored
+   * on the master, outcome unknown); anything else leaves the outcome unknown.
    */
-  private static Reason writeFailureReason(MessageStore store) {
-    if (store.messageWriteRefusal().isPresent()) {
-      return Reason.STORAGE_FULL;
+  static Reason writeFailureReason(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof StorageFullException) {
+        return Reason.STORAGE_FULL;
+      }
+      if (t instanceof NotEnoughReplicasException) {
+        return Reason.NOT_ENOUGH_REPLICAS;
+      }
+      if (t instanceof ReplicationTimeoutException) {
+        return Reason.REPLICATION_TIMEOUT;
+      }
     }
-    return store.settings().replication().isSync() ? Reason.REPLICATION_TIMEOUT : Reason.SEND_OUTCOME_UNKNOWN;
+    return Reason.SEND_OUTCOME_UNKNOWN;
   }
 
   /**

@@ -101,6 +101,30 @@ class ReplicationNodeTest {
   }
 
   @Test
+  void aNewReplicaStartsAtTheMastersLowestPositionWhenRetentionRemovedTheStart() throws Exception {
+    String smallSegments = "sluice.persistence.journal { segment-size = 256 KiB, max-record-size = 64 KiB,\n"
+        + "  retention { time = 1 ms, check-interval = 200 ms } }\n";
+    startMaster("async", smallSegments);
+    for (int i = 0; i < 400; i++) {
+      assertOk(send("old-" + i, 2_000));
+    }
+    awaitTrue(() -> masterStore().minPosition() > 0);
+    startReplica(smallSegments);
+    for (int i = 0; i < 20; i++) {
+      assertOk(send("new-" + i, 2_000));
+    }
+    awaitTrue(() -> replicaStore().confirmedPosition() == masterStore().confirmedPosition());
+    // the replica drops what the master's retention dropped (the floor comes with every chunk)
+    awaitTrue(() -> replicaStore().minPosition() == masterStore().minPosition());
+    long from = masterStore().minPosition();
+    assertTrue(from > 0);
+    // the reset replica starts in the master's epoch in force there (no EpochStart record reaches it)
+    assertEquals(1, masterStore().epochs().epochAt(from).orElseThrow().epoch());
+    assertEquals(List.of(new io.sluice.persistence.store.Epoch(1, from)), replicaStore().epochs().epochs());
+    assertArrayEquals(rawLog(masterStore(), from), rawLog(replicaStore(), from));
+  }
+
+  @Test
   void aSyncWriteIsAcknowledgedOnlyOnceTheReplicaHasIt() throws Exception {
     startMaster("sync", "");
     startReplica();
@@ -177,10 +201,14 @@ class ReplicationNodeTest {
   }
 
   private void startReplica() throws Exception {
+    startReplica("");
+  }
+
+  private void startReplica(String more) throws Exception {
     String seed = Cluster.get(n1.system()).selfMember().address().toString();
     n2 = TestNode.start(dir2, "sluice.cluster.broker-group = g2\n"
         + "sluice.cluster.replication.follow = [g1]\n"
-        + "pekko.cluster.seed-nodes = [\"" + seed + "\"]\n");
+        + "pekko.cluster.seed-nodes = [\"" + seed + "\"]\n" + more);
   }
 
   private MessageStore masterStore() {
@@ -196,13 +224,13 @@ class ReplicationNodeTest {
     MessageStore master = masterStore();
     MessageStore replica = replicaStore();
     assertEquals(master.minPosition(), replica.minPosition());
-    assertArrayEquals(rawLog(master), rawLog(replica));
+    assertArrayEquals(rawLog(master, master.minPosition()), rawLog(replica, replica.minPosition()));
   }
 
-  /** The whole CommitLog as readRaw hands it out. */
-  private static byte[] rawLog(MessageStore store) throws Exception {
+  /** The CommitLog from {@code position} as readRaw hands it out. */
+  private static byte[] rawLog(MessageStore store, long from) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    long position = store.minPosition();
+    long position = from;
     while (position < store.confirmedPosition()) {
       RawChunk chunk = store.readRaw(position, 1 << 20);
       ByteBuffer bytes = chunk.bytes();

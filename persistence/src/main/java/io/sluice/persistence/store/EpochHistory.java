@@ -43,6 +43,17 @@ public record EpochHistory(List<Epoch> epochs) {
     return -1;
   }
 
+  /** The epoch in force at {@code position}: the last one starting at or below it. */
+  public Optional<Epoch> epochAt(long position) {
+    Epoch found = null;
+    for (Epoch e : epochs) {
+      if (e.startPosition() <= position) {
+        found = e;
+      }
+    }
+    return Optional.ofNullable(found);
+  }
+
   /** This history with {@code next} added at its end. */
   public EpochHistory with(Epoch next) {
     List<Epoch> grown = new ArrayList<>(epochs);

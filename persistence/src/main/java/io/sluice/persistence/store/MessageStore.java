@@ -183,7 +183,8 @@ public final class MessageStore implements AutoCloseable {
       cq.retainFrom(min);
     }
     index.truncateFrom(result.end());
-    epochs.truncateFrom(result.end());
+    // An epoch may start at the end (a replica reset in it), not past it.
+    epochs.truncateFrom(result.end() + 1);
     epochs.persist();
 
     MessageStore store =
@@ -702,8 +703,18 @@ public final class MessageStore implements AutoCloseable {
    * size, which a byte-identical replica needs anyway).
    */
   public CompletableFuture<Void> resetTo(long position) {
+    return resetTo(position, 0);
+  }
+
+  /**
+   * {@link #resetTo(long)}, with {@code epoch} (above 0) as the history's one entry {@code (epoch,
+   * position)}: the master's epoch in force at {@code position} ({@code
+   * master.epochs().epochAt(position)}), so that the replica knows the epoch of the records it
+   * copies before the next EpochStart arrives (to find a divergence or compare candidates).
+   */
+  public CompletableFuture<Void> resetTo(long position, long epoch) {
     CompletableFuture<Void> done = new CompletableFuture<>();
-    writer.submit(new WriteRequest.ResetTo(position, done));
+    writer.submit(new WriteRequest.ResetTo(position, epoch, done));
     return done;
   }
 
@@ -771,10 +782,10 @@ public final class MessageStore implements AutoCloseable {
     }
 
     @Override
-    public void resetTo(long position) throws IOException {
+    public void resetTo(long position, long epoch) throws IOException {
       synchronized (MessageStore.this) {
         synchronized (cutLock) {
-          truncation.resetTo(position);
+          truncation.resetTo(position, epoch);
           checkpoint();
         }
       }

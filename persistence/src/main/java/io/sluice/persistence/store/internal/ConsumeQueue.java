@@ -249,6 +249,19 @@ public final class ConsumeQueue {
     }
     if (s != highestSequenceNr) {
       highestSequenceNr = s;
+      dropFilesAboveHighest();
+    }
+  }
+
+  /**
+   * Deletes the files after the one holding the highest entry: {@link #load} finds the highest
+   * entry in the last file, so that file must hold it.
+   */
+  private void dropFilesAboveHighest() throws IOException {
+    long keep = highestSequenceNr == 0 ? -1 : firstOf(highestSequenceNr - 1);
+    for (Long first : new ArrayList<>(files.tailMap(keep, false).keySet())) {
+      files.remove(first);
+      Files.deleteIfExists(dir.resolve(fileName(first)));
     }
   }
 
@@ -271,6 +284,7 @@ public final class ConsumeQueue {
       s--;
     }
     highestSequenceNr = Math.max(s, lowestRetainedSequenceNr - 1);
+    dropFilesAboveHighest();
     reservedSequenceNr = 0;
     this.deletedTo = Math.min(deletedTo, highestSequenceNr);
     return highestSequenceNr == 0;

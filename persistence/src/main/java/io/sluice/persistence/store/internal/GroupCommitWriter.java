@@ -1,5 +1,6 @@
 package io.sluice.persistence.store.internal;
 
+import io.sluice.persistence.store.Epoch;
 import io.sluice.persistence.store.EventRecord;
 import io.sluice.persistence.store.FlushMode;
 import io.sluice.persistence.store.MessageStore;
@@ -90,8 +91,8 @@ public final class GroupCommitWriter implements Runnable {
     /** Cuts the log at {@code position}; returns the new end. */
     long truncateTo(long position) throws IOException;
 
-    /** Empties the store, continuing at {@code position}. */
-    void resetTo(long position) throws IOException;
+    /** Empties the store, continuing at {@code position} in {@code epoch} (0: none known). */
+    void resetTo(long position, long epoch) throws IOException;
   }
 
   public GroupCommitWriter(
@@ -215,8 +216,8 @@ public final class GroupCommitWriter implements Runnable {
   }
 
   /**
-   * Runs a cut of the log. A refused one (not a record boundary, below the start) changed
-   * nothing; one that failed half-way leaves the store failed until reopened, when recovery
+   * Runs a cut of the log. A refused one (not a record boundary, below the start, the tail not
+   * kept) changed nothing; one that failed half-way leaves the store failed until reopened, when recovery
    * repairs it.
    */
   private void runCut(WriteRequest request) {
@@ -228,10 +229,10 @@ public final class GroupCommitWriter implements Runnable {
       if (request instanceof WriteRequest.TruncateTo truncate) {
         truncate.done().complete(cuts.truncateTo(truncate.position()));
       } else if (request instanceof WriteRequest.ResetTo reset) {
-        cuts.resetTo(reset.position());
+        cuts.resetTo(reset.position(), reset.epoch());
         reset.done().complete(null);
       }
-    } catch (IllegalArgumentException refused) {
+    } catch (IllegalArgumentException | Truncation.NothingChangedException refused) {
       request.fail(refused);
     } catch (Throwable t) {
       failure = t;
@@ -456,7 +457,7 @@ public final class GroupCommitWriter implements Runnable {
 
   /** Why {@code epoch} cannot start now (it does not follow the last one), or null. */
   private Exception staleEpoch(long epoch) {
-    long last = epochs.history().last().map(e -> e.epoch()).orElse(0L);
+    long last = epochs.history().last().map(Epoch::epoch).orElse(0L);
     for (long[] pendingEpoch : pendingEpochs) {
       last = Math.max(last, pendingEpoch[0]);
     }

@@ -1,5 +1,6 @@
 package io.sluice.persistence.store.internal;
 
+import io.sluice.persistence.store.CorruptedRecordException;
 import io.sluice.persistence.store.Epoch;
 import io.sluice.persistence.store.StoreSettings;
 import java.io.IOException;
@@ -51,6 +52,7 @@ public final class Truncation {
    *
    * @throws IllegalArgumentException if {@code position} is below the log's start, past its end,
    *     or not a record boundary (nothing is changed)
+   * @throws NothingChangedException if the tail could not be kept (nothing is changed)
    */
   public long truncateTo(long position) throws IOException {
     long end = commitLog.confirmedPosition();
@@ -63,15 +65,20 @@ public final class Truncation {
       return end;
     }
     RecordWalk walk = new RecordWalk(commitLog);
-    long segmentBase = commitLog.segmentAt(position).basePosition();
-    long boundary = walk.walk(segmentBase, position, (buf, at, p, size) -> { });
-    if (boundary != position) {
-      throw new IllegalArgumentException("cannot truncate to " + position + ": not a record boundary");
-    }
     long lastEpoch = epochs.history().last().map(Epoch::epoch).orElse(0L);
     Path divergent = settings.divergentDir().resolve(lastEpoch + "-" + position + ".log");
-    Set<String> deletedInTail = copyTail(walk, position, end, divergent);
-    Map<String, Long> deletedTo = deletionsBelow(walk, min, position, deletedInTail);
+    Set<String> deletedInTail;
+    Map<String, Long> deletedTo;
+    try {
+      long segmentBase = commitLog.segmentAt(position).basePosition();
+      if (walk.walk(segmentBase, position, (buf, at, p, size) -> { }) != position) {
+        throw new IllegalArgumentException("cannot truncate to " + position + ": not a record boundary");
+      }
+      deletedInTail = copyTail(walk, position, end, divergent);
+      deletedTo = deletionsBelow(walk, min, position, deletedInTail);
+    } catch (IOException e) {
+      throw new NothingChangedException("cannot truncate to " + position + ": " + e.getMessage(), e);
+    }
 
     long discarded = commitLog.truncate(position);
     for (ConsumeQueue cq : queues.all()) {
@@ -89,22 +96,29 @@ public final class Truncation {
     return position;
   }
 
-  /** Copies the records of [from, to) to {@code file}, forced; returns the ids deleted there. */
+  /**
+   * Copies the records of [from, to) to {@code file}, forced; returns the ids deleted there. A
+   * damaged record ends the copy (the tail goes anyway).
+   */
   private Set<String> copyTail(RecordWalk walk, long from, long to, Path file) throws IOException {
     Files.createDirectories(file.getParent());
     Set<String> deleted = new HashSet<>();
     try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
         StandardOpenOption.TRUNCATE_EXISTING)) {
-      walk.walk(from, to, (buf, at, position, size) -> {
-        ByteBuffer record = buf.duplicate();
-        record.limit(at + size).position(at);
-        while (record.hasRemaining()) {
-          out.write(record);
-        }
-        if (isDeletionMarker(buf, at, size)) {
-          deleted.add(RecordCodec.persistenceIdAt(buf, at));
-        }
-      });
+      try {
+        walk.walk(from, to, (buf, at, position, size) -> {
+          ByteBuffer record = buf.duplicate();
+          record.limit(at + size).position(at);
+          while (record.hasRemaining()) {
+            out.write(record);
+          }
+          if (isDeletionMarker(buf, at, size)) {
+            deleted.add(RecordCodec.persistenceIdAt(buf, at));
+          }
+        });
+      } catch (CorruptedRecordException damaged) {
+        log.warn("The divergent tail is damaged ({}); {} keeps the records before the damage", damaged.getMessage(), file);
+      }
       out.force(true);
     }
     return deleted;
@@ -130,15 +144,23 @@ public final class Truncation {
     return (RecordCodec.flagsAt(buf, at) & RecordCodec.FLAG_DELETION_MARKER) != 0 && codec.verify(buf, at, size) == null;
   }
 
+  /** A cut that was refused before it changed anything: the store is as it was. */
+  public static final class NothingChangedException extends IOException {
+    NothingChangedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
   /**
    * Empties the store: it continues at {@code position}, a multiple of the segment size (a
-   * master's oldest position always is). Files go in an order that leaves a prefix of the old log
+   * master's oldest position always is), with the history {@code [(epoch, position)]} (empty for
+   * epoch 0). Files go in an order that leaves a prefix of the old log
    * (or an empty one) after a crash, which reopens consistently: checkpoint, epochs, ConsumeQueues
    * and Index first (rebuilt from the log at open), then segments newest first.
    *
    * @throws IllegalArgumentException if {@code position} is not a multiple of the segment size
    */
-  public void resetTo(long position) throws IOException {
+  public void resetTo(long position, long epoch) throws IOException {
     if (position < 0 || position % commitLog.segmentSize() != 0) {
       throw new IllegalArgumentException("cannot reset to " + position
           + ": not a multiple of segment-size " + commitLog.segmentSize() + " (replicas use their master's)");
@@ -151,6 +173,9 @@ public final class Truncation {
     index.clear();
     commitLog.reset(position);
     epochs.clear();
+    if (epoch > 0) {
+      epochs.observe(epoch, position);
+    }
     epochs.persist();
     log.warn("Store reset: the log [{}, {}) was deleted, it continues at {}", oldMin, oldEnd, position);
   }

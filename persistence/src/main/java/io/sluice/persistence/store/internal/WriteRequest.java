@@ -58,8 +58,11 @@ public sealed interface WriteRequest {
     }
   }
 
-  /** Empties the store, which then continues at a segment boundary; alone between batches. */
-  record ResetTo(long position, CompletableFuture<Void> done) implements WriteRequest {
+  /**
+   * Empties the store, which then continues at a segment boundary in {@code epoch} (0: none known);
+   * alone between batches.
+   */
+  record ResetTo(long position, long epoch, CompletableFuture<Void> done) implements WriteRequest {
     @Override
     public void fail(Throwable cause) {
       done.completeExceptionally(cause);
