@@ -195,6 +195,7 @@ class ReplicationClusterTest {
     long readyMs = millisSince(restarted);
     awaitInSync(1, true);
     long catchUpMs = millisSince(restarted);
+    long copied = masterView(1).path("logEnd").asLong() - confirmedBefore;
     long ackedAtRejoin = history.acked();
     Await.until("500 more sends acknowledged", TIMEOUT, () -> history.acked() >= ackedAtRejoin + 500,
         () -> history.acked() + " acked; " + load.attemptFailures());
@@ -202,10 +203,11 @@ class ReplicationClusterTest {
 
     Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, TIMEOUT);
     HistoryChecker.Report report = HistoryChecker.check(history, "drain");
-    System.out.printf("[it] SIGKILL of n2 (replica of g1): left g1's in-sync set %d ms after the kill; restarted"
-        + " %d bytes behind the master (at least), READY after %d ms, back in sync %d ms after the restart began;"
-        + " attempt failures %s; %s%n", leftMs, masterEndAtRestart - confirmedBefore, readyMs, catchUpMs,
-        load.attemptFailures(), report.summary());
+    System.out.printf("[it] SIGKILL of n2 (replica of g1): left g1's in-sync set %d ms after the kill; restart"
+        + " began %d bytes behind the master, READY after %d ms, back in sync %d ms after the restart began, having"
+        + " caught up %d bytes (the master's end then minus the replica's before the kill); attempt failures %s; %s%n",
+        leftMs, masterEndAtRestart - confirmedBefore, readyMs, catchUpMs, copied, load.attemptFailures(),
+        report.summary());
     report.assertValid();
 
     long[] ends = {awaitCaughtUp(1), awaitCaughtUp(2), awaitCaughtUp(3)};
