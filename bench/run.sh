@@ -3,6 +3,7 @@
 #   bench/run.sh storage [--quick] [--dir PATH] [...]     (bench/run.sh storage --help for options)
 #   bench/run.sh e2e [--quick] [--runs N] [...]           (bench/run.sh e2e --help for options)
 #   bench/run.sh delay [--quick] [...]                    (delayed-message lateness under load)
+#   bench/run.sh catchup [--mib N] [--runs N]             (a replica's catch-up rate from empty)
 #   bench/run.sh jfr-top FILE.jfr [TOP]                   (summary of a JFR recording)
 # JAVA_OPTS adds JVM options of the benchmark JVM, e.g. JAVA_OPTS="-XX:StartFlightRecording=filename=/tmp/b.jfr".
 #
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-}"
 modules=bench
-if [[ "$mode" == "e2e" || "$mode" == "delay" ]]; then
+if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" ]]; then
   modules=bench,gateway
 fi
 
@@ -37,7 +38,7 @@ classpath="bench/target/classes:$(cat bench/target/classpath.txt)"
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 extra=()
-if [[ "$mode" == "e2e" || "$mode" == "delay" ]]; then
+if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" ]]; then
   broker_dir=bench/target/e2e-broker
   client_dir=bench/target/e2e-client
   if [[ "${BENCH_NO_BUILD:-}" != "1" ]]; then
@@ -62,7 +63,7 @@ if [[ "$mode" == "e2e" || "$mode" == "delay" ]]; then
 fi
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
-  if [[ "$mode" == "e2e" || "$mode" == "delay" ]]; then
+  if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" ]]; then
     paths=(protocol persistence actors gateway client-java bench)
     dirty=$(git status --porcelain -- "${paths[@]}" | wc -l)
     echo "source:     built from $(cat bench/target/e2e-client/commit.txt 2>/dev/null || echo '?');" \

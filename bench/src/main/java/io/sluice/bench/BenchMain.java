@@ -1,5 +1,6 @@
 package io.sluice.bench;
 
+import io.sluice.bench.e2e.CatchUpBenchmark;
 import io.sluice.bench.e2e.DelayBenchmark;
 import io.sluice.bench.e2e.E2eBenchmark;
 import io.sluice.bench.e2e.E2eOptions;
@@ -12,6 +13,7 @@ import java.util.List;
  * Entry point of the benchmarks (never run by the build): {@code storage [options]} runs the
  * storage benchmark; {@code e2e [options]} the end-to-end benchmark against a broker process;
  * {@code delay [options]} delayed-message lateness under load ({@link DelayBenchmark});
+ * {@code catchup [options]} a replica's catch-up rate from empty ({@link CatchUpBenchmark});
  * {@code jfr-top FILE} summarises a JFR recording; {@code recovery-fill} is the child JVM of the
  * storage benchmark's recovery case.
  */
@@ -56,6 +58,16 @@ public final class BenchMain {
         }
         System.exit(0);
         break;
+      case "catchup":
+        try {
+          CatchUpBenchmark.main(rest, System.out);
+        } catch (IllegalArgumentException e) {
+          System.err.println(e.getMessage());
+          System.exit(2);
+          return;
+        }
+        System.exit(0);
+        break;
       case "jfr-top":
         JfrTop.main(rest.toArray(new String[0]));
         break;
@@ -66,6 +78,7 @@ public final class BenchMain {
         System.err.println(BenchOptions.USAGE);
         System.err.println(E2eOptions.USAGE);
         System.err.println(DelayBenchmark.USAGE);
+        System.err.println(CatchUpBenchmark.USAGE);
         System.err.println("usage: bench/run.sh jfr-top FILE.jfr [TOP]");
         System.exit(2);
     }

@@ -39,6 +39,7 @@ public final class ClusterHarness implements AutoCloseable {
   private final Path root;
   private final IntFunction<BrokerProcess.Placement> placement;
   private final List<String> extraJvmArgs;
+  private final IntFunction<List<String>> nodeJvmArgs;
   private final BrokerProcess[] nodes;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final List<SluiceClient> clients = new ArrayList<>();
@@ -51,17 +52,20 @@ public final class ClusterHarness implements AutoCloseable {
    * @param extraJvmArgs JVM options for every node, after the harness's own
    */
   public ClusterHarness(Path root, int size, String... extraJvmArgs) {
-    this(root, size, i -> BrokerProcess.Placement.LOOPBACK, extraJvmArgs);
+    this(root, size, i -> BrokerProcess.Placement.LOOPBACK, i -> List.of(), extraJvmArgs);
   }
 
   /**
-   * A cluster of {@code size} nodes placed by {@code placement} (node number to where its JVM runs
-   * and which address it binds), none started yet; see {@link NetnsCluster}.
+   * A cluster of {@code size} nodes, none started yet: node {@code i} runs where {@code placement}
+   * says (its JVM's command prefix and the address it binds; see {@link NetnsCluster}) and also
+   * gets {@code nodeJvmArgs.apply(i)} after {@code extraJvmArgs}, e.g. the groups it follows.
    */
-  public ClusterHarness(Path root, int size, IntFunction<BrokerProcess.Placement> placement, String... extraJvmArgs) {
+  public ClusterHarness(Path root, int size, IntFunction<BrokerProcess.Placement> placement,
+      IntFunction<List<String>> nodeJvmArgs, String... extraJvmArgs) {
     this.root = root;
     this.placement = placement;
     this.extraJvmArgs = List.of(extraJvmArgs);
+    this.nodeJvmArgs = nodeJvmArgs;
     this.nodes = new BrokerProcess[size];
   }
 
@@ -130,6 +134,7 @@ public final class ClusterHarness implements AutoCloseable {
       args.add("-Dpekko.cluster.seed-nodes." + s + "=pekko://sluice@" + seeds.get(s));
     }
     args.addAll(extraJvmArgs);
+    args.addAll(nodeJvmArgs.apply(i));
     return BrokerProcess.start(placement.apply(i), dataDir(i), args.toArray(new String[0]));
   }
 
@@ -159,6 +164,16 @@ public final class ClusterHarness implements AutoCloseable {
   /** Kills node {@code i} at once (SIGKILL) and waits until its process is gone. */
   public void sigkill(int i) {
     node(i).sigkill();
+  }
+
+  /** Pauses node {@code i}'s JVM (SIGSTOP): it keeps its sockets but answers nothing until {@link #sigcont}. */
+  public void sigstop(int i) {
+    node(i).sigstop();
+  }
+
+  /** Resumes node {@code i}'s JVM paused by {@link #sigstop} (SIGCONT). */
+  public void sigcont(int i) {
+    node(i).sigcont();
   }
 
   /** Stops node {@code i} gracefully (SIGTERM: it leaves the cluster) and waits until it exits. */
@@ -203,6 +218,32 @@ public final class ClusterHarness implements AutoCloseable {
               .timeout(Duration.ofSeconds(5)).GET().build(),
           HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? Members.parse(r.body()) : null;
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /**
+   * {@code GET /cluster/replication} of node {@code i}: each broker group it carries, as master
+   * or replica (see the gateway's ReplicationRoute), or null when it does not answer.
+   */
+  public JsonNode replication(int i) {
+    return getJson(i, "/cluster/replication");
+  }
+
+  private JsonNode getJson(int i, String path) {
+    if (!isRunning(i)) {
+      return null;
+    }
+    try {
+      HttpResponse<String> r = http.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node(i).managementPort() + path))
+              .timeout(Duration.ofSeconds(5)).GET().build(),
+          HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
     } catch (IOException e) {
       return null;
     } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package io.sluice.it;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -35,7 +36,7 @@ final class NetnsCluster implements AutoCloseable {
    */
   static NetnsCluster create(Path root, int size, String... extraJvmArgs) {
     NetnsNetwork network = NetnsNetwork.create(size);
-    return new NetnsCluster(network, new ClusterHarness(root, size, network::placement, extraJvmArgs));
+    return new NetnsCluster(network, new ClusterHarness(root, size, network::placement, i -> List.of(), extraJvmArgs));
   }
 
   /** The nodes: lifecycle, process faults (SIGKILL, SIGTERM; SIGSTOP through {@code node(i)}), membership, clients. */

@@ -10,6 +10,7 @@ import io.sluice.client.PushConsumer;
 import io.sluice.client.PushConsumerSettings;
 import io.sluice.client.QueueProgress;
 import io.sluice.client.Reason;
+import io.sluice.client.SendReceipt;
 import io.sluice.client.SimpleConsumer;
 import io.sluice.client.SimpleConsumerSettings;
 import io.sluice.client.SluiceClient;
@@ -20,11 +21,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -134,6 +137,127 @@ final class Workload {
       producer.flush();
       Await.until(name + "'s sends completed", Duration.ofSeconds(60), () -> outstanding.get() == 0,
           () -> outstanding.get() + " outstanding");
+      producer.close();
+    }
+  }
+
+  /**
+   * One thread per queue of a topic, each sending its own message group (placed on that queue) with
+   * {@code producer.send}, one message at a time, so acknowledgements follow send order per group
+   * (the FIFO rule the checker holds them to), at about a fixed total rate. The client should not
+   * retry by itself ({@code maxAttempts(1)}): an attempt whose outcome is unknown ({@code
+   * REPLICATION_TIMEOUT}, {@code SEND_OUTCOME_UNKNOWN}, a timeout or broken stream) is resent here
+   * under the same message id until it is acknowledged, definitely refused or {@code resendFor}
+   * has passed, and every failed attempt is counted by reason. A message is "fail" only when every
+   * attempt was a definite refusal (nothing stored: {@code NOT_ENOUGH_REPLICAS}, {@code NOT_MASTER},
+   * {@code BROKER_BUSY}, or a non-availability error), else "unknown".
+   */
+  static final class GroupProducing implements AutoCloseable {
+    private static final Set<Reason> NOTHING_STORED =
+        Set.of(Reason.NOT_ENOUGH_REPLICAS, Reason.NOT_MASTER, Reason.BROKER_BUSY);
+    private static final long RESEND_PAUSE_NANOS = 100_000_000L;
+
+    private final String topic;
+    private final History history;
+    private final Producer producer;
+    private final long intervalNanos;
+    private final long resendForNanos;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final Map<Reason, AtomicInteger> attemptFailures = new ConcurrentHashMap<>();
+    private final Map<String, Long> invokedAt = new ConcurrentHashMap<>();
+    /** {nanoTime of the receipt, queue id} of every acknowledged send. */
+    private final Queue<long[]> acks = new ConcurrentLinkedQueue<>();
+    private final List<Thread> threads = new ArrayList<>();
+
+    /**
+     * Starts producing.
+     *
+     * @param name prefix of the bodies, message groups and threads
+     * @param queueCount the topic's queue count: one thread and message group per queue
+     * @param ratePerSecond about this many messages a second in all
+     * @param resendFor how long a message whose outcome is unknown is resent
+     */
+    GroupProducing(SluiceClient client, String name, String topic, int queueCount, History history,
+        int ratePerSecond, Duration resendFor) {
+      this.topic = topic;
+      this.history = history;
+      this.producer = client.newProducer(ProducerSettings.builder().maxBlock(Duration.ofSeconds(2)).build());
+      this.intervalNanos = 1_000_000_000L * queueCount / ratePerSecond;
+      this.resendForNanos = resendFor.toNanos();
+      for (int q = 0; q < queueCount; q++) {
+        String group = name + "-" + ClusterTest.groupHashingTo(q, queueCount);
+        Thread t = new Thread(() -> run(group), name + "-q" + q);
+        threads.add(t);
+      }
+      threads.forEach(Thread::start);
+    }
+
+    private void run(String group) {
+      long seq = 0;
+      long next = System.nanoTime();
+      while (running.get()) {
+        send(Message.builder().topic(topic).messageGroup(group)
+            .body((group + "-" + seq++).getBytes(StandardCharsets.UTF_8)).build());
+        // paced; a thread held up by a slow send skips the missed slots rather than bursting
+        next = Math.max(next + intervalNanos, System.nanoTime() - intervalNanos);
+        LockSupport.parkNanos(next - System.nanoTime());
+      }
+    }
+
+    private void send(Message m) {
+      history.invoke(m.messageId(), topic, m.messageGroup());
+      long start = System.nanoTime();
+      invokedAt.put(m.messageId(), start);
+      boolean maybeStored = false;
+      while (true) {
+        try {
+          SendReceipt r = producer.send(m);
+          history.ok(m.messageId(), r.queueId(), r.offset());
+          acks.add(new long[] {System.nanoTime(), r.queueId()});
+          return;
+        } catch (SluiceException e) {
+          attemptFailures.computeIfAbsent(e.reason(), r -> new AtomicInteger()).incrementAndGet();
+          boolean refused = NOTHING_STORED.contains(e.reason()) || !(e instanceof BrokerUnavailableException);
+          maybeStored |= !refused;
+          if (refused || System.nanoTime() - start > resendForNanos) {
+            if (maybeStored) {
+              history.unknown(m.messageId());
+            } else {
+              history.fail(m.messageId());
+            }
+            return;
+          }
+          LockSupport.parkNanos(RESEND_PAUSE_NANOS);
+        }
+      }
+    }
+
+    /** Failed attempts by reason so far ({@code UNSPECIFIED} for a failure without one). */
+    Map<Reason, Integer> attemptFailures() {
+      Map<Reason, Integer> out = new TreeMap<>();
+      attemptFailures.forEach((r, n) -> out.put(r, n.get()));
+      return out;
+    }
+
+    /** When the first attempt of {@code id} started ({@code System.nanoTime()}), or null. */
+    Long invokedAt(String id) {
+      return invokedAt.get(id);
+    }
+
+    /** How many sends to {@code queues} were acknowledged after {@code sinceNanos}. */
+    long ackedSince(Set<Integer> queues, long sinceNanos) {
+      return acks.stream().filter(a -> a[0] > sinceNanos && queues.contains((int) a[1])).count();
+    }
+
+    /** Stops sending and waits for every thread's last message. Idempotent. */
+    @Override
+    public void close() throws InterruptedException {
+      if (!running.getAndSet(false)) {
+        return;
+      }
+      for (Thread t : threads) {
+        t.join(Duration.ofSeconds(90).toMillis());
+      }
       producer.close();
     }
   }

@@ -38,19 +38,26 @@ final class BrokerCluster implements AutoCloseable {
     this.ready = ready;
   }
 
-  /** Starts {@code size} nodes and waits until each sees all of them Up. */
-  static BrokerCluster start(Path brokerJar, String javaOpts, int size, Path runDir) throws Exception {
+  /**
+   * Starts {@code size} nodes and waits until each sees all of them Up.
+   *
+   * @param replication null for the nodes' defaults; else {@code none}, {@code async} or {@code
+   *     sync} as {@code sluice.cluster.replication.mode}, and with async or sync node {@code i}
+   *     also follows the previous node's group ({@link #followed})
+   */
+  static BrokerCluster start(Path brokerJar, String javaOpts, int size, Path runDir, String replication)
+      throws Exception {
     List<BrokerProcess> nodes = new ArrayList<>();
     List<BrokerProcess.Ready> ready = new ArrayList<>();
     try {
-      nodes.add(startNode(brokerJar, javaOpts, size, 1, null, runDir));
+      nodes.add(startNode(brokerJar, javaOpts, size, 1, null, runDir, replication));
       ready.add(nodes.get(0).awaitReady(READY_TIMEOUT));
       String seed = ready.get(0).clusterAddress();
       if (size > 1 && seed.isEmpty()) {
         throw new IllegalStateException("node 1 printed no cluster address on its READY line");
       }
       for (int i = 2; i <= size; i++) {
-        nodes.add(startNode(brokerJar, javaOpts, size, i, seed, runDir));
+        nodes.add(startNode(brokerJar, javaOpts, size, i, seed, runDir, replication));
       }
       for (int i = 1; i < size; i++) {
         ready.add(nodes.get(i).awaitReady(READY_TIMEOUT));
@@ -65,14 +72,39 @@ final class BrokerCluster implements AutoCloseable {
   }
 
   private static BrokerProcess startNode(
-      Path brokerJar, String javaOpts, int size, int i, String seed, Path runDir) throws IOException {
+      Path brokerJar, String javaOpts, int size, int i, String seed, Path runDir, String replication)
+      throws IOException {
     List<String> clusterOpts = new ArrayList<>();
     clusterOpts.add("-Dsluice.cluster.broker-group=g" + i);
+    if (replication != null) {
+      clusterOpts.add("-Dsluice.cluster.replication.mode=" + replication);
+      if (!replication.equals("none")) {
+        clusterOpts.add("-Dsluice.cluster.replication.follow.0=" + followed(size, i));
+      }
+    }
     if (seed != null) {
       clusterOpts.add("-Dpekko.cluster.seed-nodes.0=pekko://sluice@" + seed);
     }
     Path data = Files.createDirectories(runDir.resolve(size == 1 ? "data" : "data-n" + i));
     return BrokerProcess.start(brokerJar, javaOpts, clusterOpts, data, runDir, logName(size, i));
+  }
+
+  /** The broker group node {@code i} of {@code size} keeps a replica of: the previous node's. */
+  static String followed(int size, int i) {
+    return "g" + ((i + size - 2) % size + 1);
+  }
+
+  /**
+   * One line per node on its replication ({@code GET /cluster/replication}): each group it
+   * masters with its log end and commit position, and each replica with its lag and whether it
+   * is in sync.
+   */
+  List<String> replicationState() throws InterruptedException {
+    List<String> lines = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      lines.add("n" + (i + 1) + " " + get(i, "/cluster/replication"));
+    }
+    return lines;
   }
 
   /** Base name of node {@code i}'s log files: {@code broker} for a single node, else {@code broker-n<i>}. */

@@ -95,7 +95,11 @@ public final class E2eBenchmark {
                   : " broker JVMs in one cluster, node i owns broker group g<i>; cpu broker = all nodes summed")
               + (options.forwarded()
                   ? "; FORWARDED: client knows node 1 only, producers with directRouting(false)"
-                  : options.nodes() > 1 ? "; client knows every node, producers route directly" : ""));
+                  : options.nodes() > 1 ? "; client knows every node, producers route directly" : "")
+              + (options.replication() == null
+                  ? ""
+                  : "; replication " + options.replication()
+                      + (options.replication().equals("none") ? "" : ", node i follows the previous node's group")));
       out.printf(
           Locale.ROOT,
           "settings:   warm-up %d ms, measured %d ms, %d run(s) per scenario; %d-byte bodies; topic"
@@ -169,7 +173,8 @@ public final class E2eBenchmark {
     RunResult result;
     List<String> problems;
     try (BrokerCluster broker =
-        BrokerCluster.start(options.brokerJar(), options.brokerJavaOpts(), options.nodes(), runDir)) {
+        BrokerCluster.start(
+            options.brokerJar(), options.brokerJavaOpts(), options.nodes(), runDir, options.replication())) {
       boolean first = run == 1 && s.equals(scenarios().get(0));
       if (first) {
         for (BrokerProcess node : broker.nodes()) {
@@ -203,6 +208,10 @@ public final class E2eBenchmark {
       } finally {
         system.terminate();
         system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+      if (options.replication() != null) {
+        // after the window: were the replicas in sync (a sync group acks alone once they are not)?
+        broker.replicationState().forEach(l -> out.println("  replication " + l));
       }
       problems = broker.problems();
       int[] exits = broker.stop();

@@ -33,6 +33,9 @@ import java.util.Set;
  * @param nodes broker JVMs forming one cluster on 127.0.0.1 (node i owns broker group g<i>)
  * @param forwarded the client knows node 1 only and its producers do not route directly, so every
  *     message to a queue of another node takes one hop inside the cluster
+ * @param replication {@code none}, {@code async} or {@code sync}: with async or sync each node also
+ *     keeps a replica of the previous node's group (n1 follows g<N>, n2 g1, ...), its own group
+ *     replicated in that mode; null: the nodes' defaults (no replication)
  */
 public record E2eOptions(
     Path brokerJar,
@@ -54,7 +57,8 @@ public record E2eOptions(
     Duration drain,
     Path profileDir,
     int nodes,
-    boolean forwarded) {
+    boolean forwarded,
+    String replication) {
 
   public static final Set<String> ALL_SCENARIOS = Set.of("sync", "pipelined", "drain", "filter");
 
@@ -73,7 +77,7 @@ public record E2eOptions(
           "                        [--message-size BYTES]",
           "                        [--drain SECONDS]",
           "                        [--broker-java-opts \"...\"] [--profile DIR] [--dir PATH]",
-          "                        [--nodes N] [--forwarded]",
+          "                        [--nodes N] [--forwarded] [--replication none|async|sync]",
           "                        [--broker-jar PATH (run.sh passes it)]",
           "  defaults: 60 s warm-up, 20 s measured, 3 runs; sync with 32 threads; pipelined with",
           "            1, 2 and 4 producers; 2 consumers x 4 threads, cache 1024; 1024-byte bodies;",
@@ -84,6 +88,9 @@ public record E2eOptions(
           "             the sum over the nodes",
           "  --forwarded: (with --nodes 2 or more) the client knows node 1 only and its producers",
           "             do not route directly: messages to other nodes' queues take one hop",
+          "  --replication MODE: (with --nodes 2 or more) each node keeps a replica of the previous",
+          "             node's broker group (n1 follows g<N>, n2 g1, ...) and replicates its own in MODE",
+          "             (none: no replica at all, the baseline); replication state printed after each run",
           "  --rate:   pace the pipelined producers to this total rate (default: unpaced); the",
           "            sustained-load form of the target: does consumption keep up at that rate?",
           "  --quick:  3 s warm-up, 5 s measured, 1 run, drain 5 s",
@@ -119,6 +126,7 @@ public record E2eOptions(
     Path profileDir = null;
     int nodes = 1;
     boolean forwarded = false;
+    String replication = null;
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
       switch (a) {
@@ -191,6 +199,12 @@ public record E2eOptions(
         case "--forwarded":
           forwarded = true;
           break;
+        case "--replication":
+          replication = value(args, ++i, a);
+          if (!Set.of("none", "async", "sync").contains(replication)) {
+            throw new IllegalArgumentException("--replication is none, async or sync\n" + USAGE);
+          }
+          break;
         default:
           throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
       }
@@ -203,6 +217,9 @@ public record E2eOptions(
     }
     if (forwarded && nodes < 2) {
       throw new IllegalArgumentException("--forwarded needs --nodes 2 or more (one node has nothing to forward to)");
+    }
+    if (replication != null && nodes < 2) {
+      throw new IllegalArgumentException("--replication needs --nodes 2 or more (a replica lives on another node)");
     }
     if (runs < 1 || syncThreads < 1 || consumers < 0 || consumerThreads < 1 || consumerCache < 1) {
       throw new IllegalArgumentException("counts must be positive\n" + USAGE);
@@ -239,7 +256,8 @@ public record E2eOptions(
         drain,
         profileDir,
         nodes,
-        forwarded);
+        forwarded,
+        replication);
   }
 
   private static String value(List<String> args, int i, String option) {
