@@ -21,10 +21,7 @@ final class RecordWalk {
   }
 
   private final CommitLog commitLog;
-  private ByteBuffer window = ByteBuffer.allocate(WINDOW_BYTES);
-  private Segment windowSegment;
-  private long windowStart;
-  private int windowLength;
+  private final SegmentWindow window = new SegmentWindow(WINDOW_BYTES, false);
 
   RecordWalk(CommitLog commitLog) {
     this.commitLog = commitLog;
@@ -49,9 +46,9 @@ final class RecordWalk {
         position = segment.endPosition();
         continue;
       }
-      int at = view(segment, position, RecordCodec.PREAMBLE_SIZE);
-      int size = RecordCodec.sizeAt(window, at);
-      int magic = RecordCodec.magicAt(window, at);
+      int at = window.view(segment, position, RecordCodec.PREAMBLE_SIZE);
+      int size = RecordCodec.sizeAt(window.buffer(), at);
+      int magic = RecordCodec.magicAt(window.buffer(), at);
       if (magic == RecordCodec.END_MAGIC && size == room) {
         position = segment.endPosition();
         continue;
@@ -59,29 +56,10 @@ final class RecordWalk {
       if (magic != RecordCodec.RECORD_MAGIC || size < RecordCodec.VARIABLE_OFFSET || size > room) {
         throw new CorruptedRecordException(segment.file(), position, "no record header");
       }
-      at = view(segment, position, size);
-      visitor.record(window, at, position, size);
+      at = window.view(segment, position, size);
+      visitor.record(window.buffer(), at, position, size);
       position += size;
     }
     return position;
-  }
-
-  private int view(Segment segment, long position, int length) throws IOException {
-    boolean inWindow =
-        segment == windowSegment && position >= windowStart && position + length <= windowStart + windowLength;
-    if (!inWindow) {
-      if (length > window.capacity()) {
-        window = ByteBuffer.allocate(length);
-      }
-      window.clear();
-      window.limit((int) Math.min(window.capacity(), segment.endPosition() - position));
-      windowLength = segment.read(window, position);
-      windowSegment = segment;
-      windowStart = position;
-      if (windowLength < length) {
-        throw new IOException("short read of " + segment.file() + " at " + position);
-      }
-    }
-    return (int) (position - windowStart);
   }
 }

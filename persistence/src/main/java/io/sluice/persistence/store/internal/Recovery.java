@@ -1,7 +1,6 @@
 package io.sluice.persistence.store.internal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,10 +21,7 @@ public final class Recovery {
   private final CommitLog commitLog;
   private final LogIndexer indexer;
   private final RecordCodec codec = new RecordCodec();
-  private ByteBuffer window = ByteBuffer.allocateDirect(WINDOW_BYTES);
-  private Segment windowSegment;
-  private long windowStart;
-  private int windowLength;
+  private final SegmentWindow window = new SegmentWindow(WINDOW_BYTES, true);
 
   public Recovery(CommitLog commitLog, LogIndexer indexer) {
     this.commitLog = commitLog;
@@ -63,9 +59,9 @@ public final class Recovery {
       }
       boolean last = segment == commitLog.activeSegment();
       long room = segment.endPosition() - position;
-      int at = room < RecordCodec.PREAMBLE_SIZE ? -1 : view(segment, position, RecordCodec.PREAMBLE_SIZE);
-      int size = at < 0 ? 0 : RecordCodec.sizeAt(window, at);
-      int magic = at < 0 ? 0 : RecordCodec.magicAt(window, at);
+      int at = room < RecordCodec.PREAMBLE_SIZE ? -1 : window.view(segment, position, RecordCodec.PREAMBLE_SIZE);
+      int size = at < 0 ? 0 : RecordCodec.sizeAt(window.buffer(), at);
+      int magic = at < 0 ? 0 : RecordCodec.magicAt(window.buffer(), at);
       boolean blank = size == 0 && magic == 0;
       boolean endMarker = magic == RecordCodec.END_MAGIC && size == room;
       if (blank || endMarker) {
@@ -90,14 +86,14 @@ public final class Recovery {
         stopReason = "no valid record header in " + segment.file() + " at log position " + position;
         break;
       }
-      at = view(segment, position, size);
-      String invalid = codec.verify(window, at, size);
+      at = window.view(segment, position, size);
+      String invalid = codec.verify(window.buffer(), at, size);
       if (invalid != null) {
         stopReason = "record in " + segment.file() + " at log position " + position + ": " + invalid;
         break;
       }
       indexer.indexVerified(
-          window,
+          window.buffer(),
           at,
           position,
           position >= consumeQueueFrom,
@@ -105,7 +101,7 @@ public final class Recovery {
           logStartsAtZero);
       records++;
       position += size;
-      if ((RecordCodec.flagsAt(window, at) & RecordCodec.FLAG_LAST_IN_WRITE) != 0) {
+      if ((RecordCodec.flagsAt(window.buffer(), at) & RecordCodec.FLAG_LAST_IN_WRITE) != 0) {
         end = position;
       }
     }
@@ -117,28 +113,5 @@ public final class Recovery {
       log.warn("Recovery truncated the CommitLog at {}, discarding {} bytes: {}", end, discarded, stopReason);
     }
     return new Result(from, end, discarded, records);
-  }
-
-  /**
-   * Makes bytes [position, position + length) of {@code segment} available in the window and
-   * returns their index there.
-   */
-  private int view(Segment segment, long position, int length) throws IOException {
-    boolean inWindow =
-        segment == windowSegment && position >= windowStart && position + length <= windowStart + windowLength;
-    if (!inWindow) {
-      if (length > window.capacity()) {
-        window = ByteBuffer.allocateDirect(length);
-      }
-      window.clear();
-      window.limit((int) Math.min(window.capacity(), segment.endPosition() - position));
-      windowLength = segment.read(window, position);
-      windowSegment = segment;
-      windowStart = position;
-      if (windowLength < length) {
-        throw new IOException("short read of " + segment.file() + " at " + position);
-      }
-    }
-    return (int) (position - windowStart);
   }
 }
