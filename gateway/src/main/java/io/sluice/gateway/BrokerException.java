@@ -1,12 +1,17 @@
 package io.sluice.gateway;
 
 import io.grpc.Status;
+import io.sluice.actors.queue.WriteFailures;
+import io.sluice.persistence.store.NotEnoughReplicasException;
+import io.sluice.persistence.store.ReplicationTimeoutException;
 import io.sluice.persistence.store.StorageFullException;
 import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.Reason;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.pekko.grpc.GrpcServiceException;
 import org.apache.pekko.grpc.javadsl.MetadataBuilder;
+import org.apache.pekko.pattern.StatusReply;
 
 /**
  * A request the broker refuses, with the gRPC status and the machine-readable {@link Reason} the
@@ -78,6 +83,24 @@ public final class BrokerException extends RuntimeException {
     return new BrokerException(Status.Code.UNAVAILABLE, Reason.REASON_UNSPECIFIED, message);
   }
 
+  /**
+   * A sync broker group has fewer copies in its in-sync set than min-in-sync: the write was refused
+   * and nothing of it stored. Status {@code UNAVAILABLE}: retry later.
+   */
+  public static BrokerException notEnoughReplicas(String message) {
+    return new BrokerException(Status.Code.UNAVAILABLE, Reason.NOT_ENOUGH_REPLICAS, message);
+  }
+
+  /**
+   * A sync write the in-sync set did not confirm within the replication timeout: it stays in the
+   * master's log and may still commit. Status {@code DEADLINE_EXCEEDED} ("may have completed"); the
+   * client resends with the same message id.
+   */
+  public static BrokerException replicationTimeout(String message) {
+    return new BrokerException(Status.Code.DEADLINE_EXCEEDED, Reason.REPLICATION_TIMEOUT,
+        message + "; outcome unknown: resend with the same message id");
+  }
+
   public static BrokerException topicNotFound(String topic) {
     return new BrokerException(Status.Code.NOT_FOUND, Reason.TOPIC_NOT_FOUND, "topic '" + topic + "' does not exist");
   }
@@ -130,6 +153,18 @@ public final class BrokerException extends RuntimeException {
       if (t instanceof StorageFullException full) {
         return storageFull(full.getMessage());
       }
+      if (t instanceof NotEnoughReplicasException few) {
+        return notEnoughReplicas(few.getMessage());
+      }
+      if (t instanceof ReplicationTimeoutException late) {
+        return replicationTimeout(late.getMessage());
+      }
+      if (t instanceof StatusReply.ErrorMessage error) {
+        Optional<BrokerException> failedWrite = ofFailedWrite(error.getMessage());
+        if (failedWrite.isPresent()) {
+          return failedWrite.get();
+        }
+      }
     }
     // Ask timeouts land here: Pekko's AskTimeoutException (classic and sharding asks) and the typed
     // AskPattern's failure are both java.util.concurrent.TimeoutException subtypes (pinned by BrokerExceptionTest)
@@ -137,6 +172,22 @@ public final class BrokerException extends RuntimeException {
       return new BrokerException(Status.Code.UNAVAILABLE, Reason.BROKER_BUSY, "broker did not answer in time: " + cause.getMessage());
     }
     return new BrokerException(Status.Code.INTERNAL, Reason.STORAGE_ERROR, String.valueOf(cause));
+  }
+
+  /** A queue's answer to a write its journal failed ({@link WriteFailures}), as its reason says. */
+  private static Optional<BrokerException> ofFailedWrite(String error) {
+    return WriteFailures.reasonOf(error).map(reason -> {
+      switch (reason) {
+        case NOT_ENOUGH_REPLICAS:
+          return notEnoughReplicas(error + ": too few replicas in sync, nothing stored");
+        case REPLICATION_TIMEOUT:
+          return replicationTimeout(error + ": the in-sync replicas did not confirm it in time");
+        case STORAGE_FULL:
+          return storageFull(error + ": the disk is full");
+        default:
+          return outcomeUnknown(error + "; it may be stored: resend with the same message id");
+      }
+    });
   }
 
   private static Throwable unwrap(Throwable failure) {

@@ -10,6 +10,8 @@ import io.sluice.actors.topic.TopicJournal;
 import io.sluice.gateway.cluster.BrokerGroupIdentity;
 import io.sluice.gateway.cluster.NodeCatalog;
 import io.sluice.gateway.cluster.QueueAvailability;
+import io.sluice.gateway.replication.NodeReplication;
+import io.sluice.gateway.replication.ReplicationConfig;
 import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionSettings;
 import io.sluice.actors.queue.Queue;
@@ -43,6 +45,7 @@ import io.sluice.protocol.v1.AdminService;
 import io.sluice.protocol.v1.AdminServiceHandlerFactory;
 import io.sluice.protocol.v1.MessagingService;
 import io.sluice.protocol.v1.MessagingServiceHandlerFactory;
+import io.sluice.protocol.v1.Reason;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.DirectoryLock;
 import io.sluice.persistence.store.MessageStore;
@@ -51,6 +54,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -103,11 +107,13 @@ public final class BrokerNode {
     Path dataDir = Path.of(config.getString("sluice.data-dir"));
     DirectoryLock dataDirLock = DirectoryLock.acquire(dataDir);
     ActorSystem<Void> system;
+    String brokerGroup;
     try {
-      String brokerGroup = BrokerGroupIdentity.resolve(config.getString("sluice.cluster.broker-group"), dataDir);
+      brokerGroup = BrokerGroupIdentity.resolve(config.getString("sluice.cluster.broker-group"), dataDir);
       log.info("This node serves broker group '{}' (cluster role {}, stored in {})",
           brokerGroup, BrokerGroups.roleOf(brokerGroup), dataDir.resolve(BrokerGroupIdentity.FILE_NAME));
-      system = ActorSystem.create(Behaviors.empty(), "sluice", withRole(config, BrokerGroups.roleOf(brokerGroup)));
+      Config nodeConfig = ReplicationConfig.apply(withRole(config, BrokerGroups.roleOf(brokerGroup)), brokerGroup);
+      system = ActorSystem.create(Behaviors.empty(), "sluice", nodeConfig);
     } catch (IOException | RuntimeException | Error e) {
       dataDirLock.close();
       throw e;
@@ -115,7 +121,7 @@ public final class BrokerNode {
     // Runs before getWhenTerminated completes, so a node restarted in this JVM finds it free.
     Adapter.toClassic(system).registerOnTermination(() -> release(dataDirLock));
     try {
-      return startOn(system);
+      return startOn(system, brokerGroup);
     } catch (Exception | Error e) {
       system.terminate();
       throw e;
@@ -137,11 +143,12 @@ public final class BrokerNode {
     }
   }
 
-  private static BrokerNode startOn(ActorSystem<Void> system) throws Exception {
+  private static BrokerNode startOn(ActorSystem<Void> system, String brokerGroup) throws Exception {
     GatewaySettings settings = GatewaySettings.from(system.settings().config());
     // Opened (and its directory locked) before any entity can write through the journal.
     MessageStore store = SluiceStores.get(Adapter.toClassic(system))
         .storeFor(system.settings().config().getString("pekko.persistence.journal.plugin"));
+    NodeReplication.start(system, store, brokerGroup);
     Cluster cluster = Cluster.get(system);
     if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
@@ -151,7 +158,7 @@ public final class BrokerNode {
     TopicCatalog catalog = new TopicCatalog();
     NodeCatalog.get(system).set(catalog);
     system.systemActorOf(TopicCatalogFeed.create(catalog), "topic-catalog-feed", Props.empty());
-    Queue.init(system, READ_JOURNAL);
+    Queue.init(system, READ_JOURNAL, () -> writeFailureReason(store));
     DelayTimer.init(system, READ_JOURNAL);
     QueueTransactions.init(system, READ_JOURNAL, TransactionSettings.fromConfig(system.settings().config()));
 
@@ -168,7 +175,7 @@ public final class BrokerNode {
         transactions,
         inFlight,
         settings,
-        store::messageWriteRefusal);
+        group -> admission(store, brokerGroup, group));
     CompletableFuture<RouteTable> routes = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
         system, catalog, producePath, new ReceivePath(catalog, groups, settings.maxDeliveryBatchBytes()), groups, settings, routes::join, transactions);
@@ -206,6 +213,33 @@ public final class BrokerNode {
     log.info("Sluice node ready: gRPC on {}, management on port {}, {} topics",
         binding.localAddress(), managementPort, catalog.snapshot().byName().size());
     return new BrokerNode(system, binding, managementPort, routes.join());
+  }
+
+  /**
+   * The local store's disk refuses messages to any queue (checked here as before broker groups);
+   * this node's own sync group refuses them while its in-sync set is below min-in-sync.
+   */
+  private static Optional<BrokerException> admission(MessageStore store, String ownGroup, String group) {
+    Optional<BrokerException> full = store.messageWriteRefusal().map(e -> BrokerException.storageFull(e.getMessage()));
+    if (full.isPresent() || !ownGroup.equals(group)) {
+      return full;
+    }
+    return store.commits().writeRefusal().map(e -> BrokerException.notEnoughReplicas(e.getMessage()));
+  }
+
+  /**
+   * What a journal write that failed means on this node, for the queue to tell its caller at once:
+   * a full disk; with sync replication, too few replicas in sync (nothing stored) or else a
+   * replication timeout (stored here, outcome unknown); otherwise an unknown outcome.
+   */
+  private static Reason writeFailureReason(MessageStore store) {
+    if (store.messageWriteRefusal().isPresent()) {
+      return Reason.STORAGE_FULL;
+    }
+    if (!store.settings().replication().isSync()) {
+      return Reason.SEND_OUTCOME_UNKNOWN;
+    }
+    return store.commits().writeRefusal().isPresent() ? Reason.NOT_ENOUGH_REPLICAS : Reason.REPLICATION_TIMEOUT;
   }
 
   /**

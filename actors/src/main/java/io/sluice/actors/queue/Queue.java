@@ -15,6 +15,7 @@ import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -144,20 +145,26 @@ public final class Queue
   }
 
   public static void init(ActorSystem<?> system, String readJournalPluginId) {
+    init(system, readJournalPluginId, WriteFailures.OUTCOME_UNKNOWN);
+  }
+
+  /** As above; a failed journal write is answered with {@code writeFailures}' reason. */
+  public static void init(ActorSystem<?> system, String readJournalPluginId, WriteFailures.Classifier writeFailures) {
     DedupSettings dedup = DedupSettings.fromConfig(system.settings().config());
     ClusterSharding.get(system)
         .init(GroupPlacement.placed(system,
-            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId, dedup))));
+            Entity.of(ENTITY_KEY, ctx -> Behaviors.<Command>setup(c ->
+                new Queue(c, ctx.getEntityId(), readJournalPluginId, dedup, writeFailures)))));
   }
 
   /** A queue with the dedup settings of the system's configuration. */
   public static Behavior<Command> create(String entityId, String readJournalPluginId) {
     return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId,
-        DedupSettings.fromConfig(ctx.getSystem().settings().config())));
+        DedupSettings.fromConfig(ctx.getSystem().settings().config()), WriteFailures.OUTCOME_UNKNOWN));
   }
 
   public static Behavior<Command> create(String entityId, String readJournalPluginId, DedupSettings dedup) {
-    return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId, dedup));
+    return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId, dedup, WriteFailures.OUTCOME_UNKNOWN));
   }
 
   /** Entity id of queue {@code queueId} of the first incarnation of {@code topic}, without a broker group: {@code topic/queueId}. */
@@ -213,6 +220,9 @@ public final class Queue
   }
 
   private final ActorContext<Command> context;
+  private final WriteFailures.Classifier writeFailures;
+  /** The caller of the append being written, if any (one write at a time: commands wait meanwhile). */
+  private ActorRef<StatusReply<Appended>> persisting;
   private final String entityId;
   private final String topic;
   private final int queueId;
@@ -228,7 +238,8 @@ public final class Queue
 
   private record StoredId(String messageId, long offset, long storeTimestampMs) {}
 
-  private Queue(ActorContext<Command> context, String entityId, String readJournalPluginId, DedupSettings dedup) {
+  private Queue(ActorContext<Command> context, String entityId, String readJournalPluginId, DedupSettings dedup,
+      WriteFailures.Classifier writeFailures) {
     // Its consumer groups (children) need nothing of its memory: they keep their deliveries through its restart.
     super(persistenceIdOf(entityId), JournalFailures.restartWithBackoff().withStopChildren(false));
     this.context = context;
@@ -237,6 +248,7 @@ public final class Queue
     this.topic = topicOf(entityId);
     this.queueId = Integer.parseInt(entityId.substring(entityId.lastIndexOf('/') + 1));
     this.readJournalPluginId = readJournalPluginId;
+    this.writeFailures = writeFailures;
   }
 
   @Override
@@ -248,7 +260,19 @@ public final class Queue
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> rebuildRecentIds())
+        .onSignal(PreRestart.instance(), state -> answerFailedWrite())
         .build();
+  }
+
+  /**
+   * A restart while a write is in flight means the journal failed it (Pekko restarts the entity and
+   * drops the command): its caller is answered now, not after its ask timeout.
+   */
+  private void answerFailedWrite() {
+    if (persisting != null) {
+      persisting.tell(StatusReply.error(WriteFailures.describe(writeFailures.reason(), entityId)));
+      persisting = null;
+    }
   }
 
   /** Reads the ids of the last {@code max-ids} messages from the journal (none for a new queue). */
@@ -356,7 +380,9 @@ public final class Queue
     if (events.isEmpty()) {
       return Effect().reply(cmd.replyTo(), StatusReply.success(appended));
     }
+    persisting = cmd.replyTo();
     return Effect().persist(events)
+        .thenRun(s -> persisting = null)
         .thenRun(s -> events.forEach(e -> {
           Message m = ((MessageStored) e).message();
           recentIds.add(m.getMessageId(), m.getOffset(), now);

@@ -5,8 +5,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.sluice.actors.consume.GroupQueue;
 import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.queue.Queue;
+import io.sluice.actors.replication.Replication;
 import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.protocol.internal.ClusterProto;
+import io.sluice.protocol.internal.ReplicationProto;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,6 +37,12 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
   private static final String PULLED = "GD";
   private static final String SCHEDULE = "DS";
   private static final String PREPARE = "TP";
+  private static final String HELLO = "RH";
+  private static final String WELCOME = "RW";
+  private static final String FETCH = "RF";
+  private static final String CHUNK = "RC";
+  private static final String RESET = "RR";
+  private static final String REFUSED = "RX";
 
   private final ExtendedActorSystem system;
   // Looked up on first use: the extensions may not exist yet while the serializers are created.
@@ -73,6 +81,28 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
     if (o instanceof QueueTransactions.Prepare) {
       return PREPARE;
     }
+    return replicationManifest(o);
+  }
+
+  private static String replicationManifest(Object o) {
+    if (o instanceof Replication.Hello) {
+      return HELLO;
+    }
+    if (o instanceof Replication.Welcome) {
+      return WELCOME;
+    }
+    if (o instanceof Replication.Fetch) {
+      return FETCH;
+    }
+    if (o instanceof Replication.Chunk) {
+      return CHUNK;
+    }
+    if (o instanceof Replication.Reset) {
+      return RESET;
+    }
+    if (o instanceof Replication.Refused) {
+      return REFUSED;
+    }
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
   }
 
@@ -109,6 +139,41 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
           .addAllMessages(p.messages()).setReplyTo(refToString(p.replyTo()))
           .build().toByteArray();
     }
+    return replicationToBinary(o);
+  }
+
+  private byte[] replicationToBinary(Object o) {
+    if (o instanceof Replication.Hello h) {
+      return ReplicationProto.Hello.newBuilder()
+          .setGroup(h.group()).setReplicaId(h.replicaId()).setLastEpoch(h.lastEpoch())
+          .setEndPosition(h.endPosition()).setReplyTo(refToString(h.replyTo()))
+          .build().toByteArray();
+    }
+    if (o instanceof Replication.Welcome w) {
+      return ReplicationProto.Welcome.newBuilder()
+          .setEpoch(w.epoch()).setTruncateTo(w.truncateTo()).setMasterMinPosition(w.masterMinPosition())
+          .build().toByteArray();
+    }
+    if (o instanceof Replication.Fetch f) {
+      return ReplicationProto.Fetch.newBuilder()
+          .setGroup(f.group()).setReplicaId(f.replicaId()).setEpoch(f.epoch()).setPosition(f.position())
+          .setConfirmedPosition(f.confirmedPosition()).setReplyTo(refToString(f.replyTo()))
+          .build().toByteArray();
+    }
+    if (o instanceof Replication.Chunk c) {
+      return ReplicationProto.Chunk.newBuilder()
+          .setEpoch(c.epoch()).setPosition(c.position()).setBytes(c.bytes()).setNextPosition(c.nextPosition())
+          .setCommitPosition(c.commitPosition()).setMasterMinPosition(c.masterMinPosition())
+          .build().toByteArray();
+    }
+    if (o instanceof Replication.Reset r) {
+      return ReplicationProto.Reset.newBuilder()
+          .setEpoch(r.epoch()).setMasterMinPosition(r.masterMinPosition())
+          .build().toByteArray();
+    }
+    if (o instanceof Replication.Refused r) {
+      return ReplicationProto.Refused.newBuilder().setEpoch(r.epoch()).setReason(r.reason()).build().toByteArray();
+    }
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
   }
 
@@ -140,10 +205,45 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
           return new QueueTransactions.Prepare(List.copyOf(p.getMessagesList()), stringToRef(p.getReplyTo()));
         }
         default:
-          throw new NotSerializableException("unknown manifest '" + manifest + "'");
+          return replicationFromBinary(bytes, manifest);
       }
     } catch (InvalidProtocolBufferException e) {
       throw new NotSerializableException("corrupt cluster message (" + manifest + "): " + e.getMessage());
+    }
+  }
+
+  private Object replicationFromBinary(byte[] bytes, String manifest)
+      throws InvalidProtocolBufferException, NotSerializableException {
+    switch (manifest) {
+      case HELLO: {
+        var h = ReplicationProto.Hello.parseFrom(bytes);
+        return new Replication.Hello(h.getGroup(), h.getReplicaId(), h.getLastEpoch(), h.getEndPosition(),
+            stringToRef(h.getReplyTo()));
+      }
+      case WELCOME: {
+        var w = ReplicationProto.Welcome.parseFrom(bytes);
+        return new Replication.Welcome(w.getEpoch(), w.getTruncateTo(), w.getMasterMinPosition());
+      }
+      case FETCH: {
+        var f = ReplicationProto.Fetch.parseFrom(bytes);
+        return new Replication.Fetch(f.getGroup(), f.getReplicaId(), f.getEpoch(), f.getPosition(),
+            f.getConfirmedPosition(), stringToRef(f.getReplyTo()));
+      }
+      case CHUNK: {
+        var c = ReplicationProto.Chunk.parseFrom(bytes);
+        return new Replication.Chunk(c.getEpoch(), c.getPosition(), c.getBytes(), c.getNextPosition(),
+            c.getCommitPosition(), c.getMasterMinPosition());
+      }
+      case RESET: {
+        var r = ReplicationProto.Reset.parseFrom(bytes);
+        return new Replication.Reset(r.getEpoch(), r.getMasterMinPosition());
+      }
+      case REFUSED: {
+        var r = ReplicationProto.Refused.parseFrom(bytes);
+        return new Replication.Refused(r.getEpoch(), r.getReason());
+      }
+      default:
+        throw new NotSerializableException("unknown manifest '" + manifest + "'");
     }
   }
 

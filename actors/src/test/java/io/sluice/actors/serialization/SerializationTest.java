@@ -22,6 +22,7 @@ import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionBook;
 import io.sluice.actors.transaction.TransactionSummary;
 import io.sluice.actors.queue.Queue;
+import io.sluice.actors.replication.Replication;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicEntry;
 import io.sluice.actors.topic.TopicJournal;
@@ -322,7 +323,14 @@ class SerializationTest {
             scheduleReply),
         new QueueTransactions.Prepare(List.of(fullMessage().toBuilder()
             .setTransaction(TransactionRef.newBuilder().setTransactionId("tx-1").setProducerGroup("payments"))
-            .build()), ref()));
+            .build()), ref()),
+        new Replication.Hello("g1", "node-2", 3, 1L << 40, ref()),
+        new Replication.Welcome(3, 4096, 0),
+        new Replication.Fetch("g1", "node-2", 3, 8192, 4096, ref()),
+        new Replication.Chunk(3, 8192, ByteString.copyFrom(new byte[1 << 20]), 8192 + (1 << 20), 8000, 0),
+        new Replication.Chunk(1, 0, ByteString.EMPTY, 0, 0, 0),
+        new Replication.Reset(2, 1L << 30),
+        new Replication.Refused(2, "stale epoch 1"));
   }
 
   @ParameterizedTest(name = "{0}")

@@ -6,7 +6,6 @@ import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.GatewaySettings;
 import io.sluice.gateway.delay.DelayedMessages;
 import io.sluice.gateway.transaction.Transactions;
-import io.sluice.persistence.store.StorageFullException;
 import io.sluice.protocol.v1.ItemStatus;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
@@ -21,7 +20,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
 
 /**
  * The produce path of one request (a {@code Produce} stream element or a {@code Send} call):
@@ -40,17 +38,17 @@ public final class ProducePath {
   private final Transactions transactions;
   private final InFlightBudget budget;
   private final long maxRequestSize;
-  private final Supplier<Optional<StorageFullException>> storageRefusal;
+  private final WriteAdmission admission;
 
   /**
-   * @param storageRefusal why the store refuses messages now (its disk is above the limit for
-   *     messages, or full), checked before anything is handed to an entity: a persist that fails
-   *     stops the entity without an answer, so the producer would wait for the ask timeout
+   * @param admission why messages to a broker group are refused now (the store's disk is above the
+   *     limit for messages, too few replicas in sync), checked per queue before anything is handed
+   *     to an entity
    */
   public ProducePath(MessageValidator validator, QueueSelector selector, QueueAppenders appenders,
       DelayedMessages delays, Transactions transactions, InFlightBudget budget, GatewaySettings settings,
-      Supplier<Optional<StorageFullException>> storageRefusal) {
-    this.storageRefusal = storageRefusal;
+      WriteAdmission admission) {
+    this.admission = admission;
     this.validator = validator;
     this.selector = selector;
     this.appenders = appenders;
@@ -65,7 +63,7 @@ public final class ProducePath {
    * A DELAY topic's share goes to the queue's timer, a TRANSACTION topic's to the queue's
    * transaction log; their receipts carry offset -1 (they get one when due or committed).
    */
-  private record Share(int queueId, MessageType type, List<Message> messages, List<Integer> positions) {
+  private record Share(String group, int queueId, MessageType type, List<Message> messages, List<Integer> positions) {
     boolean heldBack() {
       return type == MessageType.DELAY || type == MessageType.TRANSACTION;
     }
@@ -106,7 +104,7 @@ public final class ProducePath {
             ? message.toBuilder().setMessageId(newMessageId()).build() : message;
         int queueId = selector.select(topic, withId);
         Share share = shares.computeIfAbsent(topic.queueEntityId(queueId),
-            id -> new Share(queueId, topic.messageType(), new ArrayList<>(), new ArrayList<>()));
+            id -> new Share(topic.brokerGroupOf(queueId), queueId, topic.messageType(), new ArrayList<>(), new ArrayList<>()));
         share.messages().add(withId);
         share.positions().add(i);
         // the whole message as held in memory until stored, not only its body
@@ -115,13 +113,12 @@ public final class ProducePath {
         receipts[i] = failed(message, e);
       }
     }
+    shares.values().removeIf(share -> {
+      Optional<BrokerException> refused = admission.refusal(share.group());
+      refused.ifPresent(e -> fill(receipts, share, e));
+      return refused.isPresent();
+    });
     if (shares.isEmpty()) {
-      return CompletableFuture.completedFuture(Arrays.asList(receipts));
-    }
-    Optional<StorageFullException> full = storageRefusal.get();
-    if (full.isPresent()) {
-      BrokerException refused = BrokerException.storageFull(full.get().getMessage());
-      shares.values().forEach(share -> fill(receipts, share, refused));
       return CompletableFuture.completedFuture(Arrays.asList(receipts));
     }
     if (takesBudget && !budget.tryAcquire(acceptedBytes)) {

@@ -1,0 +1,58 @@
+package io.sluice.gateway.replication;
+
+import io.sluice.persistence.store.MessageStore;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * What this node's replication actors publish for {@code GET /cluster/replication}: per broker
+ * group its store and role, and the latest view of its replicas (a master) or of its master (a
+ * replica). Written by the actors, read by the route. Thread-safe.
+ */
+public final class ReplicationStatus implements Extension {
+  /** A replica as its master last saw it. */
+  public record ReplicaView(String replicaId, long confirmedPosition, boolean inSync) {}
+
+  /**
+   * One group on this node.
+   *
+   * @param master the address of the master a replica fetches from (empty if none yet); empty for a master
+   * @param fetchedPosition a replica's log end after its last chunk; -1 for a master
+   * @param replicas a master's replicas; empty for a replica
+   */
+  public record GroupView(String group, boolean isMaster, MessageStore store, String master, long fetchedPosition,
+      List<ReplicaView> replicas) {
+    public GroupView {
+      replicas = List.copyOf(replicas);
+    }
+  }
+
+  private static final ExtensionId<ReplicationStatus> ID = new ExtensionId<>() {
+    @Override
+    public ReplicationStatus createExtension(ActorSystem<?> system) {
+      return new ReplicationStatus();
+    }
+  };
+
+  private final ConcurrentHashMap<String, GroupView> groups = new ConcurrentHashMap<>();
+
+  private ReplicationStatus() {}
+
+  public static ReplicationStatus get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  void publish(GroupView view) {
+    groups.put(view.group(), view);
+  }
+
+  /** Every group of this node by name. */
+  public Map<String, GroupView> groups() {
+    return new TreeMap<>(groups);
+  }
+}

@@ -1,0 +1,271 @@
+package io.sluice.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import io.sluice.actors.queue.Queue;
+import io.sluice.actors.topic.TopicConfig;
+import io.sluice.actors.topic.TopicRegistry;
+import io.sluice.gateway.replication.ReplicationStatus;
+import io.sluice.persistence.journal.SluiceStores;
+import io.sluice.persistence.store.MessageStore;
+import io.sluice.persistence.store.RawChunk;
+import io.sluice.protocol.v1.Message;
+import io.sluice.protocol.v1.MessageType;
+import io.sluice.protocol.v1.MessagingServiceClient;
+import io.sluice.protocol.v1.Reason;
+import io.sluice.protocol.v1.SendReceipt;
+import io.sluice.protocol.v1.SendRequest;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * CommitLog replication between two in-process nodes: {@code n1} masters broker group g1, {@code
+ * n2} (group g2) keeps a replica of g1 in {@code <data-dir>/replicas/g1/store}. Messages go to a
+ * topic whose one queue is in g1.
+ */
+class ReplicationNodeTest {
+  private static final String TOPIC = "replicated";
+  private static final String PID = Queue.persistenceIdOf(Queue.entityId("g1", TOPIC, 0, 0)).id();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir1;
+  @TempDir Path dir2;
+  BrokerNode n1;
+  BrokerNode n2;
+  MessagingServiceClient client;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (client != null) {
+      client.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    if (n2 != null) {
+      n2.stop();
+    }
+    if (n1 != null) {
+      n1.stop();
+    }
+  }
+
+  @Test
+  void replicaBecomesByteIdenticalAndResumesAfterARestart() throws Exception {
+    startMaster("async", "");
+    startReplica();
+    for (int i = 0; i < 200; i++) {
+      assertOk(send("m-" + i, 2_000));
+    }
+    awaitIdentical();
+
+    JsonNode master = replicationJson(n1).get("groups").get(0);
+    assertEquals("g1", master.get("group").asText());
+    assertEquals("master", master.get("role").asText());
+    assertEquals(1, master.get("epoch").asLong());
+    assertEquals(masterStore().confirmedPosition(), master.get("logEnd").asLong());
+    assertEquals("g2", master.get("replicas").get(0).get("replicaId").asText());
+    JsonNode replica = replicationJson(n2).get("groups").get(0);
+    assertEquals("replica", replica.get("role").asText());
+    assertEquals(masterStore().confirmedPosition(), replica.get("logEnd").asLong());
+    assertEquals(masterStore().confirmedPosition(), replica.get("fetchedPosition").asLong());
+    assertTrue(replica.get("master").asText().contains("sluice@127.0.0.1"), replica.toString());
+
+    n2.stop();
+    n2 = null;
+    for (int i = 200; i < 300; i++) {
+      assertOk(send("m-" + i, 2_000));
+    }
+    startReplica();
+    awaitIdentical();
+    assertEquals(301, replicaStore().highestSequenceNr(PID), "the probe and 300 messages");
+  }
+
+  @Test
+  void aNewReplicaStartsAtTheMastersLowestPositionWhenRetentionRemovedTheStart() throws Exception {
+    String smallSegments = "sluice.persistence.journal { segment-size = 256 KiB, max-record-size = 64 KiB,\n"
+        + "  retention { time = 1 ms, check-interval = 200 ms } }\n";
+    startMaster("async", smallSegments);
+    for (int i = 0; i < 400; i++) {
+      assertOk(send("old-" + i, 2_000));
+    }
+    awaitTrue(() -> masterStore().minPosition() > 0);
+    startReplica(smallSegments);
+    for (int i = 0; i < 20; i++) {
+      assertOk(send("new-" + i, 2_000));
+    }
+    awaitTrue(() -> replicaStore().confirmedPosition() == masterStore().confirmedPosition());
+    // the replica drops what the master's retention dropped (the floor comes with every chunk)
+    awaitTrue(() -> replicaStore().minPosition() == masterStore().minPosition());
+    long from = masterStore().minPosition();
+    assertTrue(from > 0);
+    assertArrayEquals(rawLog(masterStore(), from), rawLog(replicaStore(), from));
+  }
+
+  @Test
+  void aSyncWriteIsAcknowledgedOnlyOnceTheReplicaHasIt() throws Exception {
+    startMaster("sync", "");
+    startReplica();
+    awaitInSync(true);
+    for (int i = 0; i < 50; i++) {
+      SendReceipt receipt = send("s-" + i, 1_000);
+      assertOk(receipt);
+      assertTrue(replicaStore().highestSequenceNr(PID) >= receipt.getOffset() + 1,
+          "acknowledged offset " + receipt.getOffset() + " is not on the replica");
+    }
+  }
+
+  @Test
+  void aStoppedReplicaLeavesTheInSyncSetAndWritesResumeWithMinInSyncOne() throws Exception {
+    startMaster("sync", "sluice.cluster.replication.replica-max-lag = 2 s\n");
+    startReplica();
+    awaitInSync(true);
+    assertOk(send("before", 10));
+    n2.stop();
+    n2 = null;
+    awaitInSync(false);
+    assertOk(send("after", 10));
+    assertTrue(masterStore().commits().inSync().isEmpty());
+  }
+
+  @Test
+  void aStoppedReplicaLeavesTheInSyncSetAndWritesAreRefusedWithMinInSyncTwo() throws Exception {
+    startMaster("sync", "sluice.cluster.replication.replica-max-lag = 2 s\n"
+        + "sluice.cluster.replication.min-in-sync = 2\n");
+    startReplica();
+    awaitInSync(true);
+    assertOk(send("before", 10));
+    n2.stop();
+    n2 = null;
+    awaitInSync(false);
+    SendReceipt refused = send("after", 10);
+    assertEquals(Reason.NOT_ENOUGH_REPLICAS, refused.getStatus().getReason(), refused.toString());
+    assertEquals(io.grpc.Status.Code.UNAVAILABLE.value(), refused.getStatus().getCode());
+  }
+
+  @Test
+  void aWriteTheInSyncReplicaDoesNotConfirmFailsPromptlyWithReplicationTimeout() throws Exception {
+    startMaster("sync", "sluice.cluster.replication.replica-max-lag = 60 s\n"
+        + "sluice.cluster.replication.timeout = 2 s\n");
+    startReplica();
+    awaitInSync(true);
+    assertOk(send("before", 10));
+    n2.stop();
+    n2 = null;
+    long start = System.nanoTime();
+    SendReceipt late = send("unconfirmed", 10);
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(Reason.REPLICATION_TIMEOUT, late.getStatus().getReason(), late.toString());
+    assertEquals(io.grpc.Status.Code.DEADLINE_EXCEEDED.value(), late.getStatus().getCode());
+    // the replication timeout, not the gateway's 10 s ask-timeout
+    assertTrue(tookMs < 8_000, "answered after " + tookMs + " ms");
+    assertTrue(masterStore().commits().inSync().contains("g2"), "the set has not shrunk yet");
+  }
+
+  private void awaitInSync(boolean inSync) throws InterruptedException {
+    awaitTrue(() -> masterStore().commits().inSync().contains("g2") == inSync);
+  }
+
+  private void startMaster(String mode, String more) throws Exception {
+    n1 = TestNode.start(dir1, "sluice.cluster.broker-group = g1\n"
+        + "sluice.cluster.replication.mode = " + mode + "\n" + more);
+    client = MessagingServiceClient.create(
+        GrpcClientSettings.connectToServiceAt("127.0.0.1", n1.grpcPort(), n1.system()).withTls(false), n1.system());
+    TopicConfig topic = new TopicConfig(TOPIC, 1, MessageType.NORMAL, 0).withQueueGroups(List.of("g1"));
+    CompletionStage<TopicRegistry.Change> created = AskPattern.ask(TopicRegistry.init(n1.system()),
+        replyTo -> new TopicRegistry.CreateTopic(topic, replyTo), Duration.ofSeconds(10), n1.system().scheduler());
+    assertTrue(created.toCompletableFuture().get(15, TimeUnit.SECONDS) instanceof TopicRegistry.Changed);
+    awaitTrue(() -> send("probe", 1).getStatus().getReason() != Reason.TOPIC_NOT_FOUND);
+  }
+
+  private void startReplica() throws Exception {
+    startReplica("");
+  }
+
+  private void startReplica(String more) throws Exception {
+    String seed = Cluster.get(n1.system()).selfMember().address().toString();
+    n2 = TestNode.start(dir2, "sluice.cluster.broker-group = g2\n"
+        + "sluice.cluster.replication.follow = [g1]\n"
+        + "pekko.cluster.seed-nodes = [\"" + seed + "\"]\n" + more);
+  }
+
+  private MessageStore masterStore() {
+    return SluiceStores.get(Adapter.toClassic(n1.system())).storeFor("sluice.persistence.journal");
+  }
+
+  private MessageStore replicaStore() {
+    return ReplicationStatus.get(n2.system()).groups().get("g1").store();
+  }
+
+  private void awaitIdentical() throws Exception {
+    awaitTrue(() -> replicaStore().confirmedPosition() == masterStore().confirmedPosition());
+    MessageStore master = masterStore();
+    MessageStore replica = replicaStore();
+    assertEquals(master.minPosition(), replica.minPosition());
+    assertArrayEquals(rawLog(master, master.minPosition()), rawLog(replica, replica.minPosition()));
+  }
+
+  /** The CommitLog from {@code position} as readRaw hands it out. */
+  private static byte[] rawLog(MessageStore store, long from) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    long position = from;
+    while (position < store.confirmedPosition()) {
+      RawChunk chunk = store.readRaw(position, 1 << 20);
+      ByteBuffer bytes = chunk.bytes();
+      byte[] copy = new byte[bytes.remaining()];
+      bytes.get(copy);
+      out.write(copy);
+      position = chunk.nextPosition();
+    }
+    return out.toByteArray();
+  }
+
+  private SendReceipt send(String id, int size) {
+    Message message = Message.newBuilder().setTopic(TOPIC).setMessageId(id)
+        .setBody(ByteString.copyFrom(new byte[size])).build();
+    try {
+      return client.send(SendRequest.newBuilder().addMessages(message).build())
+          .toCompletableFuture().get(30, TimeUnit.SECONDS).getReceipts(0);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private static void assertOk(SendReceipt receipt) {
+    assertEquals(0, receipt.getStatus().getCode(), receipt.toString());
+  }
+
+  private static JsonNode replicationJson(BrokerNode node) throws Exception {
+    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + node.managementPort() + "/cluster/replication")).build(),
+        BodyHandlers.ofString()).body();
+    return JSON.readTree(body);
+  }
+
+  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "condition not met within 60 s");
+      TimeUnit.MILLISECONDS.sleep(50);
+    }
+  }
+}
