@@ -52,6 +52,9 @@ import io.sluice.protocol.v1.Reason;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.DirectoryLock;
 import io.sluice.persistence.store.MessageStore;
+import io.sluice.persistence.store.NotEnoughReplicasException;
+import io.sluice.persistence.store.ReplicationTimeoutException;
+import io.sluice.persistence.store.StorageFullException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -163,7 +166,7 @@ public final class BrokerNode {
     TopicCatalog catalog = new TopicCatalog();
     NodeCatalog.get(system).set(catalog);
     system.systemActorOf(TopicCatalogFeed.create(catalog), "topic-catalog-feed", Props.empty());
-    Queue.init(system, READ_JOURNAL, () -> writeFailureReason(store));
+    Queue.init(system, READ_JOURNAL, BrokerNode::writeFailureReason);
     DelayTimer.init(system, READ_JOURNAL);
     QueueTransactions.init(system, READ_JOURNAL, TransactionSettings.fromConfig(system.settings().config()));
 
@@ -234,18 +237,23 @@ public final class BrokerNode {
   }
 
   /**
-   * What a journal write that failed means on this node, for the queue to tell its caller at once:
-   * a full disk; with sync replication, too few replicas in sync (nothing stored) or else a
-   * replication timeout (stored here, outcome unknown); otherwise an unknown outcome.
+   * What a journal write's failure means for the producer, from the store's exception in its
+   * causes: a full disk, too few replicas in sync (nothing stored), a replication timeout (stored
+   * on the master, outcome unknown); anything else leaves the outcome unknown.
    */
-  private static Reason writeFailureReason(MessageStore store) {
-    if (store.messageWriteRefusal().isPresent()) {
-      return Reason.STORAGE_FULL;
+  static Reason writeFailureReason(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause()) {
+      if (t instanceof StorageFullException) {
+        return Reason.STORAGE_FULL;
+      }
+      if (t instanceof NotEnoughReplicasException) {
+        return Reason.NOT_ENOUGH_REPLICAS;
+      }
+      if (t instanceof ReplicationTimeoutException) {
+        return Reason.REPLICATION_TIMEOUT;
+      }
     }
-    if (!store.settings().replication().isSync()) {
-      return Reason.SEND_OUTCOME_UNKNOWN;
-    }
-    return store.commits().writeRefusal().isPresent() ? Reason.NOT_ENOUGH_REPLICAS : Reason.REPLICATION_TIMEOUT;
+    return Reason.SEND_OUTCOME_UNKNOWN;
   }
 
   /**

@@ -118,6 +118,9 @@ class ReplicationNodeTest {
     awaitTrue(() -> replicaStore().minPosition() == masterStore().minPosition());
     long from = masterStore().minPosition();
     assertTrue(from > 0);
+    // the reset replica starts in the master's epoch in force there (no EpochStart record reaches it)
+    assertEquals(1, masterStore().epochs().epochAt(from).orElseThrow().epoch());
+    assertEquals(List.of(new io.sluice.persistence.store.Epoch(1, from)), replicaStore().epochs().epochs());
     assertArrayEquals(rawLog(masterStore(), from), rawLog(replicaStore(), from));
   }
 

@@ -17,6 +17,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.persistence.typed.JournalPersistFailed;
+import org.apache.pekko.persistence.typed.JournalPersistRejected;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -281,17 +283,20 @@ public final class Queue
   public SignalHandler<State> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(RecoveryCompleted.instance(), state -> rebuildRecentIds())
-        .onSignal(PreRestart.instance(), state -> answerFailedWrite())
+        .onSignal(JournalPersistFailed.class, (state, failed) -> answerFailedWrite(failed.failure()))
+        .onSignal(JournalPersistRejected.class, (state, rejected) -> answerFailedWrite(rejected.failure()))
+        .onSignal(PreRestart.instance(), state -> answerFailedWrite(null))
         .build();
   }
 
   /**
-   * A restart while a write is in flight means the journal failed it (Pekko restarts the entity and
-   * drops the command): its caller is answered now, not after its ask timeout.
+   * The journal failed the write in flight (Pekko then restarts the entity and drops the command):
+   * its caller is answered now, not after its ask timeout. A restart with a write in flight and no
+   * failure signal before it answers with an unknown cause.
    */
-  private void answerFailedWrite() {
+  private void answerFailedWrite(Throwable failure) {
     if (persisting != null) {
-      persisting.tell(StatusReply.error(WriteFailures.describe(writeFailures.reason(), entityId)));
+      persisting.tell(StatusReply.error(WriteFailures.describe(writeFailures.reasonOf(failure), entityId)));
       persisting = null;
     }
   }

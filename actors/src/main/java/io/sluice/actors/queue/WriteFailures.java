@@ -7,25 +7,27 @@ import java.util.regex.Pattern;
 
 /**
  * How a {@link Queue} answers an append whose journal write failed. Pekko restarts the entity
- * without telling it the cause, so the queue would leave its caller to time out; instead it
- * answers the append at once (when it restarts) with an error that names a {@link Reason}, which
- * its node's {@link Classifier} picks from the state of the node's store (the journal's sync gate:
- * too few replicas in sync, or a replication timeout). The reason travels in the error's text,
- * since a {@code StatusReply} error crosses nodes as text.
+ * and drops the command, so the queue would leave its caller to time out; instead it answers the
+ * append at once (on Pekko's {@code JournalPersistFailed} signal) with an error that names a
+ * {@link Reason}, which its node's {@link Classifier} picks from the journal's exception (the
+ * storage's types are the gateway's to know: too few replicas in sync, a replication timeout, a
+ * full disk). The reason travels in the error's text, since a {@code StatusReply} error crosses
+ * nodes as text.
  */
 public final class WriteFailures {
   private static final Pattern REASON = Pattern.compile("^journal write failed \\[([A-Z_]+)\\]");
 
   private WriteFailures() {}
 
-  /** What a failed write of this node's journal means now. */
+  /** What a journal write's failure means for its caller. */
   @FunctionalInterface
   public interface Classifier {
-    Reason reason();
+    /** @param failure the journal's exception, null when unknown */
+    Reason reasonOf(Throwable failure);
   }
 
-  /** Without a store to ask: the write may have been stored. */
-  public static final Classifier OUTCOME_UNKNOWN = () -> Reason.SEND_OUTCOME_UNKNOWN;
+  /** Without knowledge of the journal's exceptions: the write may have been stored. */
+  public static final Classifier OUTCOME_UNKNOWN = failure -> Reason.SEND_OUTCOME_UNKNOWN;
 
   /** The error text for queue {@code entityId}'s failed write. */
   public static String describe(Reason reason, String entityId) {

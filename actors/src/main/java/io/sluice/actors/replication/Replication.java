@@ -45,8 +45,10 @@ public final class Replication {
    * @param truncateTo where the replica's log stops agreeing with the master's (at most its end)
    * @param masterMinPosition the master's lowest held position: a replica whose log ends below it
    *     resets to it
+   * @param minPositionEpoch the master's epoch in force at {@code masterMinPosition}, 0 if none: a
+   *     reset replica keeps it as its first epoch
    */
-  public record Welcome(long epoch, long truncateTo, long masterMinPosition) {}
+  public record Welcome(long epoch, long truncateTo, long masterMinPosition, long minPositionEpoch) {}
 
   /**
    * Asks for the log from {@code position}.
@@ -66,8 +68,11 @@ public final class Replication {
   public record Chunk(long epoch, long position, ByteString bytes, long nextPosition, long commitPosition,
       long masterMinPosition) implements FetchReply {}
 
-  /** The asked position was removed by the master's retention: start an empty log at {@code masterMinPosition}. */
-  public record Reset(long epoch, long masterMinPosition) implements FetchReply {}
+  /**
+   * The asked position was removed by the master's retention: start an empty log at {@code
+   * masterMinPosition}, in epoch {@code minPositionEpoch} (the master's there, 0 if none).
+   */
+  public record Reset(long epoch, long masterMinPosition, long minPositionEpoch) implements FetchReply {}
 
   /** The fetch is not served (a stale epoch, another group): hand-shake again. */
   public record Refused(long epoch, String reason) implements FetchReply {}

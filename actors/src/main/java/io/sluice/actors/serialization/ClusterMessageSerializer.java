@@ -152,6 +152,7 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
     if (o instanceof Replication.Welcome w) {
       return ReplicationProto.Welcome.newBuilder()
           .setEpoch(w.epoch()).setTruncateTo(w.truncateTo()).setMasterMinPosition(w.masterMinPosition())
+          .setMinPositionEpoch(w.minPositionEpoch())
           .build().toByteArray();
     }
     if (o instanceof Replication.Fetch f) {
@@ -168,7 +169,7 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
     }
     if (o instanceof Replication.Reset r) {
       return ReplicationProto.Reset.newBuilder()
-          .setEpoch(r.epoch()).setMasterMinPosition(r.masterMinPosition())
+          .setEpoch(r.epoch()).setMasterMinPosition(r.masterMinPosition()).setMinPositionEpoch(r.minPositionEpoch())
           .build().toByteArray();
     }
     if (o instanceof Replication.Refused r) {
@@ -222,7 +223,7 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
       }
       case WELCOME: {
         var w = ReplicationProto.Welcome.parseFrom(bytes);
-        return new Replication.Welcome(w.getEpoch(), w.getTruncateTo(), w.getMasterMinPosition());
+        return new Replication.Welcome(w.getEpoch(), w.getTruncateTo(), w.getMasterMinPosition(), w.getMinPositionEpoch());
       }
       case FETCH: {
         var f = ReplicationProto.Fetch.parseFrom(bytes);
@@ -236,7 +237,7 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
       }
       case RESET: {
         var r = ReplicationProto.Reset.parseFrom(bytes);
-        return new Replication.Reset(r.getEpoch(), r.getMasterMinPosition());
+        return new Replication.Reset(r.getEpoch(), r.getMasterMinPosition(), r.getMinPositionEpoch());
       }
       case REFUSED: {
         var r = ReplicationProto.Refused.parseFrom(bytes);

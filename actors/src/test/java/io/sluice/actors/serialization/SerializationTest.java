@@ -325,11 +325,12 @@ class SerializationTest {
             .setTransaction(TransactionRef.newBuilder().setTransactionId("tx-1").setProducerGroup("payments"))
             .build()), ref()),
         new Replication.Hello("g1", "node-2", 3, 1L << 40, ref()),
-        new Replication.Welcome(3, 4096, 0),
+        new Replication.Welcome(3, 4096, 0, 0),
+        new Replication.Welcome(3, 4096, 1L << 30, 2),
         new Replication.Fetch("g1", "node-2", 3, 8192, 4096, ref()),
         new Replication.Chunk(3, 8192, ByteString.copyFrom(new byte[1 << 20]), 8192 + (1 << 20), 8000, 0),
         new Replication.Chunk(1, 0, ByteString.EMPTY, 0, 0, 0),
-        new Replication.Reset(2, 1L << 30),
+        new Replication.Reset(2, 1L << 30, 1),
         new Replication.Refused(2, "stale epoch 1"));
   }
 

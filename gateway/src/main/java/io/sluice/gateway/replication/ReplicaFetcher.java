@@ -144,7 +144,8 @@ public final class ReplicaFetcher {
     if (end < welcome.masterMinPosition() || welcome.truncateTo() < store.minPosition()) {
       ctx.getLog().info("Replica of '{}': log end {} is outside the master's log (kept from {}, agreed up to {}); "
           + "resetting to {}", group, end, welcome.masterMinPosition(), welcome.truncateTo(), welcome.masterMinPosition());
-      prepared = store.resetTo(welcome.masterMinPosition()).thenApply(done -> welcome.masterMinPosition());
+      prepared = store.resetTo(welcome.masterMinPosition(), welcome.minPositionEpoch())
+          .thenApply(done -> welcome.masterMinPosition());
     } else if (welcome.truncateTo() < end) {
       ctx.getLog().info("Replica of '{}': truncating from {} to {} (the master's log differs past it)",
           group, end, welcome.truncateTo());
@@ -196,7 +197,7 @@ public final class ReplicaFetcher {
       ctx.getLog().info("Replica of '{}': position {} was removed by the master's retention; resetting to {}",
           group, position, reset.masterMinPosition());
       long s = session;
-      ctx.pipeToSelf(store.resetTo(reset.masterMinPosition()),
+      ctx.pipeToSelf(store.resetTo(reset.masterMinPosition(), reset.minPositionEpoch()),
           (done, failure) -> new Prepared(s, reset.masterMinPosition(), failure));
     } else if (reply instanceof Replication.Refused refused) {
       return retry("the master refused the fetch: " + refused.reason());

@@ -121,7 +121,8 @@ public final class ReplicationSource {
     long truncateTo = agreed < 0 ? 0 : Math.min(agreed, hello.endPosition());
     ctx.getLog().info("Replica {} of group '{}' says hello (epoch {}, log end {}): truncate to {}, master end {}",
         hello.replicaId(), group, hello.lastEpoch(), hello.endPosition(), truncateTo, end);
-    hello.replyTo().tell(new Replication.Welcome(epoch, truncateTo, store.minPosition()));
+    long min = store.minPosition();
+    hello.replyTo().tell(new Replication.Welcome(epoch, truncateTo, min, epochAt(min)));
   }
 
   private void onFetch(Replication.Fetch fetch) {
@@ -152,12 +153,17 @@ public final class ReplicationSource {
       fetch.replyTo().tell(new Replication.Chunk(epoch, chunk.position(),
           UnsafeByteOperations.unsafeWrap(chunk.bytes()), chunk.nextPosition(), commit, store.minPosition()));
     } catch (PositionRemovedException removed) {
-      fetch.replyTo().tell(new Replication.Reset(epoch, store.minPosition()));
+      long min = store.minPosition();
+      fetch.replyTo().tell(new Replication.Reset(epoch, min, epochAt(min)));
     } catch (IOException | RuntimeException e) {
       ctx.getLog().warn("Reading position {} of group '{}' for replica {} failed", fetch.position(), group,
           fetch.replicaId(), e);
       fetch.replyTo().tell(new Replication.Refused(epoch, "reading position " + fetch.position() + " failed: " + e));
     }
+  }
+
+  private long epochAt(long position) {
+    return store.epochs().epochAt(position).map(Epoch::epoch).orElse(0L);
   }
 
   private void evaluate() {
