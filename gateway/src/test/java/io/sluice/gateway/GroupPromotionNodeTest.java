@@ -117,7 +117,8 @@ class GroupPromotionNodeTest {
         .addAllReceiptHandles(receipts).build())).getResultsList()) {
       assertEquals(0, r.getStatus().getCode(), r.toString());
     }
-    long deliverAt = System.currentTimeMillis() + 20_000;
+    // far enough ahead that A stops first on a slow machine; B waits for it after the promotion
+    long deliverAt = System.currentTimeMillis() + 30_000;
     assertOk(send(clientA, Message.newBuilder().setTopic(LATER).setMessageId("late-1")
         .setBody(ByteString.copyFromUtf8("delayed")).setDeliverAtMs(deliverAt)));
     assertOk(send(clientA, Message.newBuilder().setTopic(PAYMENTS).setBody(ByteString.copyFromUtf8("paid"))
