@@ -6,12 +6,15 @@ import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.group.PolicyJournal;
 import io.sluice.actors.placement.BrokerGroups;
+import io.sluice.actors.placement.GroupPlugins;
 import io.sluice.actors.topic.TopicJournal;
 import io.sluice.gateway.cluster.BrokerGroupIdentity;
+import io.sluice.gateway.cluster.GroupPluginConfig;
 import io.sluice.gateway.cluster.NodeCatalog;
 import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.gateway.replication.NodeReplication;
 import io.sluice.gateway.replication.ReplicationConfig;
+import io.sluice.gateway.replication.ReplicationSettings;
 import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionSettings;
 import io.sluice.actors.queue.Queue;
@@ -115,7 +118,9 @@ public final class BrokerNode {
       brokerGroup = BrokerGroupIdentity.resolve(config.getString("sluice.cluster.broker-group"), dataDir);
       log.info("This node serves broker group '{}' (cluster role {}, stored in {})",
           brokerGroup, BrokerGroups.roleOf(brokerGroup), dataDir.resolve(BrokerGroupIdentity.FILE_NAME));
-      Config nodeConfig = ReplicationConfig.apply(withRole(config, BrokerGroups.roleOf(brokerGroup)), brokerGroup);
+      Config replicated = ReplicationConfig.apply(withRole(config, BrokerGroups.roleOf(brokerGroup)), brokerGroup);
+      Config nodeConfig = GroupPluginConfig.apply(replicated, brokerGroup,
+          ReplicationSettings.fromConfig(replicated).follow());
       system = ActorSystem.create(Behaviors.empty(), "sluice", nodeConfig);
     } catch (IOException | RuntimeException | Error e) {
       dataDirLock.close();
@@ -182,7 +187,8 @@ public final class BrokerNode {
     CompletableFuture<RouteTable> routes = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
         system, catalog, producePath, new ReceivePath(catalog, groups, settings.maxDeliveryBatchBytes()), groups, settings, routes::join, transactions);
-    StoredMessages stored = new StoredMessages(system, system.settings().config().getString("pekko.persistence.journal.plugin"));
+    // Lookups answer for the group this node owns calls of (OwnerCalls): its group's store.
+    StoredMessages stored = new StoredMessages(system, GroupPlugins.journalOf(brokerGroup));
     DeadLetterAdmin deadLetters = new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout());
     OwnerRouter owners = new OwnerRouter(system, settings.askTimeout());
     OwnedAdminCalls owned = new OwnedAdminCalls(

@@ -1,6 +1,7 @@
 package io.sluice.actors.consume;
 
 import io.sluice.actors.LocalOnly;
+import io.sluice.actors.placement.GroupPlugins;
 
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.JournalFailures;
@@ -276,11 +277,22 @@ public final class GroupQueue
     return PersistenceId.ofUniqueId("group|" + group + "|" + io.sluice.actors.queue.Queue.dataIdOf(queueEntityId));
   }
 
+  /**
+   * The state of consumer group {@code group} on queue {@code queueEntityId}, on the queue's broker
+   * group's plugins when the configuration defines them, else the default journal and {@code
+   * readJournalPluginId} ({@link GroupPlugins}).
+   */
   public static Behavior<Command> create(String group, String queueEntityId, String readJournalPluginId) {
+    return Behaviors.setup(ctx -> create(group, queueEntityId,
+        GroupPlugins.fromConfig(ctx.getSystem().settings().config(), readJournalPluginId)));
+  }
+
+  /** As above, with the plugins of its queue's group from {@code plugins}. */
+  public static Behavior<Command> create(String group, String queueEntityId, GroupPlugins plugins) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new GroupQueue(ctx, timers, group, queueEntityId, readJournalPluginId)));
+                timers -> new GroupQueue(ctx, timers, group, queueEntityId, plugins.forEntity(queueEntityId))));
   }
 
   /**
@@ -293,7 +305,7 @@ public final class GroupQueue
   private final TimerScheduler<Command> timers;
   private final String group;
   private final String queueEntityId;
-  private final String readJournalPluginId;
+  private final GroupPlugins.Ids plugins;
   /** The groups' retry policies, as this node knows them. */
   private final RetryPolicyCatalog policies;
   private final InFlightDeliveries inFlight = new InFlightDeliveries();
@@ -327,20 +339,30 @@ public final class GroupQueue
       TimerScheduler<Command> timers,
       String group,
       String queueEntityId,
-      String readJournalPluginId) {
+      GroupPlugins.Ids plugins) {
     super(persistenceIdOf(group, queueEntityId), JournalFailures.restartWithBackoff());
     this.context = context;
     this.timers = timers;
     this.group = group;
     this.queueEntityId = queueEntityId;
-    this.readJournalPluginId = readJournalPluginId;
+    this.plugins = plugins;
     this.policies = RetryPolicyCatalog.get(context.getSystem());
-    this.reads = new MessageReads(context.getSystem(), readJournalPluginId, queueEntityId);
+    this.reads = new MessageReads(context.getSystem(), plugins.query(), queueEntityId);
   }
 
   @Override
   public State emptyState() {
     return new State(0, List.of());
+  }
+
+  @Override
+  public String journalPluginId() {
+    return plugins.journal();
+  }
+
+  @Override
+  public String snapshotPluginId() {
+    return plugins.snapshotStore();
   }
 
   @Override
@@ -862,7 +884,7 @@ public final class GroupQueue
     nextStreamOffset = fromOffset;
     streamTags = QueueSource.journalTagsOf(lastFilter);
     killSwitch =
-        QueueSource.from(context.getSystem(), readJournalPluginId, queueEntityId, fromOffset, lastFilter)
+        QueueSource.from(context.getSystem(), plugins.query(), queueEntityId, fromOffset, lastFilter)
             // one actor message (and one stream ack) per batch of what arrived while the last was handled
             .batchWeighted(ARRIVAL_BATCH_BYTES, QueueEntry::weight, GroupQueue::newBatch, GroupQueue::addToBatch)
             .viaMat(KillSwitches.single(), Keep.right())

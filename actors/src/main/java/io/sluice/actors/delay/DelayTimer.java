@@ -2,6 +2,7 @@ package io.sluice.actors.delay;
 
 import io.sluice.actors.LocalOnly;
 import io.sluice.actors.placement.GroupPlacement;
+import io.sluice.actors.placement.GroupPlugins;
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.queue.QueueTail;
@@ -96,14 +97,24 @@ public final class DelayTimer
   private static final String FIRE_TIMER = "fire";
 
   public static void init(ActorSystem<?> system, String readJournalPluginId) {
+    GroupPlugins plugins = GroupPlugins.fromConfig(system.settings().config(), readJournalPluginId);
     ClusterSharding.get(system)
         .init(GroupPlacement.placed(system,
-            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId))));
+            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), plugins.forEntity(ctx.getEntityId())))));
   }
 
+  /**
+   * The timer of queue {@code queueEntityId}, on its broker group's plugins when the configuration
+   * defines them, else the default journal and {@code readJournalPluginId} ({@link GroupPlugins}).
+   */
   public static Behavior<Command> create(String queueEntityId, String readJournalPluginId) {
+    return Behaviors.setup(ctx -> create(queueEntityId,
+        GroupPlugins.fromConfig(ctx.getSystem().settings().config(), readJournalPluginId).forEntity(queueEntityId)));
+  }
+
+  private static Behavior<Command> create(String queueEntityId, GroupPlugins.Ids plugins) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new DelayTimer(ctx, timers, queueEntityId, readJournalPluginId)));
+        new DelayTimer(ctx, timers, queueEntityId, plugins)));
   }
 
   public static PersistenceId persistenceIdOf(String queueEntityId) {
@@ -113,7 +124,7 @@ public final class DelayTimer
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final String queueEntityId;
-  private final String readJournalPluginId;
+  private final GroupPlugins.Ids plugins;
   private final EntityRef<Queue.Command> queue;
   /** Fired but not yet confirmed: not cancellable, and not fired again. */
   private Set<String> firing = Set.of();
@@ -124,7 +135,7 @@ public final class DelayTimer
   private final List<Cancel> waitingCancels = new ArrayList<>();
 
   private DelayTimer(ActorContext<Command> context, TimerScheduler<Command> timers, String queueEntityId,
-      String readJournalPluginId) {
+      GroupPlugins.Ids plugins) {
     // A failed journal write restarts the timer (replaying its log) instead of stopping it: a
     // stopped timer would come back only with the next message to its queue.
     super(persistenceIdOf(queueEntityId),
@@ -132,8 +143,18 @@ public final class DelayTimer
     this.context = context;
     this.timers = timers;
     this.queueEntityId = queueEntityId;
-    this.readJournalPluginId = readJournalPluginId;
+    this.plugins = plugins;
     this.queue = ClusterSharding.get(context.getSystem()).entityRefFor(Queue.ENTITY_KEY, queueEntityId);
+  }
+
+  @Override
+  public String journalPluginId() {
+    return plugins.journal();
+  }
+
+  @Override
+  public String snapshotPluginId() {
+    return plugins.snapshotStore();
   }
 
   @Override
@@ -226,7 +247,7 @@ public final class DelayTimer
     reconciling = true;
     long from = state.confirmedQueueOffset();
     context.pipeToSelf(
-        QueueTail.read(context.getSystem(), readJournalPluginId, queueEntityId, from, ASK_TIMEOUT),
+        QueueTail.read(context.getSystem(), plugins.query(), queueEntityId, from, ASK_TIMEOUT),
         (tail, failure) -> failure == null
             ? new Reconciled(tail.endOffset(), tail.messageIds(), null)
             : new Reconciled(from, Set.of(), failure));

@@ -2,6 +2,7 @@ package io.sluice.actors.queue;
 
 import io.sluice.actors.LocalOnly;
 import io.sluice.actors.placement.GroupPlacement;
+import io.sluice.actors.placement.GroupPlugins;
 import io.sluice.actors.consume.GroupQueue;
 import io.sluice.protocol.v1.Message;
 import java.net.URLEncoder;
@@ -153,20 +154,28 @@ public final class Queue
   /** As above; a failed journal write is answered with {@code writeFailures}' reason. */
   public static void init(ActorSystem<?> system, String readJournalPluginId, WriteFailures.Classifier writeFailures) {
     DedupSettings dedup = DedupSettings.fromConfig(system.settings().config());
+    GroupPlugins plugins = GroupPlugins.fromConfig(system.settings().config(), readJournalPluginId);
     ClusterSharding.get(system)
         .init(GroupPlacement.placed(system,
             Entity.of(ENTITY_KEY, ctx -> Behaviors.<Command>setup(c ->
-                new Queue(c, ctx.getEntityId(), readJournalPluginId, dedup, writeFailures)))));
+                new Queue(c, ctx.getEntityId(), plugins, dedup, writeFailures)))));
   }
 
-  /** A queue with the dedup settings of the system's configuration. */
+  /**
+   * A queue with the dedup settings of the system's configuration. Like every queue it uses its
+   * broker group's plugins when the configuration defines them ({@link GroupPlugins}), else the
+   * default journal and {@code readJournalPluginId}.
+   */
   public static Behavior<Command> create(String entityId, String readJournalPluginId) {
-    return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId,
+    return Behaviors.setup(ctx -> new Queue(ctx, entityId,
+        GroupPlugins.fromConfig(ctx.getSystem().settings().config(), readJournalPluginId),
         DedupSettings.fromConfig(ctx.getSystem().settings().config()), WriteFailures.OUTCOME_UNKNOWN));
   }
 
   public static Behavior<Command> create(String entityId, String readJournalPluginId, DedupSettings dedup) {
-    return Behaviors.setup(ctx -> new Queue(ctx, entityId, readJournalPluginId, dedup, WriteFailures.OUTCOME_UNKNOWN));
+    return Behaviors.setup(ctx -> new Queue(ctx, entityId,
+        GroupPlugins.fromConfig(ctx.getSystem().settings().config(), readJournalPluginId), dedup,
+        WriteFailures.OUTCOME_UNKNOWN));
   }
 
   /** Entity id of queue {@code queueId} of the first incarnation of {@code topic}, without a broker group: {@code topic/queueId}. */
@@ -228,7 +237,8 @@ public final class Queue
   private final String entityId;
   private final String topic;
   private final int queueId;
-  private final String readJournalPluginId;
+  private final GroupPlugins groupPlugins;
+  private final GroupPlugins.Ids plugins;
   private final DedupSettings dedup;
   /** Replaced at each recovery: entries added before a failed write must not survive its restart. */
   private RecentIds recentIds;
@@ -240,7 +250,7 @@ public final class Queue
 
   private record StoredId(String messageId, long offset, long storeTimestampMs) {}
 
-  private Queue(ActorContext<Command> context, String entityId, String readJournalPluginId, DedupSettings dedup,
+  private Queue(ActorContext<Command> context, String entityId, GroupPlugins groupPlugins, DedupSettings dedup,
       WriteFailures.Classifier writeFailures) {
     // Its consumer groups (children) need nothing of its memory: they keep their deliveries through its restart.
     super(persistenceIdOf(entityId), JournalFailures.restartWithBackoff().withStopChildren(false));
@@ -249,8 +259,19 @@ public final class Queue
     this.entityId = entityId;
     this.topic = topicOf(entityId);
     this.queueId = Integer.parseInt(entityId.substring(entityId.lastIndexOf('/') + 1));
-    this.readJournalPluginId = readJournalPluginId;
+    this.groupPlugins = groupPlugins;
+    this.plugins = groupPlugins.forEntity(entityId);
     this.writeFailures = writeFailures;
+  }
+
+  @Override
+  public String journalPluginId() {
+    return plugins.journal();
+  }
+
+  @Override
+  public String snapshotPluginId() {
+    return plugins.snapshotStore();
   }
 
   @Override
@@ -290,7 +311,7 @@ public final class Queue
     }
     idsReady = false;
     CurrentEventsByPersistenceIdQuery journal = PersistenceQuery.get(Adapter.toClassic(context.getSystem()))
-        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
+        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, plugins.query());
     context.pipeToSelf(
         LocalEvents.current(journal, persistenceId().id(), Math.max(1, last - dedup.maxIds() + 1), last)
             .map(envelope -> {
@@ -402,7 +423,7 @@ public final class Queue
     ActorRef<GroupQueue.Command> group =
         child.isPresent()
             ? (ActorRef<GroupQueue.Command>) (ActorRef<?>) child.get()
-            : context.spawn(GroupQueue.create(cmd.group(), entityId, readJournalPluginId), name);
+            : context.spawn(GroupQueue.create(cmd.group(), entityId, groupPlugins), name);
     group.tell(cmd.command());
     return Effect().noReply();
   }

@@ -2,6 +2,7 @@ package io.sluice.actors.transaction;
 
 import io.sluice.actors.LocalOnly;
 import io.sluice.actors.placement.GroupPlacement;
+import io.sluice.actors.placement.GroupPlugins;
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.queue.QueueTail;
@@ -139,15 +140,28 @@ public final class QueueTransactions
   private static final String CHECK_TIMER = "check";
 
   public static void init(ActorSystem<?> system, String readJournalPluginId, TransactionSettings settings) {
+    GroupPlugins plugins = GroupPlugins.fromConfig(system.settings().config(), readJournalPluginId);
     ClusterSharding.get(system)
         .init(GroupPlacement.placed(system,
-            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), readJournalPluginId, settings))));
+            Entity.of(ENTITY_KEY, ctx -> create(ctx.getEntityId(), plugins.forEntity(ctx.getEntityId()), settings))));
   }
 
+  /**
+   * The transaction log of queue {@code queueEntityId}, on its broker group's plugins when the
+   * configuration defines them, else the default journal and {@code readJournalPluginId} ({@link
+   * GroupPlugins}).
+   */
   public static Behavior<Command> create(String queueEntityId, String readJournalPluginId,
       TransactionSettings settings) {
+    return Behaviors.setup(ctx -> create(queueEntityId,
+        GroupPlugins.fromConfig(ctx.getSystem().settings().config(), readJournalPluginId).forEntity(queueEntityId),
+        settings));
+  }
+
+  private static Behavior<Command> create(String queueEntityId, GroupPlugins.Ids plugins,
+      TransactionSettings settings) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-        new QueueTransactions(ctx, timers, queueEntityId, readJournalPluginId, settings)));
+        new QueueTransactions(ctx, timers, queueEntityId, plugins, settings)));
   }
 
   public static PersistenceId persistenceIdOf(String queueEntityId) {
@@ -159,7 +173,7 @@ public final class QueueTransactions
   private final String queueEntityId;
   private final String topic;
   private final int queueId;
-  private final String readJournalPluginId;
+  private final GroupPlugins.Ids plugins;
   private final TransactionSettings settings;
   private final EntityRef<Queue.Command> queue;
   /** An append or a reconciliation is in progress: nothing else is appended meanwhile. */
@@ -170,7 +184,7 @@ public final class QueueTransactions
   private int nextProducer;
 
   private QueueTransactions(ActorContext<Command> context, TimerScheduler<Command> timers, String queueEntityId,
-      String readJournalPluginId, TransactionSettings settings) {
+      GroupPlugins.Ids plugins, TransactionSettings settings) {
     // A failed journal write restarts the log (replaying it) instead of stopping it: a stopped log
     // would come back only with the next message to its queue, and its checks would stall.
     super(persistenceIdOf(queueEntityId),
@@ -180,9 +194,19 @@ public final class QueueTransactions
     this.queueEntityId = queueEntityId;
     this.topic = Queue.topicOf(queueEntityId);
     this.queueId = Integer.parseInt(queueEntityId.substring(queueEntityId.lastIndexOf('/') + 1));
-    this.readJournalPluginId = readJournalPluginId;
+    this.plugins = plugins;
     this.settings = settings;
     this.queue = ClusterSharding.get(context.getSystem()).entityRefFor(Queue.ENTITY_KEY, queueEntityId);
+  }
+
+  @Override
+  public String journalPluginId() {
+    return plugins.journal();
+  }
+
+  @Override
+  public String snapshotPluginId() {
+    return plugins.snapshotStore();
   }
 
   @Override
@@ -397,7 +421,7 @@ public final class QueueTransactions
     delivering = true;
     long from = state.confirmedQueueOffset();
     context.pipeToSelf(
-        QueueTail.read(context.getSystem(), readJournalPluginId, queueEntityId, from, ASK_TIMEOUT),
+        QueueTail.read(context.getSystem(), plugins.query(), queueEntityId, from, ASK_TIMEOUT),
         (tail, failure) -> failure == null
             ? new Reconciled(tail.endOffset(), tail.messageIds(), null)
             : new Reconciled(from, Set.of(), failure));

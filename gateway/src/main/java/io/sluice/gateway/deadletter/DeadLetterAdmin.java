@@ -5,6 +5,7 @@ import io.sluice.actors.consume.DeadLetters;
 import io.sluice.actors.consume.GroupQueue;
 import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.group.RetryPolicies;
+import io.sluice.actors.placement.GroupPlugins;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
@@ -49,8 +50,8 @@ import org.apache.pekko.stream.javadsl.Sink;
  * then settles it there. A crash between the two redrives it again on the next call (a duplicate,
  * never a loss).
  *
- * <p>The dead-letter queue is read from this node's journal: right for a single node; in a cluster
- * the call must reach the node hosting that queue.
+ * <p>The dead-letter queue is read from this node's journal, with the read journal of the queue's
+ * broker group ({@link GroupPlugins}): in a cluster the call must reach the node hosting that queue.
  */
 public final class DeadLetterAdmin {
   private static final int DEFAULT_PAGE_SIZE = 100;
@@ -60,7 +61,7 @@ public final class DeadLetterAdmin {
   private final ActorRef<ConsumerGroupRegistry.Command> registry;
   private final TopicCatalog catalog;
   private final GroupQueues groups;
-  private final CurrentEventsByPersistenceIdQuery journal;
+  private final GroupPlugins plugins;
   private final Duration askTimeout;
 
   public DeadLetterAdmin(ActorSystem<?> system, TopicCatalog catalog, GroupQueues groups, String readJournalPluginId,
@@ -69,8 +70,7 @@ public final class DeadLetterAdmin {
     this.registry = ConsumerGroupRegistry.init(system);
     this.catalog = catalog;
     this.groups = groups;
-    this.journal = PersistenceQuery.get(Adapter.toClassic(system))
-        .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, readJournalPluginId);
+    this.plugins = GroupPlugins.fromConfig(system.settings().config(), readJournalPluginId);
     this.askTimeout = askTimeout;
   }
 
@@ -203,6 +203,8 @@ public final class DeadLetterAdmin {
           // offset = sequence number - 1
           // the queue as placed when the topic exists (the persistence id never names the group)
           String queue = catalog.get(topic).map(config -> config.queueEntityId(0)).orElseGet(() -> Queue.entityId(topic, 0));
+          CurrentEventsByPersistenceIdQuery journal = PersistenceQuery.get(Adapter.toClassic(system))
+              .getReadJournalFor(CurrentEventsByPersistenceIdQuery.class, plugins.forEntity(queue).query());
           return journal.currentEventsByPersistenceId(Queue.persistenceIdOf(queue).id(),
                   first + 1, last)
               .map(envelope -> ((Queue.MessageStored) envelope.event()).message())

@@ -4,6 +4,8 @@ import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.AbstractExtensionId;
 import org.apache.pekko.actor.ActorSystem;
@@ -13,8 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One open {@link MessageStore} per journal plugin id and actor system, shared by the journal
- * and its read journal, closed when the actor system terminates.
+ * One open {@link MessageStore} per store directory and actor system, shared by every journal,
+ * snapshot store and read journal plugin configured on that directory (a node defines several
+ * plugin ids on one directory: its default journal and its own broker group's), closed when the
+ * actor system terminates. The first plugin that asks opens the store with its settings.
  *
  * <p>Thread-safety: any thread.
  */
@@ -30,7 +34,8 @@ public final class SluiceStores implements Extension {
       };
 
   private final ExtendedActorSystem system;
-  private final ConcurrentHashMap<String, MessageStore> stores = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Path, MessageStore> stores = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Path, Object> importLocks = new ConcurrentHashMap<>();
 
   private SluiceStores(ExtendedActorSystem system) {
     this.system = system;
@@ -41,27 +46,44 @@ public final class SluiceStores implements Extension {
     return ID.get(system);
   }
 
-  /** The store configured by the journal plugin block at {@code journalPluginId}, opened once. */
+  /**
+   * The store in the directory of the journal plugin block at {@code journalPluginId}, opened once
+   * per directory.
+   */
   public MessageStore storeFor(String journalPluginId) {
+    StoreSettings settings = StoreSettings.fromConfig(system.settings().config().getConfig(journalPluginId));
     return stores.computeIfAbsent(
-        journalPluginId,
-        id -> {
-          StoreSettings settings = StoreSettings.fromConfig(system.settings().config().getConfig(id));
+        keyOf(settings.dir()),
+        dir -> {
           try {
             return MessageStore.open(settings);
           } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the store of " + id + " in " + settings.dir(), e);
+            throw new UncheckedIOException("cannot open the store of " + journalPluginId + " in " + dir, e);
           }
         });
   }
 
+  /**
+   * Runs {@code work} while no other caller runs work for the same {@code dir}: two snapshot
+   * stores importing one directory of files must not import a file twice.
+   */
+  public <T> T exclusively(Path dir, Callable<T> work) throws Exception {
+    synchronized (importLocks.computeIfAbsent(keyOf(dir), d -> new Object())) {
+      return work.call();
+    }
+  }
+
+  private static Path keyOf(Path dir) {
+    return dir.toAbsolutePath().normalize();
+  }
+
   private void closeAll() {
     stores.forEach(
-        (id, store) -> {
+        (dir, store) -> {
           try {
             store.close();
           } catch (IOException e) {
-            log.error("Closing the store of {} failed", id, e);
+            log.error("Closing the store in {} failed", dir, e);
           }
         });
     stores.clear();

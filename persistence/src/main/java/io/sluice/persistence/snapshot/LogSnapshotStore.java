@@ -7,6 +7,7 @@ import io.sluice.persistence.snapshot.internal.SnapshotFileFormat;
 import io.sluice.persistence.snapshot.internal.SnapshotLog;
 import io.sluice.persistence.snapshot.internal.SnapshotSerde;
 import io.sluice.persistence.store.MessageStore;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -70,7 +71,8 @@ public final class LogSnapshotStore extends SnapshotStore {
     }
     if (settings.importDir().isPresent()) {
       // runs on the plugin dispatcher, before any load: an entity never misses an imported snapshot
-      FileSnapshotImport.importAll(settings.importDir().get(), log);
+      Path dir = settings.importDir().get();
+      SluiceStores.get(context().system()).exclusively(dir, () -> FileSnapshotImport.importAll(dir, log));
     }
     super.preStart();
   }
