@@ -44,8 +44,9 @@ public final class ReplicationConfig {
     if (s.minInSync() < 1) {
       throw new IllegalArgumentException(p + ".min-in-sync must be at least 1 (the master), not " + s.minInSync());
     }
+    // Only a sync write waits for its replicas; other modes never use the timeout.
     long askTimeout = config.getDuration("sluice.gateway.ask-timeout").toMillis();
-    if (s.timeout().toMillis() >= askTimeout) {
+    if (s.mode() == ReplicationSettings.Mode.SYNC && s.timeout().toMillis() >= askTimeout) {
       throw new IllegalArgumentException(p + ".timeout (" + s.timeout().toMillis() + " ms) must be below "
           + "sluice.gateway.ask-timeout (" + askTimeout + " ms), so a producer learns REPLICATION_TIMEOUT "
           + "rather than a plain timeout");

@@ -30,10 +30,19 @@ class ReplicationConfigTest {
   }
 
   @Test
-  void aTimeoutNotBelowTheAskTimeoutIsRefused() {
+  void aSyncTimeoutNotBelowTheAskTimeoutIsRefused() {
     var e = assertThrows(IllegalArgumentException.class,
-        () -> ReplicationConfig.apply(config("sluice.cluster.replication.timeout = 10 s"), "g1"));
+        () -> ReplicationConfig.apply(config("sluice.cluster.replication { mode = sync, timeout = 10 s }"), "g1"));
     assertTrue(e.getMessage().contains("ask-timeout"), e.getMessage());
+  }
+
+  @Test
+  void withoutSyncReplicationTheTimeoutIsUnusedAndAShortAskTimeoutStarts() {
+    for (String mode : new String[] {"none", "async"}) {
+      Config applied = ReplicationConfig.apply(
+          config("sluice.cluster.replication.mode = " + mode + "\nsluice.gateway.ask-timeout = 5 ms"), "g1");
+      assertEquals(mode, applied.getString("sluice.persistence.journal.replication.mode"));
+    }
   }
 
   @Test
