@@ -409,6 +409,10 @@ public final class ReplicaController {
 
   private Behavior<Command> onMemberRemoved(MemberRemoved removed) {
     String address = removed.member().address().toString();
+    // a new incarnation of that node must report again (it may have restarted unclean or truncated)
+    for (Map<String, Report> byReplica : reports.values()) {
+      byReplica.values().removeIf(report -> addressOf(report.hook()).equals(address));
+    }
     for (GroupState state : List.copyOf(states.values())) {
       if (state.status() != GroupState.Status.OFFLINE && state.masterAddress().equals(address)) {
         return elect(state.group(), state.master(), "its master " + state.master() + " left the cluster", d -> {});
