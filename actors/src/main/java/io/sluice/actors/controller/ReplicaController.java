@@ -297,7 +297,9 @@ public final class ReplicaController {
     if (state == null) {
       return coldStart(report);
     }
-    if (state.status() == GroupState.Status.OFFLINE && state.inSync().contains(report.replicaId())) {
+    // only an eligible reporter starts an election, so periodic reports to an offline group write nothing
+    if (state.status() == GroupState.Status.OFFLINE && state.inSync().contains(report.replicaId())
+        && report.cleanStart()) {
       return elect(report.group(), "", "an in-sync replica " + report.replicaId() + " reported", d -> {});
     }
     if (state.status() == GroupState.Status.PROMOTING && state.master().equals(report.replicaId())) {
