@@ -78,6 +78,10 @@ class ReplicaControllerClusterTest {
 
   /** {@code id} reports its log to the controller through its own node; {@code master} first in the replica list. */
   private void report(String id, long epoch, long end, String configuredMaster) {
+    report(id, epoch, end, configuredMaster, true);
+  }
+
+  private void report(String id, long epoch, long end, String configuredMaster, boolean cleanStart) {
     List<String> replicas = new ArrayList<>(List.of(configuredMaster));
     for (String other : List.of("n1", "n2", "n3")) {
       if (!other.equals(configuredMaster)) {
@@ -85,7 +89,7 @@ class ReplicaControllerClusterTest {
       }
     }
     Node node = node(id);
-    node.controller().tell(new ReplicaController.Report(G, id, epoch, end, true, replicas, node.hook().getRef()));
+    node.controller().tell(new ReplicaController.Report(G, id, epoch, end, cleanStart, replicas, node.hook().getRef()));
   }
 
   private ReplicaController.States states(Node via) {
@@ -157,6 +161,19 @@ class ReplicaControllerClusterTest {
     PromotionHook.Promote promote = promote("n2", 2);
     assertEquals(Set.of("n1", "n2"), promote.inSync(), "the old master leaves the in-sync set");
     assertEquals(Set.of("n1", "n2"), awaitState(node("n1"), s -> true, "").inSync());
+  }
+
+  @Test
+  void aColdStartElectsOnlyOnceEveryReplicaReportedAndNeverOneThatStartedUnclean(@TempDir Path dir) {
+    start(dir, "ColdStart");
+    report("n1", 2, 100, "n3");
+    report("n2", 2, 300, "n3");
+    assertEquals(null, states(node("n1")).byGroup().get(G), "n3 has not reported: no decision");
+    // the configured master holds the most but restarted unclean
+    report("n3", 2, 500, "n3", false);
+    PromotionHook.Promote promote = promote("n2", 3);
+    assertEquals(Set.of("n2"), promote.inSync(), "only replicas with n2's (epoch, end) are surely in sync");
+    node("n3").hook().expectNoMessage(Duration.ofMillis(300));
   }
 
   @Test
