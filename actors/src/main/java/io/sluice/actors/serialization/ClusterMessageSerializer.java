@@ -48,6 +48,7 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
   // Looked up on first use: the extensions may not exist yet while the serializers are created.
   private volatile ActorRefResolver resolver;
   private volatile Serialization serialization;
+  private final ControllerMessages controller = new ControllerMessages(this::refToString, this::stringToRef);
 
   public ClusterMessageSerializer(ExtendedActorSystem system) {
     this.system = system;
@@ -102,6 +103,10 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
     }
     if (o instanceof Replication.Refused) {
       return REFUSED;
+    }
+    String controllerManifest = ControllerMessages.manifest(o);
+    if (controllerManifest != null) {
+      return controllerManifest;
     }
     throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
   }
@@ -175,7 +180,7 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
     if (o instanceof Replication.Refused r) {
       return ReplicationProto.Refused.newBuilder().setEpoch(r.epoch()).setReason(r.reason()).build().toByteArray();
     }
-    throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
+    return controller.toBinary(o);
   }
 
   @Override
@@ -244,7 +249,7 @@ public final class ClusterMessageSerializer extends SerializerWithStringManifest
         return new Replication.Refused(r.getEpoch(), r.getReason());
       }
       default:
-        throw new NotSerializableException("unknown manifest '" + manifest + "'");
+        return controller.fromBinary(bytes, manifest);
     }
   }
 

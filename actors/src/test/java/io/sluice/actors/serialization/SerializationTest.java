@@ -22,6 +22,9 @@ import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionBook;
 import io.sluice.actors.transaction.TransactionSummary;
 import io.sluice.actors.queue.Queue;
+import io.sluice.actors.controller.GroupState;
+import io.sluice.actors.controller.PromotionHook;
+import io.sluice.actors.controller.ReplicaController;
 import io.sluice.actors.replication.Replication;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicEntry;
@@ -37,6 +40,7 @@ import java.io.NotSerializableException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -331,7 +335,23 @@ class SerializationTest {
         new Replication.Chunk(3, 8192, ByteString.copyFrom(new byte[1 << 20]), 8192 + (1 << 20), 8000, 0),
         new Replication.Chunk(1, 0, ByteString.EMPTY, 0, 0, 0),
         new Replication.Reset(2, 1L << 30, 1),
-        new Replication.Refused(2, "stale epoch 1"));
+        new Replication.Refused(2, "stale epoch 1"),
+        controlled(GroupState.Status.PROMOTING),
+        new ReplicaController.Report("g1", "n2", 3, 1L << 40, false, List.of("n1", "n2"), ref()),
+        new ReplicaController.ChangeInSync("g1", "n1", 3, Set.of("n1", "n2"), ref()),
+        new ReplicaController.SwitchMaster("g1", ref()),
+        new ReplicaController.ForceUncleanMaster("g1", "n2", "ticket OPS-42", ref()),
+        new ReplicaController.Promoted("g1", "n2", 4),
+        new ReplicaController.GetStates(ref()),
+        new ReplicaController.States(7, Map.of("g1", controlled(GroupState.Status.ACTIVE),
+            "g2", new GroupState("g2", "", "", 2, Set.of("n3"), GroupState.Status.OFFLINE, 7, 12))),
+        new ReplicaController.Accepted(controlled(GroupState.Status.ACTIVE)),
+        new ReplicaController.Refused("fenced"),
+        new PromotionHook.Promote("g1", 4, Set.of("n2"), ref()));
+  }
+
+  private static GroupState controlled(GroupState.Status status) {
+    return new GroupState("g1", "n1", "pekko://Sluice@10.0.0.1:2552", 3, Set.of("n1", "n2"), status, 5, 1L << 39);
   }
 
   @ParameterizedTest(name = "{0}")
