@@ -130,7 +130,9 @@ class ControllerFailoverNodeTest {
     MessagingServiceClient clientA = client(a);
     sendUntilOk(clientA, "m-0");
     MessageStore masterA = storeOf(a, "g1");
-    awaitTrue(() -> masterA.commits().inSync().equals(Set.of("g2")));
+    // B joins the in-sync set through the controller (it may have reported before it was up)
+    awaitTrue(() -> masterA.commits().inSync().equals(Set.of("g2")) && GroupMasters.get(c.system()).stateOf("g1")
+        .map(s -> s.inSync().equals(Set.of("g1", "g2"))).orElse(false));
 
     stop(b1);
     // A asks the controller to drop B and uses the smaller set only once accepted

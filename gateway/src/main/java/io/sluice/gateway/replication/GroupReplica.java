@@ -301,6 +301,10 @@ public final class GroupReplica {
       demote("a newer decision came during the promotion: " + describe(known));
       return Behaviors.same();
     }
+    if (source != null) {
+      // promoted again (an operator forced a new epoch): the old epoch's source stops serving
+      ctx.stop(source);
+    }
     Set<String> inSync = new HashSet<>(promote.inSync());
     inSync.remove(replicaId);
     store.commits().restart(inSync);
