@@ -35,6 +35,7 @@ import io.sluice.gateway.grpc.MessagingServiceImpl;
 import io.sluice.gateway.health.BrokerReadiness;
 import io.sluice.gateway.inbound.InboundLimits;
 import io.sluice.gateway.produce.DelayRule;
+import io.sluice.gateway.produce.GroupAdmission;
 import io.sluice.gateway.produce.InFlightBudget;
 import io.sluice.gateway.produce.MessageValidator;
 import io.sluice.gateway.produce.ProducePath;
@@ -62,7 +63,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -188,7 +188,7 @@ public final class BrokerNode {
         transactions,
         inFlight,
         settings,
-        group -> admission(store, served, stores, group));
+        new GroupAdmission(store, served::servesHere, stores::of));
     CompletableFuture<RouteTable> routes = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
         system, catalog, producePath, new ReceivePath(catalog, groups, settings.maxDeliveryBatchBytes()), groups, settings, routes::join, transactions);
@@ -238,23 +238,6 @@ public final class BrokerNode {
     log.info("Sluice node ready: gRPC on {}, management on port {}, {} topics",
         binding.localAddress(), managementPort, catalog.snapshot().byName().size());
     return new BrokerNode(system, binding, managementPort, routes.join());
-  }
-
-  /**
-   * The local store's disk refuses messages to any queue (checked here as before broker groups); a
-   * group this node serves (its own unreplicated group, a replicated group it is the ACTIVE master
-   * of) refuses them while its own store does, or while its sync in-sync set is below min-in-sync.
-   * A group served elsewhere is checked by its master's journal.
-   */
-  private static Optional<BrokerException> admission(MessageStore local, ServedGroups served, GroupStores stores,
-      String group) {
-    Optional<BrokerException> full = local.messageWriteRefusal().map(e -> BrokerException.storageFull(e.getMessage()));
-    if (full.isPresent() || group.isEmpty() || !served.servesHere(group)) {
-      return full;
-    }
-    MessageStore store = stores.of(group);
-    return store.messageWriteRefusal().map(e -> BrokerException.storageFull(e.getMessage()))
-        .or(() -> store.commits().writeRefusal().map(e -> BrokerException.notEnoughReplicas(e.getMessage())));
   }
 
   /**
