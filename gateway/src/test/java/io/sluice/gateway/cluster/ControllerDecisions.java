@@ -34,14 +34,7 @@ public final class ControllerDecisions {
   /** Writes {@code state} on each node's replicator and waits until each node's {@link GroupMasters} has it. */
   public static void decide(List<? extends ActorSystem<?>> nodes, GroupState state) throws Exception {
     for (ActorSystem<?> node : nodes) {
-      LWWRegister.Clock<GroupState> byClock = (current, value) -> value.clock();
-      Replicator.UpdateResponse<LWWMap<String, GroupState>> written = AskPattern.<Replicator.Command,
-              Replicator.UpdateResponse<LWWMap<String, GroupState>>>ask(DistributedData.get(node).replicator(),
-              replyTo -> new Replicator.Update<>(ReplicaController.STATE_KEY, LWWMap.empty(), Replicator.writeLocal(),
-                  replyTo, map -> map.put(DistributedData.get(node).selfUniqueAddress(), state.group(), state, byClock)),
-              Duration.ofSeconds(10), node.scheduler())
-          .toCompletableFuture().get(15, TimeUnit.SECONDS);
-      assertTrue(written instanceof Replicator.UpdateSuccess, written.toString());
+      write(node, state);
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     for (ActorSystem<?> node : nodes) {
@@ -50,5 +43,17 @@ public final class ControllerDecisions {
         TimeUnit.MILLISECONDS.sleep(20);
       }
     }
+  }
+
+  /** Writes {@code state} on {@code node}'s replicator (it spreads by gossip). */
+  public static void write(ActorSystem<?> node, GroupState state) throws Exception {
+    LWWRegister.Clock<GroupState> byClock = (current, value) -> value.clock();
+    Replicator.UpdateResponse<LWWMap<String, GroupState>> written = AskPattern.<Replicator.Command,
+            Replicator.UpdateResponse<LWWMap<String, GroupState>>>ask(DistributedData.get(node).replicator(),
+            replyTo -> new Replicator.Update<>(ReplicaController.STATE_KEY, LWWMap.empty(), Replicator.writeLocal(),
+                replyTo, map -> map.put(DistributedData.get(node).selfUniqueAddress(), state.group(), state, byClock)),
+            Duration.ofSeconds(10), node.scheduler())
+        .toCompletableFuture().get(15, TimeUnit.SECONDS);
+    assertTrue(written instanceof Replicator.UpdateSuccess, written.toString());
   }
 }
