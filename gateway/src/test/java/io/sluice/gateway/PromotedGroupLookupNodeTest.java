@@ -5,14 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.sluice.actors.controller.GroupMasters;
-import io.sluice.actors.controller.GroupState;
+import io.sluice.actors.controller.ReplicaController;
 import io.sluice.actors.placement.GroupPlugins;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicRegistry;
-import io.sluice.gateway.cluster.ControllerDecisions;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.MessageStore;
-import io.sluice.persistence.store.StoreRole;
 import io.sluice.protocol.v1.AdminServiceClient;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
@@ -26,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -54,14 +53,14 @@ class PromotedGroupLookupNodeTest {
   @Test
   void lookupsOfAPromotedGroupReadItsStore() throws Exception {
     node = TestNode.start(dir, "sluice.cluster.broker-group = g1\n"
-        + "sluice.cluster.replication.follow = [g0]\n"
+        + "sluice.cluster.replication.mode = async\n"
         + "sluice.controller.groups { g0 = [g0, g1] }\n");
     MessageStore g0 = SluiceStores.get(Adapter.toClassic(node.system())).storeFor(GroupPlugins.journalOf("g0"));
-    g0.setRole(StoreRole.MASTER);
-    g0.startEpoch(1).get(10, TimeUnit.SECONDS);
-    String self = Cluster.get(node.system()).selfMember().address().toString();
-    ControllerDecisions.decide(List.of(node.system()), ControllerDecisions.state("g0", "g1", self, 1, GroupState.Status.ACTIVE, 1));
-    assertEquals(Optional.of(Cluster.get(node.system()).selfMember().address()), GroupMasters.get(node.system()).activeMasterOf("g0"));
+    // g0's other replica never starts, so no cold-start election: an operator forces this node
+    ActorRef<ReplicaController.Command> controller = ReplicaController.init(node.system());
+    awaitTrue(() -> forceMaster(controller, node) instanceof ReplicaController.Accepted);
+    awaitTrue(() -> GroupMasters.get(node.system()).activeMasterOf("g0")
+        .equals(Optional.of(Cluster.get(node.system()).selfMember().address())));
 
     TopicConfig topic = new TopicConfig("orders", 1, MessageType.NORMAL, 0).withQueueGroups(List.of("g0"));
     CompletionStage<TopicRegistry.Change> created = AskPattern.ask(TopicRegistry.init(node.system()),
@@ -90,6 +89,18 @@ class PromotedGroupLookupNodeTest {
     } finally {
       messaging.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
       admin.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Asks the controller to force this node (replica g1) master of g0; a failed ask answers null. */
+  private static ReplicaController.Decision forceMaster(ActorRef<ReplicaController.Command> controller, BrokerNode node) {
+    try {
+      return AskPattern.<ReplicaController.Command, ReplicaController.Decision>ask(controller,
+              replyTo -> new ReplicaController.ForceUncleanMaster("g0", "g1", "test: g0's first node never started", replyTo),
+              Duration.ofSeconds(10), node.system().scheduler())
+          .toCompletableFuture().get(15, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return null;
     }
   }
 

@@ -5,10 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.sluice.actors.controller.GroupMasters;
-import io.sluice.actors.controller.GroupState;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicRegistry;
-import io.sluice.gateway.cluster.ControllerDecisions;
 import io.sluice.protocol.v1.Delivery;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
@@ -38,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * timer. Decisions are written into Distributed Data as the controller writes them.
  */
 class ReplicatedGroupWakeNodeTest {
-  private static final String CONFIG = "sluice.cluster.broker-group = g1\nsluice.controller.groups { g1 = [g1] }\n";
+  private static final String CONFIG = "sluice.cluster.broker-group = g1\nsluice.cluster.replication.mode = async\n"
+      + "sluice.controller.groups { g1 = [g1] }\n";
   private static final String LATER = "later";
 
   @TempDir Path dir;
@@ -59,7 +58,7 @@ class ReplicatedGroupWakeNodeTest {
   void aPromotedGroupsTimersAreWokenWhenItBecomesActiveHere() throws Exception {
     node = TestNode.start(dir, CONFIG);
     client = client(node);
-    activate(1, 1);
+    awaitActiveHere();
     TopicConfig topic = new TopicConfig(LATER, 1, MessageType.DELAY, 0).withQueueGroups(List.of("g1"));
     CompletionStage<TopicRegistry.Change> created = AskPattern.ask(TopicRegistry.init(node.system()),
         replyTo -> new TopicRegistry.CreateTopic(topic, replyTo), Duration.ofSeconds(10), node.system().scheduler());
@@ -72,8 +71,8 @@ class ReplicatedGroupWakeNodeTest {
     node.stop();
     node = TestNode.start(dir, CONFIG);
     client = client(node);
-    // the controller's decisions are not durable: after the restart g1 waits for one
-    activate(2, 2);
+    // the controller's decisions are not durable: after the restart g1 waits for its cold-start election
+    awaitActiveHere();
     List<String> late = new ArrayList<>();
     awaitTrue(() -> {
       receiveOrNone().forEach(d -> late.add(d.getMessage().getMessageId()));
@@ -83,13 +82,9 @@ class ReplicatedGroupWakeNodeTest {
     assertTrue(System.currentTimeMillis() >= deliverAt, "delivered early");
   }
 
-  /** Names this node g1's ACTIVE master (unless a controller already did) and waits until the node sees it. */
-  private void activate(long epoch, long version) throws Exception {
-    String self = Cluster.get(node.system()).selfMember().address().toString();
+  /** Waits until the controller elected this node, g1's only replica, and the node sees it ACTIVE. */
+  private void awaitActiveHere() throws Exception {
     GroupMasters masters = GroupMasters.get(node.system());
-    if (masters.activeMasterOf("g1").isEmpty()) {
-      ControllerDecisions.write(node.system(), ControllerDecisions.state("g1", "g1", self, epoch, GroupState.Status.ACTIVE, version));
-    }
     awaitTrue(() -> masters.activeMasterOf("g1").equals(Optional.of(Cluster.get(node.system()).selfMember().address())));
   }
 
