@@ -4,7 +4,9 @@ import java.util.Optional;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 
 /**
  * Broker groups as this node sees them in cluster membership and the replica controller's
@@ -28,6 +30,17 @@ public final class ClusterMembers implements GroupShardAllocation.Members {
   @Override
   public boolean followsController(String brokerGroup) {
     return servers.isReplicated(brokerGroup);
+  }
+
+  @Override
+  public boolean isUpAndReachable(Address address) {
+    ClusterEvent.CurrentClusterState state = cluster.state();
+    for (Member member : state.getMembers()) {
+      if (member.address().equals(address)) {
+        return member.status() == MemberStatus.up() && !state.getUnreachable().contains(member);
+      }
+    }
+    return false;
   }
 
   @Override

@@ -45,6 +45,11 @@ public final class GroupShardAllocation
 
     /** The address of the member a shard region runs on. */
     Address addressOf(ActorRef region);
+
+    /** Whether the member at {@code address} is up and reachable from here. */
+    default boolean isUpAndReachable(Address address) {
+      return true;
+    }
   }
 
   private final Members members;
@@ -113,11 +118,19 @@ public final class GroupShardAllocation
     }));
   }
 
-  /** Shards of replicated groups allocated to a region not on the group's ACTIVE master (or none is). */
+  /**
+   * Shards of replicated groups allocated to a region not on the group's ACTIVE master (or none is),
+   * on a member that is up and reachable: a region of a crashed or unreachable member cannot hand
+   * off, so the coordinator would wait {@code handoff-timeout} (60 s) before the shard moves; its
+   * shards are freed when the region terminates (the member is removed) anyway.
+   */
   private Set<String> misplacedReplicatedShards(
       scala.collection.immutable.Map<ActorRef, IndexedSeq<String>> allocations) {
     Set<String> misplaced = new HashSet<>();
     CollectionConverters.asJava(allocations).forEach((region, shards) -> {
+      if (!members.isUpAndReachable(members.addressOf(region))) {
+        return;
+      }
       for (String shard : CollectionConverters.asJava(shards)) {
         String group = GroupShardExtractor.groupOfShard(shard);
         if (!group.isEmpty() && members.followsController(group)

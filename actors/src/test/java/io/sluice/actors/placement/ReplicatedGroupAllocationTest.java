@@ -46,9 +46,9 @@ class ReplicatedGroupAllocationTest {
       pekko.remote.artery.canonical.hostname = "127.0.0.1"
       pekko.remote.artery.canonical.port = 0
       pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-      pekko.cluster.roles = ["broker-group:r1", "broker-group:r2", "broker-group:r3", "broker-group:r4", "broker-group:u"]
+      pekko.cluster.roles = ["broker-group:r1", "broker-group:r2", "broker-group:r3", "broker-group:r4", "broker-group:r5", "broker-group:u"]
       pekko.cluster.distributed-data.notify-subscribers-interval = 50 ms
-      sluice.controller.groups { r1 = [r1, x], r2 = [r2, x], r3 = [r3, x], r4 = [r4, x] }
+      sluice.controller.groups { r1 = [r1, x], r2 = [r2, x], r3 = [r3, x], r4 = [r4, x], r5 = [r5, x] }
       """));
   static final String ELSEWHERE = "pekko://sluice@10.0.0.2:7355";
 
@@ -114,6 +114,16 @@ class ReplicatedGroupAllocationTest {
     assertEquals(Set.of(), rebalanced(allocations));
     decide("r4", ELSEWHERE, GroupState.Status.ACTIVE);
     assertEquals(Set.of("r4:1", "r4:2"), rebalanced(allocations), "an unreplicated group's shard never moves");
+  }
+
+  @Test
+  void leavesTheShardsOfARegionOnAGoneMemberToItsTermination() throws Exception {
+    // a region on a node that crashed: it cannot hand off, so asking it would hold the shard for handoff-timeout
+    ActorRef regionGone = Adapter.toClassic(kit.system()).provider()
+        .resolveActorRef("pekko://" + kit.system().name() + "@127.0.0.1:9/system/sharding/queue");
+    var allocations = allocations(Map.of(regionGone, List.of("r5:1"), regionHere, List.of("r5:2")));
+    decide("r5", ELSEWHERE, GroupState.Status.ACTIVE);
+    assertEquals(Set.of("r5:2"), rebalanced(allocations));
   }
 
   /** Writes a decision newer than every one before into Distributed Data and waits until this node's view has it. */
