@@ -210,20 +210,23 @@ public final class BrokerProcess implements AutoCloseable {
   private static String nodeClasspath;
 
   /**
-   * JVM options that make a node start sooner and change nothing it does: the suite starts about
-   * a hundred short-lived nodes on 2 shared cores, and a node spent most of its ~6 s to READY
-   * loading and verifying Pekko's and Scala's classes. They come from a CDS archive (AppCDS)
-   * dumped once per test JVM by a first node that starts and stops; without an archive (the dump
-   * failed) nodes start as before.
+   * JVM options that make a node cost less CPU and change nothing it does: the suite starts about
+   * a hundred short-lived nodes on 2 shared cores. A node spent most of its ~7 s of CPU to READY
+   * loading Pekko's and Scala's classes and compiling them with C2. Its classes come from a CDS
+   * archive dumped once per test JVM by a first node that starts and stops (without an archive,
+   * the dump failed, nodes load them as before), and only the C1 compiler runs (a node lives
+   * seconds to minutes: C2's compile time is never paid back; measured per test method, every
+   * load test of it/ ran as fast or faster).
    */
   static synchronized List<String> startupOptions() {
     if (startupOptions == null) {
       Path archive = dumpClassArchive();
-      startupOptions = archive == null ? List.of() : List.of("-XX:SharedArchiveFile=" + archive);
+      startupOptions = archive == null ? List.of(C1_ONLY) : List.of(C1_ONLY, "-XX:SharedArchiveFile=" + archive);
     }
     return startupOptions;
   }
 
+  private static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
   private static List<String> startupOptions;
 
   /**
@@ -235,7 +238,7 @@ public final class BrokerProcess implements AutoCloseable {
       Path dir = Files.createTempDirectory("sluice-it-cds-");
       Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "delete-class-archive"));
       Path archive = dir.resolve("node.jsa");
-      BrokerProcess trainer = launch(Placement.LOOPBACK, dir.resolve("data"), List.of(),
+      BrokerProcess trainer = launch(Placement.LOOPBACK, dir.resolve("data"), List.of(C1_ONLY),
           "-XX:ArchiveClassesAtExit=" + archive);
       try {
         trainer.ready.get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
