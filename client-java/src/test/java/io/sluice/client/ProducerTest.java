@@ -118,20 +118,30 @@ class ProducerTest {
             .build();
     byte[] body = new byte[900];
     List<CompletionStage<SendReceipt>> accepted = new ArrayList<>();
-    Producer producer = client.newProducer(settings);
-    for (int i = 0; i < 4; i++) {
-      accepted.add(producer.sendAsync(Message.builder().topic("stall").body(body).build()));
-    }
-    CompletionStage<SendReceipt> rejected =
-        producer.sendAsync(Message.builder().topic("stall").body(body).build());
-    Throwable busy = failureOf(rejected);
-    assertInstanceOf(BrokerBusyException.class, busy);
-    assertEquals(Reason.BROKER_BUSY, ((SluiceException) busy).reason());
+    try (SluiceClient impatient = stallingClient()) {
+      Producer producer = impatient.newProducer(settings);
+      for (int i = 0; i < 4; i++) {
+        accepted.add(producer.sendAsync(Message.builder().topic("stall").body(body).build()));
+      }
+      CompletionStage<SendReceipt> rejected =
+          producer.sendAsync(Message.builder().topic("stall").body(body).build());
+      Throwable busy = failureOf(rejected);
+      assertInstanceOf(BrokerBusyException.class, busy);
+      assertEquals(Reason.BROKER_BUSY, ((SluiceException) busy).reason());
 
-    producer.close();
+      producer.close();
+    }
     for (CompletionStage<SendReceipt> s : accepted) {
       assertInstanceOf(BrokerUnavailableException.class, failureOf(s), "unanswered at close");
     }
+  }
+
+  /**
+   * A client for sends to "stall", which the broker never answers: closing a producer waits for
+   * them up to the request timeout, 1 s here instead of the default 10 s.
+   */
+  static SluiceClient stallingClient() {
+    return broker.clientBuilder().requestTimeout(Duration.ofSeconds(1)).build();
   }
 
   @Test
@@ -144,7 +154,8 @@ class ProducerTest {
             .maxBlock(Duration.ofMillis(50))
             .build();
     byte[] body = new byte[900];
-    try (Producer producer = client.newProducer(settings)) {
+    try (SluiceClient impatient = stallingClient();
+        Producer producer = impatient.newProducer(settings)) {
       producer.sendAsync(Message.builder().topic("stall").body(body).build());
       Throwable t =
           failureOf(producer.sendAsync(Message.builder().topic("stall").body(body).build()));

@@ -148,12 +148,18 @@ public final class BrokerProcess implements AutoCloseable {
   }
 
   private static BrokerProcess launch(Placement placement, Path dataDir, String... jvmArgs) {
+    return launch(placement, dataDir, startupOptions(), jvmArgs);
+  }
+
+  private static BrokerProcess launch(Placement placement, Path dataDir, List<String> startupOptions,
+      String... jvmArgs) {
     String name = "node-" + SEQUENCE.incrementAndGet();
     Path logFile = dataDir.toAbsolutePath().resolveSibling(dataDir.getFileName() + "-" + name + ".log");
     List<String> command = new ArrayList<>(placement.commandPrefix());
     command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-cp");
     command.add(nodeClasspath());
+    command.addAll(startupOptions);
     if (Arrays.stream(jvmArgs).noneMatch(a -> a.startsWith("-Xmx"))) {
       command.add("-Xmx512m");
     }
@@ -202,6 +208,53 @@ public final class BrokerProcess implements AutoCloseable {
   }
 
   private static String nodeClasspath;
+
+  /**
+   * JVM options that make a node cost less CPU and change nothing it does: the suite starts about
+   * a hundred short-lived nodes on 2 shared cores. A node spent most of its ~7 s of CPU to READY
+   * loading Pekko's and Scala's classes and compiling them with C2. Its classes come from a CDS
+   * archive dumped once per test JVM by a first node that starts and stops (without an archive,
+   * the dump failed, nodes load them as before), and only the C1 compiler runs (a node lives
+   * seconds to minutes: C2's compile time is never paid back; measured per test method, every
+   * load test of it/ ran as fast or faster).
+   */
+  static synchronized List<String> startupOptions() {
+    if (startupOptions == null) {
+      Path archive = dumpClassArchive();
+      startupOptions = archive == null ? List.of(C1_ONLY) : List.of(C1_ONLY, "-XX:SharedArchiveFile=" + archive);
+    }
+    return startupOptions;
+  }
+
+  private static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
+  private static List<String> startupOptions;
+
+  /**
+   * Starts a node with {@code -XX:ArchiveClassesAtExit}, stops it once ready (the JVM writes the
+   * classes it loaded at exit) and returns the archive, or null if there is none.
+   */
+  private static Path dumpClassArchive() {
+    try {
+      Path dir = Files.createTempDirectory("sluice-it-cds-");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "delete-class-archive"));
+      Path archive = dir.resolve("node.jsa");
+      BrokerProcess trainer = launch(Placement.LOOPBACK, dir.resolve("data"), List.of(C1_ONLY),
+          "-XX:ArchiveClassesAtExit=" + archive);
+      try {
+        trainer.ready.get(READY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        trainer.sigterm();
+        trainer.waitFor(READY_TIMEOUT);
+      } catch (InterruptedException | ExecutionException | TimeoutException | AssertionError e) {
+        System.out.println("[it] no class archive for the nodes (" + e + "); they start without one");
+        return null;
+      } finally {
+        trainer.close();
+      }
+      return Files.isRegularFile(archive) ? archive : null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot dump the nodes' class archive", e);
+    }
+  }
 
   private static String snapshotClasspath() {
     String cp = System.getProperty("java.class.path");

@@ -57,8 +57,14 @@ class ClusterTest {
     Closer.closeAll(all.toArray(new AutoCloseable[0]));
   }
 
+  /**
+   * How long a node's graceful stop waits for in-flight requests (the node's default is 10 s). The
+   * load's produce streams never end by themselves, so a stop under load always waited all of it.
+   */
+  static final String SHUTDOWN_DEADLINE = "-Dsluice.gateway.shutdown-deadline=2s";
+
   ClusterHarness startCluster() {
-    cluster = new ClusterHarness(tmp, 3);
+    cluster = new ClusterHarness(tmp, 3, SHUTDOWN_DEADLINE);
     cluster.startAll();
     return cluster;
   }
