@@ -32,10 +32,13 @@ public final class Segment {
     return String.format("%020d", basePosition);
   }
 
-  /** Creates the file at its full size (sparse where the filesystem allows) or opens it. */
+  /**
+   * Creates the file at its full size (sparse where the filesystem allows) or opens it. An empty
+   * file is sized too: a crash between creating a segment and sizing it leaves one, and it holds nothing.
+   */
   public static Segment open(Path dir, long basePosition, long size) throws IOException {
     Path file = dir.resolve(fileName(basePosition));
-    if (!Files.exists(file)) {
+    if (!Files.exists(file) || Files.size(file) == 0) {
       try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
         raf.setLength(size);
       }
