@@ -21,6 +21,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
@@ -29,7 +30,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  * the replica controller says so.
  *
  * <ul>
- *   <li>Reports the store's log to the controller every {@code report-interval} ({@link
+ *   <li>Reports the store's log to the controller every {@code report-interval} once the node is
+ *       up ({@link
  *       ReplicaController.Report}: last epoch, log end, clean start, and this actor's promotion
  *       hook).
  *   <li>While the controller names another node's replica the ACTIVE master, runs a {@link
@@ -166,7 +168,15 @@ public final class GroupReplica {
         .build();
   }
 
+  /**
+   * Only once this node is up: the controller elects only among up members, so a cold start
+   * decided on a joining node's report would pass it over (the preferred master, say).
+   */
   private void report() {
+    MemberStatus status = Cluster.get(ctx.getSystem()).selfMember().status();
+    if (status != MemberStatus.up() && status != MemberStatus.weaklyUp()) {
+      return;
+    }
     long lastEpoch = store.epochs().last().map(Epoch::epoch).orElse(0L);
     controller.tell(new ReplicaController.Report(group, replicaId, lastEpoch, store.confirmedPosition(),
         startedClean || caughtUp, replicas, hook));
