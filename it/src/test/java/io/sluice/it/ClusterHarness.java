@@ -274,6 +274,28 @@ public final class ClusterHarness implements AutoCloseable {
     return g != null && "master".equals(g.path("role").asText());
   }
 
+  /**
+   * {@code POST <path>} (with its query) on node {@code i}'s management HTTP, e.g. the replication
+   * admin calls {@code /cluster/replication/<group>/switch}; the status code and body.
+   */
+  public HttpAnswer post(int i, String pathAndQuery) {
+    try {
+      HttpResponse<String> r = http.send(
+          HttpRequest.newBuilder(URI.create("http://" + node(i).host() + ":" + node(i).managementPort() + pathAndQuery))
+              .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new HttpAnswer(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new AssertionError("POST " + pathAndQuery + " to n" + i + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** A management HTTP answer. */
+  public record HttpAnswer(int status, String body) {}
+
   private JsonNode getJson(int i, String path) {
     if (!isRunning(i)) {
       return null;

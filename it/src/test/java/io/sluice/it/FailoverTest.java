@@ -325,8 +325,8 @@ class FailoverTest {
    * (d) A replica frozen until the in-sync set drops it, then more writes acknowledged by the master
    * alone, then the master killed: the stale replica (resumed at once, so the survivors keep a
    * majority) is never elected; the group goes OFFLINE and sends to it are refused
-   * QUEUE_UNAVAILABLE. When the old master returns it is the master again and nothing acknowledged
-   * is lost. SBR's {@code stable-after} is 10 s here so that the frozen replica stays a member.
+   * QUEUE_UNAVAILABLE. The old master, restarted (unclean: not eligible by itself), is forced master
+   * by the audited admin call; the stale replica catches up and nothing acknowledged is lost. SBR's {@code stable-after} is 10 s here so that the frozen replica stays a member.
    */
   @Test
   void anOutOfSyncReplicaIsNeverElected() throws Exception {
@@ -377,15 +377,24 @@ class FailoverTest {
           refusal.get().getMessage(), offlineMs);
     }
 
+    // The old master holds every acknowledged write, but it was SIGKILLed (an unclean stop): it
+    // returns not eligible, so an operator forces it (audited) and the stale replica catches up.
     long restarted = System.nanoTime();
     cluster.restart(master);
+    awaitReplica(master, g);
+    int controller = cluster.singletonNode();
+    ClusterHarness.HttpAnswer forced = cluster.post(controller, "/cluster/replication/" + g
+        + "/force-master?replica=" + replicaId(master) + "&reason=FailoverTest-old-master-has-every-acked-write");
+    assertEquals(200, forced.status(), "force-master answered " + forced);
     awaitMaster(master, g);
-    awaitAcked(history, load, 500);
+    Await.until("the forced election audited in the controller's log", TIMEOUT,
+        () -> logged(controller, "AUDIT forced unclean master"));
     Await.until("sends to " + g + " acknowledged again", TIMEOUT, () -> load.ackedSince(queues, restarted) >= 100,
         () -> "attempt failures " + load.attemptFailures());
     awaitInSync(master, g, replicaId(stale));
-    System.out.printf("[it] the old master n%d of %s restarted: the master again, writes acknowledged, the stale"
-        + " replica back in sync %d ms after the restart began%n", master, g, millisSince(restarted));
+    System.out.printf("[it] the old master n%d of %s restarted and forced master (%s): writes acknowledged, the"
+        + " stale replica back in sync %d ms after the restart began%n", master, g, forced.body().strip(),
+        millisSince(restarted));
     load.close();
 
     Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, TIMEOUT);
@@ -437,6 +446,15 @@ class FailoverTest {
         history.unknown(m.messageId());
       }
       return e;
+    }
+  }
+
+  /** Whether node {@code i}'s log file (its whole output) has a line containing {@code text}. */
+  boolean logged(int i, String text) {
+    try {
+      return new String(Files.readAllBytes(cluster.node(i).logFile()), StandardCharsets.ISO_8859_1).contains(text);
+    } catch (IOException e) {
+      return false;
     }
   }
 
