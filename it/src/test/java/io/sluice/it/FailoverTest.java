@@ -12,8 +12,6 @@ import io.sluice.client.Reason;
 import io.sluice.client.SendReceipt;
 import io.sluice.client.SluiceClient;
 import io.sluice.client.SluiceException;
-import io.sluice.persistence.store.Epoch;
-import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -252,11 +250,11 @@ class FailoverTest {
 
     cluster.sigcont(paused);
     long resumed = System.nanoTime();
+    JsonNode zombieView = cluster.replicationOf(paused, pausedGroup); // its own view, if it answers before it exits
     Await.until("n" + paused + " exited (downed) or a replica of " + pausedGroup, TIMEOUT,
         () -> !cluster.isRunning(paused) || "replica".equals(roleOn(paused, pausedGroup)),
         () -> String.valueOf(cluster.replication(paused)));
     boolean exited = !cluster.isRunning(paused);
-    String logEndAtExit = exited ? describeStore(cluster.dataDir(paused).resolve("store")) : "(still running)";
     if (exited) {
       cluster.restart(paused);
     }
@@ -264,9 +262,9 @@ class FailoverTest {
     awaitInSync(pausedHeir, pausedGroup, replicaId(paused));
     long pendingAcked = load.ackedAttemptsSpanning(pausedQueues, pause, resumed);
     List<String> divergent = divergentFiles(cluster.dataDir(paused).resolve("store"));
-    System.out.printf("[it] n%d resumed: %s; its %s store when it exited: %s; back as a replica in sync %d ms after"
-        + " SIGCONT; divergent tail files %s; sends pending at the freeze acknowledged after it resumed: %d%n",
-        paused, exited ? "downed, JVM exited, restarted" : "deposed without exiting", pausedGroup, logEndAtExit,
+    System.out.printf("[it] n%d resumed: %s; its view of %s right after SIGCONT: %s; back as a replica in sync %d ms"
+        + " after SIGCONT; divergent tail files %s; sends pending at the freeze acknowledged after it resumed: %d%n",
+        paused, exited ? "downed, JVM exited, restarted" : "deposed without exiting", pausedGroup, zombieView,
         millisSince(resumed), divergent, pendingAcked);
     awaitAcked(history, load, 1_000);
     load.close();
@@ -338,6 +336,7 @@ class FailoverTest {
     History history = new History();
     Workload.GroupProducing load = startLoad(history, Duration.ofSeconds(10));
     awaitAcked(history, load, 2_000);
+    awaitReplica(stale, g);
     long staleEpoch = cluster.replicationOf(stale, g).path("epoch").asLong();
 
     cluster.sigstop(stale);
@@ -381,11 +380,14 @@ class FailoverTest {
     // returns not eligible, so an operator forces it (audited) and the stale replica catches up.
     long restarted = System.nanoTime();
     cluster.restart(master);
-    awaitReplica(master, g);
     int controller = cluster.singletonNode();
-    ClusterHarness.HttpAnswer forced = cluster.post(controller, "/cluster/replication/" + g
-        + "/force-master?replica=" + replicaId(master) + "&reason=FailoverTest-old-master-has-every-acked-write");
-    assertEquals(200, forced.status(), "force-master answered " + forced);
+    AtomicReference<ClusterHarness.HttpAnswer> forced = new AtomicReference<>();
+    // refused until the restarted node has reported its replica to the controller
+    Await.until("the old master forced master of " + g, TIMEOUT, () -> {
+      forced.set(cluster.post(controller, "/cluster/replication/" + g + "/force-master?replica=" + replicaId(master)
+          + "&reason=FailoverTest-old-master-has-every-acked-write"));
+      return forced.get().status() == 200;
+    }, () -> "last answer " + forced.get());
     awaitMaster(master, g);
     Await.until("the forced election audited in the controller's log", TIMEOUT,
         () -> logged(controller, "AUDIT forced unclean master"));
@@ -393,7 +395,7 @@ class FailoverTest {
         () -> "attempt failures " + load.attemptFailures());
     awaitInSync(master, g, replicaId(stale));
     System.out.printf("[it] the old master n%d of %s restarted and forced master (%s): writes acknowledged, the"
-        + " stale replica back in sync %d ms after the restart began%n", master, g, forced.body().strip(),
+        + " stale replica back in sync %d ms after the restart began%n", master, g, forced.get().body().strip(),
         millisSince(restarted));
     load.close();
 
@@ -466,14 +468,6 @@ class FailoverTest {
     }
     try (Stream<Path> files = Files.list(dir)) {
       return files.sorted().map(f -> f.getFileName() + " (" + f.toFile().length() + " bytes)").toList();
-    }
-  }
-
-  /** A stopped node's store, opened in this JVM: its log end and last epoch. */
-  static String describeStore(Path store) throws Exception {
-    try (MessageStore s = MessageStore.open(StoreSettings.of(store, ""))) {
-      return "log end " + s.confirmedPosition() + ", last epoch "
-          + s.epochs().last().map(Epoch::toString).orElse("none");
     }
   }
 }
