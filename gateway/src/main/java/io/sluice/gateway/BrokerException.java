@@ -92,6 +92,15 @@ public final class BrokerException extends RuntimeException {
   }
 
   /**
+   * The store of the queue's broker group on this node is not (or no longer) the group's master (a
+   * failover moved it): nothing was stored. Status {@code UNAVAILABLE}: resend, with the same
+   * message id, to the group's current master.
+   */
+  public static BrokerException notMaster(String message) {
+    return new BrokerException(Status.Code.UNAVAILABLE, Reason.NOT_MASTER, message);
+  }
+
+  /**
    * A sync write the in-sync set did not confirm within the replication timeout: it stays in the
    * master's log and may still commit. Status {@code DEADLINE_EXCEEDED} ("may have completed"); the
    * client resends with the same message id.
@@ -184,6 +193,8 @@ public final class BrokerException extends RuntimeException {
           return replicationTimeout(error + ": the in-sync replicas did not confirm it in time");
         case STORAGE_FULL:
           return storageFull(error + ": the disk is full");
+        case NOT_MASTER:
+          return notMaster(error + ": this node does not master the queue's broker group now, nothing stored");
         default:
           return outcomeUnknown(error + "; it may be stored: resend with the same message id");
       }

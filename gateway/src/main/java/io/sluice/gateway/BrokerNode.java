@@ -14,7 +14,6 @@ import io.sluice.gateway.cluster.NodeCatalog;
 import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.gateway.replication.NodeReplication;
 import io.sluice.gateway.replication.ReplicationConfig;
-import io.sluice.gateway.replication.ReplicationSettings;
 import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionSettings;
 import io.sluice.actors.queue.Queue;
@@ -53,6 +52,7 @@ import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.DirectoryLock;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.NotEnoughReplicasException;
+import io.sluice.persistence.store.NotMasterException;
 import io.sluice.persistence.store.ReplicationTimeoutException;
 import io.sluice.persistence.store.StorageFullException;
 import java.io.IOException;
@@ -118,9 +118,10 @@ public final class BrokerNode {
       brokerGroup = BrokerGroupIdentity.resolve(config.getString("sluice.cluster.broker-group"), dataDir);
       log.info("This node serves broker group '{}' (cluster role {}, stored in {})",
           brokerGroup, BrokerGroups.roleOf(brokerGroup), dataDir.resolve(BrokerGroupIdentity.FILE_NAME));
-      Config replicated = ReplicationConfig.apply(withRole(config, BrokerGroups.roleOf(brokerGroup)), brokerGroup);
-      Config nodeConfig = GroupPluginConfig.apply(replicated, brokerGroup,
-          ReplicationSettings.fromConfig(replicated).follow());
+      Config withRole = withRole(config, BrokerGroups.roleOf(brokerGroup));
+      List<String> followed = ReplicationConfig.carriedGroups(withRole, brokerGroup).stream()
+          .filter(group -> !group.equals(brokerGroup)).toList();
+      Config nodeConfig = ReplicationConfig.apply(GroupPluginConfig.apply(withRole, brokerGroup, followed), brokerGroup);
       system = ActorSystem.create(Behaviors.empty(), "sluice", nodeConfig);
     } catch (IOException | RuntimeException | Error e) {
       dataDirLock.close();
@@ -239,7 +240,9 @@ public final class BrokerNode {
   /**
    * What a journal write's failure means for the producer, from the store's exception in its
    * causes: a full disk, too few replicas in sync (nothing stored), a replication timeout (stored
-   * on the master, outcome unknown); anything else leaves the outcome unknown.
+   * on the master, outcome unknown), a store that is not (or no longer) its group's master (nothing
+   * stored: the client may resend to the group's new master); anything else leaves the outcome
+   * unknown.
    */
   static Reason writeFailureReason(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
@@ -251,6 +254,9 @@ public final class BrokerNode {
       }
       if (t instanceof ReplicationTimeoutException) {
         return Reason.REPLICATION_TIMEOUT;
+      }
+      if (t instanceof NotMasterException) {
+        return Reason.NOT_MASTER;
       }
     }
     return Reason.SEND_OUTCOME_UNKNOWN;

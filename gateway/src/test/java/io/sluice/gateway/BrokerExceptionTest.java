@@ -105,4 +105,15 @@ class BrokerExceptionTest {
       assertEquals(Reason.STORAGE_FULL, e.reason(), failure.toString());
     }
   }
+
+  @Test
+  void aWriteTheStoreRefusedAsNotMasterReachesTheClientAsNotMaster() {
+    Reason reason = BrokerNode.writeFailureReason(new CompletionException(
+        new io.sluice.persistence.store.NotMasterException("store in /d is a replica")));
+    assertEquals(Reason.NOT_MASTER, reason);
+    BrokerException e = BrokerException.of(new org.apache.pekko.pattern.StatusReply.ErrorMessage(
+        io.sluice.actors.queue.WriteFailures.describe(reason, "g1:orders/0")));
+    assertEquals(Reason.NOT_MASTER, e.reason());
+    assertEquals(Status.Code.UNAVAILABLE, e.code());
+  }
 }

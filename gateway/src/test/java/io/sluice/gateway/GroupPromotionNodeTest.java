@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.sluice.actors.controller.GroupMasters;
 import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.placement.GroupPlugins;
 import io.sluice.actors.queue.Queue;
@@ -13,7 +14,6 @@ import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.gateway.replication.ReplicationStatus;
 import io.sluice.persistence.journal.SluiceStores;
-import io.sluice.persistence.store.Epoch;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.RawChunk;
 import io.sluice.persistence.store.StoreRole;
@@ -36,6 +36,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -49,11 +50,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The point of the group plugin ids (shared/CLUSTER.md 4.2): a node holding a replica of broker
- * group g1 runs g1's entities on that replica store once it is promoted, and they recover the
- * master's state. Node A masters g1 and writes (messages, a consumer group's acks, a pending delayed
- * message, a prepared transaction); node B (group g2) follows g1. A stops; the test promotes B's
- * replica store by hand (the controller of step 3 will) and uses g1's queues through B.
+ * Failover through the replica controller (shared/CLUSTER.md 4.2, 4.6): broker group g1 is
+ * replicated on node A (group g1, preferred) and node B (group g2). The controller elects A once
+ * both reported; A writes (messages, a consumer group's acks, a pending delayed message, a prepared
+ * transaction). A stops; the controller promotes B's replica (epoch 2), and g1's entities run on B
+ * on the replicated log with the master's state, and take new writes.
  *
  * <p>B also carries g1's cluster role from its start, standing in for step 3's allocation: the
  * oldest member claiming a group serves it, so A serves g1 while it is up and B after it left.
@@ -85,15 +86,18 @@ class GroupPromotionNodeTest {
     }
   }
 
+  private static final String REPLICATED =
+      "sluice.controller.groups { g1 = [g1, g2] }\nsluice.cluster.replication.mode = async\n";
+
   @Test
-  void aPromotedReplicaRunsTheGroupsEntitiesWithTheMastersState() throws Exception {
-    a = TestNode.start(dirA, "sluice.cluster.broker-group = g1\nsluice.cluster.replication.mode = async\n");
+  void theControllerPromotesTheReplicaWhenTheMasterStopsAndItsEntitiesRunThereWithTheMastersState()
+      throws Exception {
+    a = TestNode.start(dirA, "sluice.cluster.broker-group = g1\n" + REPLICATED);
     clientA = client(a);
     createTopic(ORDERS, MessageType.NORMAL);
     createTopic(LATER, MessageType.DELAY);
     createTopic(PAYMENTS, MessageType.TRANSACTION);
-    b = TestNode.start(dirB, "sluice.cluster.broker-group = g2\n"
-        + "sluice.cluster.replication.follow = [g1]\n"
+    b = TestNode.start(dirB, "sluice.cluster.broker-group = g2\n" + REPLICATED
         + "pekko.cluster.roles = [\"broker-group:g1\"]\n"
         + "pekko.cluster.seed-nodes = [\"" + Cluster.get(a.system()).selfMember().address() + "\"]\n");
 
@@ -131,6 +135,8 @@ class GroupPromotionNodeTest {
     awaitTrue(() -> replica.confirmedPosition() == master.confirmedPosition());
     assertArrayEquals(rawLog(master), rawLog(replica));
     assertEquals(StoreRole.REPLICA, replica.role());
+    assertEquals(StoreRole.MASTER, master.role());
+    assertEquals(1, master.epochs().last().orElseThrow().epoch(), "the cold start elected A in epoch 1");
 
     clientA.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
     clientA = null;
@@ -140,9 +146,12 @@ class GroupPromotionNodeTest {
     assertEquals(0, replica.highestSequenceNr(Queue.persistenceIdOf(Queue.entityId("g1", LATER, 0, 0)).id()),
         "the delayed message fired on A");
 
-    replica.setRole(StoreRole.MASTER);
-    long epoch = replica.epochs().last().map(Epoch::epoch).orElse(0L) + 1;
-    replica.startEpoch(epoch).get(10, TimeUnit.SECONDS);
+    // the controller moves to B, finds A gone and elects the in-sync replica that reports: B
+    awaitTrue(() -> GroupMasters.get(b.system()).activeMasterOf("g1")
+        .equals(Optional.of(Cluster.get(b.system()).selfMember().address())));
+    assertEquals(StoreRole.MASTER, replica.role());
+    long epoch = 2;
+    assertEquals(epoch, GroupMasters.get(b.system()).stateOf("g1").orElseThrow().epoch());
     clientB = client(b);
 
     // the group's acked offset: only what A delivered and nobody acked comes again
@@ -175,6 +184,11 @@ class GroupPromotionNodeTest {
     });
     assertEquals(List.of("paid"), paid);
     assertEquals(epoch, replica.epochs().last().orElseThrow().epoch());
+
+    // writes resume on the promoted replica
+    SendReceipt after = send(clientB, Message.newBuilder().setTopic(ORDERS).setBody(ByteString.copyFromUtf8("m-10")));
+    assertOk(after);
+    assertEquals(10, after.getOffset());
   }
 
   private void createTopic(String name, MessageType type) throws Exception {

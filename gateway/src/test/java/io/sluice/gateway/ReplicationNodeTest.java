@@ -14,6 +14,7 @@ import io.sluice.gateway.replication.ReplicationStatus;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.RawChunk;
+import io.sluice.persistence.store.StoreRole;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.MessageType;
 import io.sluice.protocol.v1.MessagingServiceClient;
@@ -41,9 +42,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * CommitLog replication between two in-process nodes: {@code n1} masters broker group g1, {@code
- * n2} (group g2) keeps a replica of g1 in {@code <data-dir>/replicas/g1/store}. Messages go to a
- * topic whose one queue is in g1.
+ * CommitLog replication between two in-process nodes: broker group g1 is replicated on {@code n1}
+ * (group g1, preferred master) and {@code n2} (group g2, which keeps its copy in {@code
+ * <data-dir>/replicas/g1/store}); the replica controller elects n1 once both reported. Messages go
+ * to a topic whose one queue is in g1.
  */
 class ReplicationNodeTest {
   private static final String TOPIC = "replicated";
@@ -52,9 +54,12 @@ class ReplicationNodeTest {
 
   @TempDir Path dir1;
   @TempDir Path dir2;
+  @TempDir Path dir3;
   BrokerNode n1;
   BrokerNode n2;
   MessagingServiceClient client;
+  /** The replication settings of both nodes (the same on every node). */
+  String nodeSettings;
 
   @AfterEach
   void stop() throws Exception {
@@ -73,6 +78,7 @@ class ReplicationNodeTest {
   void replicaBecomesByteIdenticalAndResumesAfterARestart() throws Exception {
     startMaster("async", "");
     startReplica();
+    awaitMaster();
     for (int i = 0; i < 200; i++) {
       assertOk(send("m-" + i, 2_000));
     }
@@ -105,11 +111,16 @@ class ReplicationNodeTest {
     String smallSegments = "sluice.persistence.journal { segment-size = 256 KiB, max-record-size = 64 KiB,\n"
         + "  retention { time = 1 ms, check-interval = 200 ms } }\n";
     startMaster("async", smallSegments);
+    startReplica(dir2, smallSegments);
+    awaitMaster();
+    n2.stop();
+    n2 = null;
     for (int i = 0; i < 400; i++) {
       assertOk(send("old-" + i, 2_000));
     }
     awaitTrue(() -> masterStore().minPosition() > 0);
-    startReplica(smallSegments);
+    // a new node of group g2, with an empty store
+    startReplica(dir3, smallSegments);
     for (int i = 0; i < 20; i++) {
       assertOk(send("new-" + i, 2_000));
     }
@@ -128,6 +139,7 @@ class ReplicationNodeTest {
   void aSyncWriteIsAcknowledgedOnlyOnceTheReplicaHasIt() throws Exception {
     startMaster("sync", "");
     startReplica();
+    awaitMaster();
     awaitInSync(true);
     for (int i = 0; i < 50; i++) {
       SendReceipt receipt = send("s-" + i, 1_000);
@@ -141,6 +153,7 @@ class ReplicationNodeTest {
   void aStoppedReplicaLeavesTheInSyncSetAndWritesResumeWithMinInSyncOne() throws Exception {
     startMaster("sync", "sluice.cluster.replication.replica-max-lag = 2 s\n");
     startReplica();
+    awaitMaster();
     awaitInSync(true);
     assertOk(send("before", 10));
     n2.stop();
@@ -155,6 +168,7 @@ class ReplicationNodeTest {
     startMaster("sync", "sluice.cluster.replication.replica-max-lag = 2 s\n"
         + "sluice.cluster.replication.min-in-sync = 2\n");
     startReplica();
+    awaitMaster();
     awaitInSync(true);
     assertOk(send("before", 10));
     n2.stop();
@@ -170,6 +184,7 @@ class ReplicationNodeTest {
     startMaster("sync", "sluice.cluster.replication.replica-max-lag = 60 s\n"
         + "sluice.cluster.replication.timeout = 2 s\n");
     startReplica();
+    awaitMaster();
     awaitInSync(true);
     assertOk(send("before", 10));
     n2.stop();
@@ -189,25 +204,30 @@ class ReplicationNodeTest {
   }
 
   private void startMaster(String mode, String more) throws Exception {
-    n1 = TestNode.start(dir1, "sluice.cluster.broker-group = g1\n"
-        + "sluice.cluster.replication.mode = " + mode + "\n" + more);
+    nodeSettings = "sluice.controller.groups { g1 = [g1, g2] }\nsluice.cluster.replication.mode = " + mode + "\n"
+        + more;
+    n1 = TestNode.start(dir1, "sluice.cluster.broker-group = g1\n" + nodeSettings);
     client = MessagingServiceClient.create(
         GrpcClientSettings.connectToServiceAt("127.0.0.1", n1.grpcPort(), n1.system()).withTls(false), n1.system());
     TopicConfig topic = new TopicConfig(TOPIC, 1, MessageType.NORMAL, 0).withQueueGroups(List.of("g1"));
     CompletionStage<TopicRegistry.Change> created = AskPattern.ask(TopicRegistry.init(n1.system()),
         replyTo -> new TopicRegistry.CreateTopic(topic, replyTo), Duration.ofSeconds(10), n1.system().scheduler());
     assertTrue(created.toCompletableFuture().get(15, TimeUnit.SECONDS) instanceof TopicRegistry.Changed);
-    awaitTrue(() -> send("probe", 1).getStatus().getReason() != Reason.TOPIC_NOT_FOUND);
+  }
+
+  /** Once both replicas reported, the controller elects n1 (first in the list): the probe is stored. */
+  private void awaitMaster() throws InterruptedException {
+    awaitTrue(() -> masterStore().role() == StoreRole.MASTER);
+    awaitTrue(() -> send("probe", 1).getStatus().getCode() == 0);
   }
 
   private void startReplica() throws Exception {
-    startReplica("");
+    startReplica(dir2, "");
   }
 
-  private void startReplica(String more) throws Exception {
+  private void startReplica(Path dir, String more) throws Exception {
     String seed = Cluster.get(n1.system()).selfMember().address().toString();
-    n2 = TestNode.start(dir2, "sluice.cluster.broker-group = g2\n"
-        + "sluice.cluster.replication.follow = [g1]\n"
+    n2 = TestNode.start(dir, "sluice.cluster.broker-group = g2\n" + nodeSettings
         + "pekko.cluster.seed-nodes = [\"" + seed + "\"]\n" + more);
   }
 

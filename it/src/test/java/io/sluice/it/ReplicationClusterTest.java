@@ -60,22 +60,22 @@ class ReplicationClusterTest {
     Closer.closeAll(all.toArray(new AutoCloseable[0]));
   }
 
-  /** The group node {@code i} keeps a replica of: n1 follows g3, n2 g1, n3 g2. */
-  static String followed(int i) {
-    return ClusterHarness.brokerGroup((i + 1) % 3 + 1);
-  }
-
-  /** The node keeping the replica of group {@code g<k>}. */
+  /** The node keeping the replica of group {@code g<k>} (n1 carries g3 too, n2 g1, n3 g2). */
   static int followerOf(int k) {
     return k % 3 + 1;
   }
 
   void startCluster(String... replicationSettings) {
+    // g1 = [g1, g2], g2 = [g2, g3], g3 = [g3, g1]: the same on every node
     List<String> args = new ArrayList<>(List.of("-Dsluice.cluster.replication.mode=sync"));
+    for (int k = 1; k <= 3; k++) {
+      args.add("-Dsluice.controller.groups.g" + k + ".0=" + ClusterHarness.brokerGroup(k));
+      args.add("-Dsluice.controller.groups.g" + k + ".1=" + ClusterHarness.brokerGroup(followerOf(k)));
+    }
     for (String s : replicationSettings) {
       args.add(s.startsWith("-D") ? s : "-Dsluice.cluster.replication." + s);
     }
-    cluster = new ClusterHarness(tmp, 3, i -> BrokerProcess.Placement.LOOPBACK, i -> List.of("-Dsluice.cluster.replication.follow.0=" + followed(i)),
+    cluster = new ClusterHarness(tmp, 3, i -> BrokerProcess.Placement.LOOPBACK, i -> List.of(),
         args.toArray(new String[0]));
     cluster.startAll();
     awaitInSync(1, true);

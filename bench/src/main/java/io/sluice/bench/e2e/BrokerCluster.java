@@ -42,8 +42,9 @@ final class BrokerCluster implements AutoCloseable {
    * Starts {@code size} nodes and waits until each sees all of them Up.
    *
    * @param replication null for the nodes' defaults; else {@code none}, {@code async} or {@code
-   *     sync} as {@code sluice.cluster.replication.mode}, and with async or sync node {@code i}
-   *     also follows the previous node's group ({@link #followed})
+   *     sync} as {@code sluice.cluster.replication.mode}, and with async or sync every group is
+   *     replicated on its own node and the next one ({@link #replicasOf}, in {@code
+   *     sluice.controller.groups} on every node)
    */
   static BrokerCluster start(Path brokerJar, String javaOpts, int size, Path runDir, String replication)
       throws Exception {
@@ -79,7 +80,12 @@ final class BrokerCluster implements AutoCloseable {
     if (replication != null) {
       clusterOpts.add("-Dsluice.cluster.replication.mode=" + replication);
       if (!replication.equals("none")) {
-        clusterOpts.add("-Dsluice.cluster.replication.follow.0=" + followed(size, i));
+        for (int k = 1; k <= size; k++) {
+          List<String> replicas = replicasOf(size, k);
+          for (int r = 0; r < replicas.size(); r++) {
+            clusterOpts.add("-Dsluice.controller.groups.g" + k + "." + r + "=" + replicas.get(r));
+          }
+        }
       }
     }
     if (seed != null) {
@@ -89,9 +95,12 @@ final class BrokerCluster implements AutoCloseable {
     return BrokerProcess.start(brokerJar, javaOpts, clusterOpts, data, runDir, logName(size, i));
   }
 
-  /** The broker group node {@code i} of {@code size} keeps a replica of: the previous node's. */
-  static String followed(int size, int i) {
-    return "g" + ((i + size - 2) % size + 1);
+  /**
+   * The replicas of group {@code g<k>} of {@code size}: its own node's group (the preferred master)
+   * and the next node's, which so keeps a replica of the previous node's group.
+   */
+  static List<String> replicasOf(int size, int k) {
+    return List.of("g" + k, "g" + (k % size + 1));
   }
 
   /**

@@ -31,8 +31,10 @@ import java.util.regex.Pattern;
  * {@code bench/run.sh catchup}: how fast a replica starting from an empty store copies its
  * master's CommitLog. Per run: node 1 (broker group g1, replication async) starts alone and is
  * filled through client-java (pipelined producers, 1 KiB bodies, topic of 8 queues, all in g1)
- * until its log holds {@code --mib} MiB; the producers stop; node 2 (group g2, following g1, empty
- * data directory) starts and joins. From node 2's launch on, the master's {@code GET
+ * until its log holds {@code --mib} MiB; the producers stop; node 2 (group g2, a replica of g1, empty
+ * data directory) starts and joins. Node 1 is started as g1's only replica ({@code
+ * sluice.controller.groups.g1 = [g1]}), so the controller elects it alone; node 2 names both (a
+ * cold start would otherwise wait for node 2's report before node 1 takes writes). From node 2's launch on, the master's {@code GET
  * /cluster/replication} is polled every 50 ms until the replica's confirmed position reaches the
  * master's log end; the rate is the master's log bytes over the time from the first confirmed
  * byte (and, second figure, from the launch, JVM start and cluster join included) to that moment.
@@ -134,7 +136,8 @@ public final class CatchUpBenchmark {
   /** @return {master log bytes, replica READY ms after launch, ms from launch, ms from first confirmed byte} */
   private double[] runOnce(int run, Path runDir) throws Exception {
     BrokerProcess master = BrokerProcess.start(brokerJar, javaOpts,
-        List.of("-Dsluice.cluster.broker-group=g1", "-Dsluice.cluster.replication.mode=async"),
+        List.of("-Dsluice.cluster.broker-group=g1", "-Dsluice.cluster.replication.mode=async",
+            "-Dsluice.controller.groups.g1.0=g1"),
         Files.createDirectories(runDir.resolve("data-n1")), runDir, "broker-n1");
     BrokerProcess replica = null;
     try {
@@ -142,7 +145,8 @@ public final class CatchUpBenchmark {
       long end = fill(m);
       long launched = System.nanoTime();
       replica = BrokerProcess.start(brokerJar, javaOpts,
-          List.of("-Dsluice.cluster.broker-group=g2", "-Dsluice.cluster.replication.follow.0=g1",
+          List.of("-Dsluice.cluster.broker-group=g2", "-Dsluice.cluster.replication.mode=async",
+              "-Dsluice.controller.groups.g1.0=g1", "-Dsluice.controller.groups.g1.1=g2",
               "-Dpekko.cluster.seed-nodes.0=pekko://sluice@" + m.clusterAddress()),
           Files.createDirectories(runDir.resolve("data-n2")), runDir, "broker-n2");
       // the replica may start fetching before it prints READY: poll the master from the launch on

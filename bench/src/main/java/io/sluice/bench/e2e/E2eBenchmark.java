@@ -99,7 +99,7 @@ public final class E2eBenchmark {
               + (options.replication() == null
                   ? ""
                   : "; replication " + options.replication()
-                      + (options.replication().equals("none") ? "" : ", node i follows the previous node's group")));
+                      + (options.replication().equals("none") ? "" : ", g<i> replicated on n<i> (master) and the next node")));
       out.printf(
           Locale.ROOT,
           "settings:   warm-up %d ms, measured %d ms, %d run(s) per scenario; %d-byte bodies; topic"

@@ -33,9 +33,10 @@ import java.util.Set;
  * @param nodes broker JVMs forming one cluster on 127.0.0.1 (node i owns broker group g<i>)
  * @param forwarded the client knows node 1 only and its producers do not route directly, so every
  *     message to a queue of another node takes one hop inside the cluster
- * @param replication {@code none}, {@code async} or {@code sync}: with async or sync each node also
- *     keeps a replica of the previous node's group (n1 follows g<N>, n2 g1, ...), its own group
- *     replicated in that mode; null: the nodes' defaults (no replication)
+ * @param replication {@code none}, {@code async} or {@code sync}: with async or sync every group is
+ *     replicated in that mode on its own node (the preferred master) and the next one (g1 on n1
+ *     and n2, ..., g<N> on n<N> and n1: {@code sluice.controller.groups}); null: the nodes'
+ *     defaults (no replication)
  */
 public record E2eOptions(
     Path brokerJar,
@@ -88,9 +89,10 @@ public record E2eOptions(
           "             the sum over the nodes",
           "  --forwarded: (with --nodes 2 or more) the client knows node 1 only and its producers",
           "             do not route directly: messages to other nodes' queues take one hop",
-          "  --replication MODE: (with --nodes 2 or more) each node keeps a replica of the previous",
-          "             node's broker group (n1 follows g<N>, n2 g1, ...) and replicates its own in MODE",
-          "             (none: no replica at all, the baseline); replication state printed after each run",
+          "  --replication MODE: (with --nodes 2 or more) every broker group is replicated in MODE on",
+          "             its own node and the next one (g1 on n1 and n2, ..., g<N> on n<N> and n1), the",
+          "             replica controller electing its own node (none: no replica at all, the",
+          "             baseline); replication state printed after each run",
           "  --rate:   pace the pipelined producers to this total rate (default: unpaced); the",
           "            sustained-load form of the target: does consumption keep up at that rate?",
           "  --quick:  3 s warm-up, 5 s measured, 1 run, drain 5 s",

@@ -14,8 +14,9 @@ import java.util.List;
  * sluice.persistence.log-snapshot-store}, {@code sluice.persistence.query}) pointed at the group's
  * journal. The node's own group keeps the journal's directory ({@code <data-dir>/store}, so data of
  * before needs no move; both plugin ids share one store) and imports the snapshot files of before;
- * a followed group's store is {@code <data-dir>/replicas/<group>/store}, with replication mode
- * none (the sync gate is its master's) and no import.
+ * a followed group's store is {@code <data-dir>/replicas/<group>/store}, with no import. The
+ * replication blocks are set afterwards ({@code ReplicationConfig}): a replicated group's journal
+ * gates writes by the node's replication settings once the node masters the group.
  */
 public final class GroupPluginConfig {
   static final String SNAPSHOT_STORE = "sluice.persistence.log-snapshot-store";
@@ -29,8 +30,7 @@ public final class GroupPluginConfig {
     Config result = withGroup(config, ownGroup, journal, config.getString(SNAPSHOT_STORE + ".import-dir"));
     for (String group : followed) {
       Config replica = journal
-          .withValue("dir", ConfigValueFactory.fromAnyRef(replicaDir(config, group).toString()))
-          .withValue("replication.mode", ConfigValueFactory.fromAnyRef("none"));
+          .withValue("dir", ConfigValueFactory.fromAnyRef(replicaDir(config, group).toString()));
       result = withGroup(result, group, replica, "");
     }
     return result;

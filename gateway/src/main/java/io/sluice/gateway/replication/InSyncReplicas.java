@@ -8,9 +8,10 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The master's view of its replicas and its decision on the in-sync set (master-local in this
- * step): a replica joins once its confirmed position reaches the commit position, and leaves when
- * it has not reached the master's log end, or not fetched, within {@code maxLag}. A replica is
+ * The master's view of its replicas and its proposals for the in-sync set: a replica should join
+ * once its confirmed position reaches the commit position, and leave when it has not reached the
+ * master's log end, or not fetched, within {@code maxLag}. The set itself changes only through
+ * {@link #setInSync}, once the replica controller accepted a proposal. A replica is
  * caught up at a moment when its ack reaches the log end the master had when it answered the
  * replica's previous fetch (Kafka's lastCaughtUpTime), or the current end. Not thread-safe: one
  * actor owns it. Times are monotonic nanoseconds.
@@ -28,6 +29,18 @@ final class InSyncReplicas {
 
   InSyncReplicas(long maxLagNanos) {
     this.maxLagNanos = maxLagNanos;
+  }
+
+  /**
+   * A new master's replicas: {@code inSync} (the controller's set, master excluded) counts as in
+   * sync and caught up at {@code now}, so a member leaves only if it neither fetches nor reaches
+   * the log end within {@code maxLag} from now.
+   */
+  InSyncReplicas(long maxLagNanos, Set<String> inSync, long now) {
+    this(maxLagNanos);
+    for (String id : inSync) {
+      replicas.put(id, new Replica(id, 0, now, now, Long.MAX_VALUE, true));
+    }
   }
 
   /** A fetch from {@code id} acknowledging the log below {@code confirmed}. */
@@ -49,24 +62,50 @@ final class InSyncReplicas {
     }
   }
 
-  /** Applies the join and leave rules; returns what changed (empty when nothing did). */
+  /**
+   * Applies the join and leave rules; returns the changes they call for (empty when none), which
+   * take effect only through {@link #setInSync}.
+   */
   List<Change> evaluate(long masterEnd, long commitPosition, long now) {
     List<Change> changes = new ArrayList<>();
     for (Replica r : List.copyOf(replicas.values())) {
       long caughtUp = r.confirmed() >= masterEnd ? now : r.caughtUpNanos();
       long lagMillis = (now - Math.min(caughtUp, r.lastFetchNanos())) / 1_000_000;
       boolean lagging = now - caughtUp > maxLagNanos || now - r.lastFetchNanos() > maxLagNanos;
-      boolean inSync = r.inSync();
-      if (inSync && lagging) {
-        inSync = false;
+      if (r.inSync() && lagging) {
         changes.add(new Change(r.id(), false, Math.max(0, masterEnd - r.confirmed()), lagMillis));
-      } else if (!inSync && !lagging && r.confirmed() >= commitPosition) {
-        inSync = true;
+      } else if (!r.inSync() && !lagging && r.confirmed() >= commitPosition) {
         changes.add(new Change(r.id(), true, Math.max(0, masterEnd - r.confirmed()), lagMillis));
       }
-      replicas.put(r.id(), new Replica(r.id(), r.confirmed(), r.lastFetchNanos(), caughtUp, r.endWhenServed(), inSync));
+      replicas.put(r.id(), new Replica(r.id(), r.confirmed(), r.lastFetchNanos(), caughtUp, r.endWhenServed(),
+          r.inSync()));
     }
     return changes;
+  }
+
+  /** The in-sync set (master excluded) the controller accepted; a member never seen counts as in sync. */
+  void setInSync(Set<String> ids) {
+    long now = System.nanoTime();
+    for (String id : ids) {
+      replicas.putIfAbsent(id, new Replica(id, 0, now, now, Long.MAX_VALUE, true));
+    }
+    for (Replica r : List.copyOf(replicas.values())) {
+      replicas.put(r.id(), new Replica(r.id(), r.confirmed(), r.lastFetchNanos(), r.caughtUpNanos(),
+          r.endWhenServed(), ids.contains(r.id())));
+    }
+  }
+
+  /** {@link #inSync} with the proposed {@code changes} applied. */
+  Set<String> proposed(List<Change> changes) {
+    Set<String> ids = new TreeSet<>(inSync());
+    for (Change c : changes) {
+      if (c.joined()) {
+        ids.add(c.replicaId());
+      } else {
+        ids.remove(c.replicaId());
+      }
+    }
+    return ids;
   }
 
   /** The ids of the replicas in sync (the master excluded). */

@@ -1,49 +1,57 @@
 package io.sluice.gateway.replication;
 
+import io.sluice.actors.controller.GroupMasters;
+import io.sluice.actors.controller.ReplicaController;
 import io.sluice.actors.placement.GroupPlugins;
 import io.sluice.gateway.cluster.GroupPluginConfig;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreRole;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 
 /**
- * Starts a node's replication: the {@link ReplicationSource} of its own group (unless its mode is
- * none) and a {@link ReplicaFetcher} for each followed group, on the store of the group's journal
- * plugin ({@code <data-dir>/replicas/<group>/store}, opened and closed by {@link SluiceStores}), in
- * the REPLICA role: the fetcher and, once the store is promoted, the group's entities share it.
+ * Starts a node's replication when {@code sluice.controller.groups} names replicated groups: the
+ * replica controller (every node runs its singleton manager and Distributed Data replicator, which
+ * count toward its majorities) and one {@link GroupReplica} per replicated group the node carries,
+ * on the store of the group's journal plugin (the node's own store for its own group, else {@code
+ * <data-dir>/replicas/<group>/store}, opened and closed by {@link SluiceStores}), in the REPLICA
+ * role until the controller promotes it: the fetcher and, once promoted, the group's entities share it.
  */
 public final class NodeReplication {
   private NodeReplication() {}
 
   /**
+   * Call before any entity can write (the stores must be replicas first).
+   *
    * @param store the node's own group's store
-   * @param ownGroup the node's broker group, also its replica id towards the groups it follows
+   * @param ownGroup the node's broker group, also its replica id in the groups it carries
    */
   public static void start(ActorSystem<?> system, MessageStore store, String ownGroup) {
-    ReplicationSettings settings = ReplicationSettings.fromConfig(system.settings().config());
-    // Reads and writes files: the blocking-I/O dispatcher.
-    DispatcherSelector io = DispatcherSelector.blocking();
-    if (settings.mode() != ReplicationSettings.Mode.NONE) {
-      system.systemActorOf(ReplicationSource.create(ownGroup, store, settings), "replication-source",
-          io);
+    Map<String, List<String>> replicated = GroupMasters.replicasOf(system.settings().config());
+    if (replicated.isEmpty()) {
+      return;
     }
-    for (String group : settings.follow()) {
-      MessageStore replica = openReplicaStore(system, group);
-      system.systemActorOf(ReplicaFetcher.create(group, ownGroup, replica, settings), "replica-" + group, io);
+    ActorRef<ReplicaController.Command> controller = ReplicaController.init(system);
+    ReplicationSettings settings = ReplicationSettings.fromConfig(system.settings().config());
+    for (String group : ReplicationConfig.carriedGroups(system.settings().config(), ownGroup)) {
+      MessageStore replica = group.equals(ownGroup) ? store : openReplicaStore(system, group);
+      // before the actor starts: the node's entities may start writing right after this returns
+      replica.setRole(StoreRole.REPLICA);
+      system.systemActorOf(GroupReplica.create(group, ownGroup, replicated.get(group), replica, settings, controller),
+          "replica-" + group, Props.empty());
     }
   }
 
   /**
    * The store of {@code group}'s journal plugin ({@code <data-dir>/replicas/<group>/store}, see
-   * {@link GroupPluginConfig}), the one instance its entities would use, in the REPLICA role until
-   * it is promoted.
+   * {@link GroupPluginConfig}), the one instance its entities would use.
    */
   static MessageStore openReplicaStore(ActorSystem<?> system, String group) {
-    MessageStore replica = SluiceStores.get(Adapter.toClassic(system)).storeFor(GroupPlugins.journalOf(group));
-    replica.setRole(StoreRole.REPLICA);
-    return replica;
+    return SluiceStores.get(Adapter.toClassic(system)).storeFor(GroupPlugins.journalOf(group));
   }
 }

@@ -7,16 +7,19 @@ import io.sluice.persistence.store.MessageStore;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * The replica side of one followed broker group: finds the group's {@link ReplicationSource}
- * through the receptionist, says {@link Replication.Hello}, truncates (or resets) its store as the
+ * The replica side of one broker group toward one master: finds the group's {@link
+ * ReplicationSource} on the master's node (the controller's ACTIVE master; a deposed master may
+ * still be registered elsewhere) through the receptionist, says {@link Replication.Hello}, truncates (or resets) its store as the
  * {@link Replication.Welcome} says, then fetches in a loop: each chunk is written with {@code
  * appendRaw} and the next fetch carries the store's confirmed position (the ack). The store drops
  * segments wholly below the master's lowest position. When the master does not answer, refuses, or
@@ -27,6 +30,9 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 public final class ReplicaFetcher {
   /** The fetcher's messages. */
   public interface Command {}
+
+  /** Told to the fetcher's owner each time the replica reached the master's log end after writing. */
+  public record CaughtUp(String group, long position) implements LocalOnly {}
 
   private record Sources(Set<ActorRef<Replication.SourceCommand>> refs) implements Command, LocalOnly {}
 
@@ -50,6 +56,8 @@ public final class ReplicaFetcher {
   private final String replicaId;
   private final MessageStore store;
   private final ReplicationSettings settings;
+  private final Address master;
+  private final ActorRef<CaughtUp> owner;
 
   private ActorRef<Replication.SourceCommand> source;
   private long session;
@@ -60,8 +68,10 @@ public final class ReplicaFetcher {
   private Duration backoff = MIN_BACKOFF;
 
   private ReplicaFetcher(ActorContext<Command> ctx, TimerScheduler<Command> timers, String group, String replicaId,
-      MessageStore store, ReplicationSettings settings) {
+      MessageStore store, ReplicationSettings settings, Address master, ActorRef<CaughtUp> owner) {
     this.ctx = ctx;
+    this.master = master;
+    this.owner = owner;
     this.timers = timers;
     this.group = group;
     this.replicaId = replicaId;
@@ -70,16 +80,19 @@ public final class ReplicaFetcher {
     this.position = store.confirmedPosition();
   }
 
-  /** Keeps {@code store} a replica of {@code group}, fetching as {@code replicaId}. */
+  /**
+   * Keeps {@code store} a replica of {@code group}, fetching as {@code replicaId} from the source on
+   * node {@code master}; {@code owner} hears when it caught up.
+   */
   public static Behavior<Command> create(String group, String replicaId, MessageStore store,
-      ReplicationSettings settings) {
+      ReplicationSettings settings, Address master, ActorRef<CaughtUp> owner) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       ctx.getSystem().receptionist().tell(Receptionist.subscribe(Replication.keyOf(group),
           ctx.messageAdapter(Receptionist.Listing.class,
               listing -> new Sources(listing.getServiceInstances(Replication.keyOf(group))))));
-      ctx.getLog().info("Replica of broker group '{}' as '{}' in {}: log end {}", group, replicaId,
-          store.settings().dir(), store.confirmedPosition());
-      return new ReplicaFetcher(ctx, timers, group, replicaId, store, settings).behavior();
+      ctx.getLog().info("Replica of broker group '{}' as '{}' in {}: log end {}; master on {}", group, replicaId,
+          store.settings().dir(), store.confirmedPosition(), master);
+      return new ReplicaFetcher(ctx, timers, group, replicaId, store, settings, master, owner).behavior();
     }));
   }
 
@@ -104,9 +117,9 @@ public final class ReplicaFetcher {
     if (source != null && sources.refs().contains(source)) {
       return Behaviors.same();
     }
-    source = sources.refs().stream().findFirst().orElse(null);
+    source = sources.refs().stream().filter(ref -> nodeOf(ref).equals(master)).findFirst().orElse(null);
     if (source == null) {
-      ctx.getLog().info("Replica of '{}': no master of the group is registered; waiting", group);
+      ctx.getLog().info("Replica of '{}': its master on {} is not registered yet; waiting", group, master);
       session++;
       connected = false;
       publish();
@@ -115,6 +128,12 @@ public final class ReplicaFetcher {
     backoff = MIN_BACKOFF;
     hello();
     return Behaviors.same();
+  }
+
+  /** The node of {@code ref}: a local ref's is this node's. */
+  private Address nodeOf(ActorRef<?> ref) {
+    Address address = ref.path().address();
+    return address.hasLocalScope() ? Cluster.get(ctx.getSystem()).selfMember().address() : address;
   }
 
   private void hello() {
@@ -213,6 +232,7 @@ public final class ReplicaFetcher {
         caughtUp = true;
         ctx.getLog().info("Replica of '{}' caught up with the master at {} (commit position {})",
             group, position, chunk.commitPosition());
+        owner.tell(new CaughtUp(group, position));
       }
       afterChunk(chunk);
       return;

@@ -2,6 +2,8 @@ package io.sluice.gateway.replication;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.sluice.actors.LocalOnly;
+import io.sluice.actors.controller.ControllerSettings;
+import io.sluice.actors.controller.ReplicaController;
 import io.sluice.actors.replication.Replication;
 import io.sluice.persistence.store.Epoch;
 import io.sluice.persistence.store.MessageStore;
@@ -9,9 +11,12 @@ import io.sluice.persistence.store.RawChunk;
 import io.sluice.persistence.store.internal.PositionRemovedException;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -19,19 +24,29 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
- * The master side of a broker group's replication (one per node, for its own group): registered
- * with the receptionist under {@link Replication#keyOf}, it answers {@link Replication.Hello} from
- * the store's epoch history and {@link Replication.Fetch} with {@code readRaw} chunks, holding a
- * fetch that finds nothing new for up to {@code long-poll}. Each fetch's confirmed position goes to
- * the store's commit tracker, and {@link InSyncReplicas} decides the in-sync set, handed to the
- * tracker at each change (logged at INFO with the replica's lag). Runs on the blocking-I/O
- * dispatcher: it reads the CommitLog.
+ * The master side of a broker group's replication while this node masters the group in one epoch
+ * (started by {@link GroupReplica} on promotion): registered with the receptionist under {@link
+ * Replication#keyOf}, it answers {@link Replication.Hello} from the store's epoch history and
+ * {@link Replication.Fetch} with {@code readRaw} chunks, holding a fetch that finds nothing new for
+ * up to {@code long-poll}. Each fetch's confirmed position goes to the store's commit tracker;
+ * {@link InSyncReplicas} proposes in-sync changes, which go to the replica controller ({@link
+ * ReplicaController.ChangeInSync} with this epoch, one at a time) and reach the tracker only once
+ * accepted (logged at INFO with the replica's lag). A hello or fetch carrying a higher epoch than
+ * this one means a newer master exists: the source tells its owner ({@link Deposed}) and stops.
+ * Runs on the blocking-I/O dispatcher: it reads the CommitLog.
  */
 public final class ReplicationSource {
   /** The source's messages: the protocol's, and its own. */
   public interface Command {}
 
+  /** What the source tells its owner when a replica shows that a newer epoch exists. */
+  public record Deposed(String group, long epoch, long newerEpoch) implements LocalOnly {}
+
   private record Received(Replication.SourceCommand command) implements Command, LocalOnly {}
+
+  /** The controller's answer to an in-sync change (or the ask's failure). */
+  private record InSyncDecided(Set<String> proposed, ReplicaController.Decision decision, Throwable failure)
+      implements Command, LocalOnly {}
 
   /** A long-polled fetch whose wait is over (new bytes, or the long-poll elapsed). */
   private record Ready(Replication.Fetch fetch) implements Command, LocalOnly {}
@@ -39,42 +54,51 @@ public final class ReplicationSource {
   private enum Tick implements Command, LocalOnly { INSTANCE }
 
   private final ActorContext<Command> ctx;
-  private final String group;
+  private final Master master;
   private final MessageStore store;
   private final ReplicationSettings settings;
   private final InSyncReplicas replicas;
+  private final String group;
   private final long epoch;
+  private final Duration decisionTimeout;
+  private boolean proposing;
 
-  private ReplicationSource(ActorContext<Command> ctx, String group, MessageStore store, ReplicationSettings settings,
-      long epoch) {
+  /**
+   * Who masters what: {@code replicaId} (this node's broker group) masters {@code group} in {@code
+   * epoch}; in-sync changes go to {@code controller}, a newer epoch's evidence to {@code deposed}.
+   */
+  public record Master(String group, String replicaId, long epoch, ActorRef<ReplicaController.Command> controller,
+      ActorRef<Deposed> deposed) {}
+
+  private ReplicationSource(ActorContext<Command> ctx, Master master, MessageStore store, ReplicationSettings settings,
+      Set<String> inSync) {
     this.ctx = ctx;
-    this.group = group;
+    this.master = master;
+    this.group = master.group();
+    this.epoch = master.epoch();
     this.store = store;
     this.settings = settings;
-    this.replicas = new InSyncReplicas(settings.replicaMaxLag().toNanos());
-    this.epoch = epoch;
+    this.replicas = new InSyncReplicas(settings.replicaMaxLag().toNanos(), inSync, System.nanoTime());
+    // the controller answers after its majority write, or "outcome unknown" after write-timeout
+    this.decisionTimeout = ControllerSettings.fromConfig(ctx.getSystem().settings().config()).writeTimeout()
+        .plusSeconds(5);
   }
 
   /**
-   * The source of {@code group} on {@code store}; the store's first epoch (1) is started first if
-   * it has none, since a master writes an epoch before serving replicas.
+   * The source of {@code master.group()} on {@code store}, whose epoch {@code master.epoch()} was
+   * started; {@code inSync} is the in-sync set the controller decided (master excluded), already
+   * handed to the store's commit tracker.
    */
-  public static Behavior<Command> create(String group, MessageStore store, ReplicationSettings settings) {
+  public static Behavior<Command> create(Master master, MessageStore store, ReplicationSettings settings,
+      Set<String> inSync) {
     return Behaviors.setup(ctx -> {
-      long epoch = currentEpoch(store);
-      ctx.getLog().info("Serving replicas of broker group '{}' ({}, min-in-sync {}) in epoch {} from position {}",
-          group, settings.mode(), settings.minInSync(), epoch, store.confirmedPosition());
-      ctx.getSystem().receptionist().tell(Receptionist.register(Replication.keyOf(group),
+      ctx.getLog().info("Serving replicas of broker group '{}' ({}, min-in-sync {}) in epoch {} from position {}; "
+              + "in sync: {}", master.group(), settings.mode(), settings.minInSync(), master.epoch(),
+          store.confirmedPosition(), inSync);
+      ctx.getSystem().receptionist().tell(Receptionist.register(Replication.keyOf(master.group()),
           ctx.messageAdapter(Replication.SourceCommand.class, Received::new)));
-      return Behaviors.withTimers(timers -> new ReplicationSource(ctx, group, store, settings, epoch).start(timers));
+      return Behaviors.withTimers(timers -> new ReplicationSource(ctx, master, store, settings, inSync).start(timers));
     });
-  }
-
-  private static long currentEpoch(MessageStore store) throws Exception {
-    if (store.epochs().last().isEmpty()) {
-      store.startEpoch(1).get(30, TimeUnit.SECONDS);
-    }
-    return store.epochs().last().map(Epoch::epoch).orElseThrow();
   }
 
   private Behavior<Command> start(TimerScheduler<Command> timers) {
@@ -92,10 +116,19 @@ public final class ReplicationSource {
           evaluate();
           return Behaviors.same();
         })
+        .onMessage(InSyncDecided.class, this::onInSyncDecided)
         .build();
   }
 
   private Behavior<Command> onReceived(Replication.SourceCommand command) {
+    long newer = epochOf(command);
+    if (newer > epoch) {
+      // a replica has a newer master's log or session: this node is deposed
+      ctx.getLog().warn("A replica of group '{}' shows epoch {}, above this master's {}: deposed", group, newer,
+          epoch);
+      master.deposed().tell(new Deposed(group, epoch, newer));
+      return Behaviors.stopped();
+    }
     if (command instanceof Replication.Hello hello) {
       onHello(hello);
     } else if (command instanceof Replication.Fetch fetch) {
@@ -104,11 +137,18 @@ public final class ReplicationSource {
     return Behaviors.same();
   }
 
+  /** The highest epoch a replica's request shows: its log's last (hello), its session's (fetch). */
+  private static long epochOf(Replication.SourceCommand command) {
+    if (command instanceof Replication.Hello hello) {
+      return hello.lastEpoch();
+    }
+    return command instanceof Replication.Fetch fetch ? fetch.epoch() : 0;
+  }
+
   /**
    * The replica's log agrees with this one up to the end of its last epoch here, or its own end if
    * shorter; a replica with an epoch this log does not know keeps nothing. A replica without any
-   * epoch (empty, or reset past the master's epoch starts) keeps its log: in this step the master
-   * is static and never diverges.
+   * epoch (empty, or reset past the master's epoch starts) keeps its log.
    */
   private void onHello(Replication.Hello hello) {
     if (!group.equals(hello.group())) {
@@ -169,15 +209,38 @@ public final class ReplicationSource {
   private void evaluate() {
     long end = store.confirmedPosition();
     List<InSyncReplicas.Change> changes = replicas.evaluate(end, store.commits().commitPosition(), System.nanoTime());
-    if (!changes.isEmpty()) {
-      store.commits().setInSync(replicas.inSync());
+    if (!changes.isEmpty() && !proposing) {
+      proposing = true;
+      Set<String> proposed = replicas.proposed(changes);
+      Set<String> withMaster = new HashSet<>(proposed);
+      withMaster.add(master.replicaId());
       for (InSyncReplicas.Change c : changes) {
-        ctx.getLog().info("Replica {} {} the in-sync set of group '{}' (lag {} bytes; {} ms since it last fetched "
-                + "or reached the log end); in sync now: {}",
-            c.replicaId(), c.joined() ? "joined" : "left", group, c.lagBytes(), c.lagMillis(), replicas.inSync());
+        ctx.getLog().info("Replica {} should {} the in-sync set of group '{}' (lag {} bytes; {} ms since it last "
+                + "fetched or reached the log end): asking the controller", c.replicaId(),
+            c.joined() ? "join" : "leave", group, c.lagBytes(), c.lagMillis());
       }
+      ctx.ask(ReplicaController.Decision.class, master.controller(), decisionTimeout,
+          replyTo -> new ReplicaController.ChangeInSync(group, master.replicaId(), epoch, withMaster, replyTo),
+          (decision, failure) -> new InSyncDecided(proposed, decision, failure));
     }
     publish();
+  }
+
+  private Behavior<Command> onInSyncDecided(InSyncDecided decided) {
+    proposing = false;
+    if (decided.decision() instanceof ReplicaController.Accepted accepted) {
+      Set<String> inSync = new HashSet<>(accepted.state().inSync());
+      inSync.remove(master.replicaId());
+      replicas.setInSync(inSync);
+      store.commits().setInSync(inSync);
+      ctx.getLog().info("In-sync set of group '{}' in epoch {} now: {} and the master", group, epoch, inSync);
+    } else {
+      ctx.getLog().warn("In-sync change of group '{}' to {} not made: {}", group, decided.proposed(),
+          decided.failure() != null ? decided.failure().toString()
+              : ((ReplicaController.Refused) decided.decision()).reason());
+    }
+    publish();
+    return Behaviors.same();
   }
 
   private void publish() {

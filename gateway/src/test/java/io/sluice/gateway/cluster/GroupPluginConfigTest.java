@@ -11,16 +11,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GroupPluginConfigTest {
-  private static final Config NODE = ReplicationConfig.apply(ConfigFactory.load(
-      ConfigFactory.parseString("sluice.data-dir = /d\nsluice.cluster.replication.mode = sync\n")
-          .withFallback(ConfigFactory.parseResourcesAnySyntax("application"))), "g1");
-  private static final Config APPLIED = GroupPluginConfig.apply(NODE, "g1", List.of("g2", "g3"));
+  private static final Config BASE = ConfigFactory.load(
+      ConfigFactory.parseString("sluice.data-dir = /d\nsluice.cluster.replication { mode = sync, min-in-sync = 2 }\n"
+              + "sluice.controller.groups { g1 = [g1, g2], g2 = [g2, g3], g3 = [g3, g1] }\n")
+          .withFallback(ConfigFactory.parseResourcesAnySyntax("application")));
+  private static final Config APPLIED = ReplicationConfig.apply(GroupPluginConfig.apply(BASE, "g1", List.of("g3")), "g1");
 
   @Test
   void theOwnGroupKeepsTheJournalsDirectorySettingsAndSnapshotImport() {
     Config journal = APPLIED.getConfig(GroupPlugins.journalOf("g1"));
     assertEquals(Path.of("/d/store"), Path.of(journal.getString("dir")));
-    assertEquals(NODE.getConfig("sluice.persistence.journal"), journal);
+    assertEquals(APPLIED.getConfig("sluice.persistence.journal"), journal);
     assertEquals("sync", journal.getString("replication.mode"));
     Config snapshots = APPLIED.getConfig(GroupPlugins.snapshotStoreOf("g1"));
     assertEquals("io.sluice.persistence.snapshot.LogSnapshotStore", snapshots.getString("class"));
@@ -32,11 +33,13 @@ class GroupPluginConfigTest {
   }
 
   @Test
-  void aFollowedGroupLivesInItsReplicaDirectoryWithoutItsOwnGateOrImport() {
+  void aFollowedGroupLivesInItsReplicaDirectoryAndGatesWritesOnceMasteredWithoutImport() {
     Config journal = APPLIED.getConfig(GroupPlugins.journalOf("g3"));
     assertEquals(Path.of("/d/replicas/g3/store"), Path.of(journal.getString("dir")));
-    assertEquals("none", journal.getString("replication.mode"));
-    assertEquals(NODE.getBytes("sluice.persistence.journal.segment-size"), journal.getBytes("segment-size"));
+    // the node's settings: its gate once the node is promoted to master g3
+    assertEquals("sync", journal.getString("replication.mode"));
+    assertEquals(2, journal.getInt("replication.min-in-sync"));
+    assertEquals(APPLIED.getBytes("sluice.persistence.journal.segment-size"), journal.getBytes("segment-size"));
     assertEquals("", APPLIED.getString(GroupPlugins.snapshotStoreOf("g3") + ".import-dir"));
     assertEquals(GroupPlugins.journalOf("g3"), APPLIED.getString(GroupPlugins.snapshotStoreOf("g3") + ".journal-plugin-id"));
     assertEquals(GroupPlugins.journalOf("g3"), APPLIED.getString(GroupPlugins.queryOf("g3") + ".journal-plugin-id"));
@@ -45,9 +48,9 @@ class GroupPluginConfigTest {
   @Test
   void entitiesPickTheirGroupsPluginsAndOthersTheDefaults() {
     GroupPlugins plugins = GroupPlugins.fromConfig(APPLIED, "sluice.persistence.query");
-    assertEquals(new GroupPlugins.Ids(GroupPlugins.journalOf("g2"), GroupPlugins.snapshotStoreOf("g2"),
-        GroupPlugins.queryOf("g2")), plugins.forEntity("g2:orders/3"));
+    assertEquals(new GroupPlugins.Ids(GroupPlugins.journalOf("g3"), GroupPlugins.snapshotStoreOf("g3"),
+        GroupPlugins.queryOf("g3")), plugins.forEntity("g3:orders/3"));
     assertEquals(GroupPlugins.Ids.defaults("sluice.persistence.query"), plugins.forEntity("orders/3"));
-    assertEquals(GroupPlugins.Ids.defaults("sluice.persistence.query"), plugins.forEntity("g9:orders/3"));
+    assertEquals(GroupPlugins.Ids.defaults("sluice.persistence.query"), plugins.forEntity("g2:orders/3"));
   }
 }

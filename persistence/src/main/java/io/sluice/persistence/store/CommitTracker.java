@@ -56,6 +56,21 @@ public final class CommitTracker {
     signal();
   }
 
+  /**
+   * A new mastership of this store (a promotion): forgets what replicas confirmed in an earlier one
+   * (a truncation may have cut below it since), caps the commit position at the log end, and
+   * starts with in-sync set {@code replicaIds}, each confirming position 0 until it fetches.
+   */
+  public void restart(Set<String> replicaIds) {
+    synchronized (this) {
+      confirmedByReplica.clear();
+      committed.accumulateAndGet(masterConfirmed.getAsLong(), Math::min);
+      inSync = Set.copyOf(replicaIds);
+      updateFloor();
+    }
+    signal();
+  }
+
   /** Replica {@code replicaId} has the log up to {@code position} (its acknowledged end). */
   public void confirmed(String replicaId, long position) {
     synchronized (this) {

@@ -2,6 +2,7 @@ package io.sluice.persistence.store;
 
 import io.sluice.persistence.store.internal.AppendNotifier;
 import io.sluice.persistence.store.internal.Checkpoint;
+import io.sluice.persistence.store.internal.CleanStop;
 import io.sluice.persistence.store.internal.CommitLog;
 import io.sluice.persistence.store.internal.ConsumeQueue;
 import io.sluice.persistence.store.internal.ConsumeQueues;
@@ -68,6 +69,7 @@ public final class MessageStore implements AutoCloseable {
   private final Retention retention;
   private final ScheduledExecutorService flusher;
   private final Recovery.Result recovery;
+  private final boolean lastStopClean;
   private final DirectoryLock lock;
   private final DiskSpace diskSpace;
   private final EpochFile epochs;
@@ -98,9 +100,11 @@ public final class MessageStore implements AutoCloseable {
       LogIndexer indexer,
       EpochFile epochs,
       Recovery.Result recovery,
+      boolean lastStopClean,
       DirectoryLock lock,
       DiskSpace.UsageProbe usage) {
     this.settings = settings;
+    this.lastStopClean = lastStopClean;
     this.epochs = epochs;
     this.truncation = new Truncation(settings, commitLog, queues, index, epochs);
     this.lock = lock;
@@ -158,7 +162,10 @@ public final class MessageStore implements AutoCloseable {
   private static MessageStore open(
       StoreSettings settings, Clock clock, DirectoryLock lock, DiskSpace.UsageProbe usage) throws IOException {
     long started = System.nanoTime();
+    boolean cleanStop = new CleanStop(settings.cleanStopFile()).consume();
     Checkpoint checkpoint = Checkpoint.read(settings.checkpointFile());
+    // a new store has nothing to lose
+    boolean lastStopClean = cleanStop || (checkpoint == null && !Files.exists(settings.commitLogDir()));
     CommitLog commitLog = CommitLog.open(settings.commitLogDir(), settings.segmentSizeBytes());
     long min = commitLog.minPosition();
 
@@ -188,7 +195,8 @@ public final class MessageStore implements AutoCloseable {
     epochs.persist();
 
     MessageStore store =
-        new MessageStore(settings, clock, commitLog, queues, index, indexer, epochs, result, lock, usage);
+        new MessageStore(settings, clock, commitLog, queues, index, indexer, epochs, result, lastStopClean, lock,
+            usage);
     store.checkpoint();
     store.start();
     log.info(
@@ -256,6 +264,14 @@ public final class MessageStore implements AutoCloseable {
   /** What recovery did when this store was opened. */
   public Recovery.Result recovery() {
     return recovery;
+  }
+
+  /**
+   * Whether the store was closed cleanly ({@link #close}) before this open; false after a kill or
+   * a machine stop (with async flushing acknowledged writes may be lost then). True for a new store.
+   */
+  public boolean lastStopClean() {
+    return lastStopClean;
   }
 
   /**
@@ -812,6 +828,7 @@ public final class MessageStore implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     checkpoint();
+    new CleanStop(settings.cleanStopFile()).mark();
     notifier.failAll(new IllegalStateException("store is closed"));
     commits.failAll(new IllegalStateException("store is closed"));
     commitLog.close();

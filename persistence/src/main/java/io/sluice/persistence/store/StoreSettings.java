@@ -124,6 +124,11 @@ public record StoreSettings(
     return dir.resolve("checkpoint");
   }
 
+  /** Present only while the store is closed after a clean close ({@code MessageStore#lastStopClean}). */
+  public Path cleanStopFile() {
+    return dir.resolve("clean-stop");
+  }
+
   /** The epoch history: one line "epoch start-position" per epoch. */
   public Path epochsFile() {
     return dir.resolve("epochs");

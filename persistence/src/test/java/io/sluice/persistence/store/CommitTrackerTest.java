@@ -44,6 +44,22 @@ class CommitTrackerTest {
   }
 
   @Test
+  void aNewMastershipForgetsEarlierConfirmationsAndCapsTheCommitAtATruncatedEnd() {
+    master.set(1000);
+    tracker.setInSync(Set.of("r1"));
+    tracker.confirmed("r1", 1000);
+    assertEquals(1000, tracker.commitPosition());
+    // demoted, truncated to 800, promoted again
+    master.set(800);
+    tracker.restart(Set.of("r1"));
+    assertEquals(800, tracker.commitPosition());
+    master.set(900);
+    assertEquals(800, tracker.commitPosition(), "r1's confirmation of the old log no longer counts");
+    tracker.confirmed("r1", 900);
+    assertEquals(900, tracker.commitPosition());
+  }
+
+  @Test
   void aReplicaThatHasNotConfirmedHoldsTheCommitWhereItWas() {
     master.set(300);
     assertEquals(300, tracker.commitPosition());

@@ -4,9 +4,11 @@ import static io.sluice.persistence.store.Events.event;
 import static io.sluice.persistence.store.Events.payloadOf;
 import static io.sluice.persistence.store.Events.range;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -34,6 +36,22 @@ class MessageStoreTest {
       assertEquals(5, store.highestSequenceNr("a"));
       assertEquals(List.of("a#2", "a#3"), store.read("a", 2, 3, 10).stream().map(Events::payloadOf).toList());
       assertEquals(1, store.read("a", 2, 5, 1).size());
+    }
+  }
+
+  @Test
+  void aNewStoreAndAReopenAfterACleanCloseStartedCleanAStoreNotClosedDidNot() throws Exception {
+    try (MessageStore store = open("")) {
+      assertTrue(store.lastStopClean(), "a new store has nothing to lose");
+      store.append(range("a", 1, 3)).get();
+    }
+    try (MessageStore store = open("")) {
+      assertTrue(store.lastStopClean());
+    }
+    // a killed node leaves no marker (CrashRecoveryTest kills one for real)
+    Files.delete(dir.resolve("clean-stop"));
+    try (MessageStore store = open("")) {
+      assertFalse(store.lastStopClean());
     }
   }
 

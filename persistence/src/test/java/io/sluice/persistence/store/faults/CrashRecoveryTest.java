@@ -2,6 +2,7 @@ package io.sluice.persistence.store.faults;
 
 import static io.sluice.persistence.store.faults.FaultEvents.assertWholeWrites;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -59,6 +60,7 @@ class CrashRecoveryTest {
     Map<String, Long> highest = new HashMap<>();
     try (MessageStore store = MessageStore.open(CrashWriter.settings(storeDir, mode))) {
       assertEquals(store.confirmedPosition(), store.recovery().end());
+      assertFalse(store.lastStopClean(), "a killed store did not stop cleanly");
       Set<String> expectedIds = new HashSet<>();
       for (int i = 0; i < CrashWriter.IDS; i++) {
         expectedIds.add(CrashWriter.persistenceId(i));
@@ -81,6 +83,7 @@ class CrashRecoveryTest {
 
     try (MessageStore store = MessageStore.open(CrashWriter.settings(storeDir, mode))) {
       assertEquals(0, store.recovery().discardedBytes(), "a clean close leaves nothing to discard");
+      assertTrue(store.lastStopClean(), "closed cleanly");
       for (var e : highest.entrySet()) {
         List<StoredRecord> events = assertWholeWrites(store, e.getKey());
         assertEquals(

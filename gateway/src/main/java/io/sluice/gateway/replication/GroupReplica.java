@@ -1,0 +1,297 @@
+package io.sluice.gateway.replication;
+
+import io.sluice.actors.LocalOnly;
+import io.sluice.actors.controller.GroupMasters;
+import io.sluice.actors.controller.GroupState;
+import io.sluice.actors.controller.PromotionHook;
+import io.sluice.actors.controller.ReplicaController;
+import io.sluice.persistence.store.Epoch;
+import io.sluice.persistence.store.MessageStore;
+import io.sluice.persistence.store.StoreRole;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * One replicated broker group on this node (shared/CLUSTER.md 4.6): owns the role of the group's
+ * store, which starts as a {@code REPLICA} (the node's own group's too) and becomes master only when
+ * the replica controller says so.
+ *
+ * <ul>
+ *   <li>Reports the store's log to the controller every {@code report-interval} ({@link
+ *       ReplicaController.Report}: last epoch, log end, clean start, and this actor's promotion
+ *       hook).
+ *   <li>While the controller names another node's replica the ACTIVE master, runs a {@link
+ *       ReplicaFetcher} toward that node's source (its hello truncates a divergent tail).
+ *   <li>On {@link PromotionHook.Promote}: stops the fetcher (and waits for it), sets the store's
+ *       role to master, appends the epoch's {@code EpochStart}, hands the in-sync set to the commit
+ *       tracker, starts the {@link ReplicationSource} and answers {@link ReplicaController.Promoted};
+ *       a repeat of an epoch it masters is answered again.
+ *   <li>Demotes (role replica first, so nothing more is written, then the source stops) when a
+ *       newer decision names another master or none, or when its source learns of a newer epoch
+ *       from a replica.
+ * </ul>
+ *
+ * <p>Clean start, as the controller needs it: the store's last stop was clean and its recovery cut
+ * no torn tail, or the fetcher has caught up with a master since.
+ */
+public final class GroupReplica {
+  /** The actor's messages, all local. */
+  public interface Command extends LocalOnly {}
+
+  private enum ReportTick implements Command { INSTANCE }
+
+  private record Decided(GroupState state) implements Command {}
+
+  private record Promote(PromotionHook.Promote promote) implements Command {}
+
+  private record FetcherStopped(PromotionHook.Promote promote) implements Command {}
+
+  private record EpochStarted(PromotionHook.Promote promote, Throwable failure) implements Command {}
+
+  private record SourceDeposed(ReplicationSource.Deposed deposed) implements Command {}
+
+  private record CaughtUp(ReplicaFetcher.CaughtUp caughtUp) implements Command {}
+
+  private final ActorContext<Command> ctx;
+  private final String group;
+  private final String replicaId;
+  private final List<String> replicas;
+  private final MessageStore store;
+  private final ReplicationSettings settings;
+  private final ActorRef<ReplicaController.Command> controller;
+  private final ActorRef<PromotionHook.Promote> hook;
+  private final Address self;
+  private final boolean startedClean;
+
+  private GroupState known;
+  private long masterEpoch;
+  private PromotionHook.Promote promoting;
+  private boolean caughtUp;
+  private ActorRef<ReplicaFetcher.Command> fetcher;
+  private Address fetchingFrom;
+  private ActorRef<ReplicationSource.Command> source;
+  private int children;
+
+  private GroupReplica(ActorContext<Command> ctx, String group, String replicaId, List<String> replicas,
+      MessageStore store, ReplicationSettings settings, ActorRef<ReplicaController.Command> controller) {
+    this.ctx = ctx;
+    this.group = group;
+    this.replicaId = replicaId;
+    this.replicas = List.copyOf(replicas);
+    this.store = store;
+    this.settings = settings;
+    this.controller = controller;
+    this.hook = ctx.messageAdapter(PromotionHook.Promote.class, Promote::new);
+    this.self = Cluster.get(ctx.getSystem()).selfMember().address();
+    this.startedClean = store.lastStopClean() && store.recovery().discardedBytes() == 0;
+  }
+
+  /**
+   * Keeps {@code store}, this node's copy of {@code group}, as the controller decides; {@code
+   * replicaId} is this node's broker group, {@code replicas} the group's configured replica ids.
+   */
+  public static Behavior<Command> create(String group, String replicaId, List<String> replicas, MessageStore store,
+      ReplicationSettings settings, ActorRef<ReplicaController.Command> controller) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      store.setRole(StoreRole.REPLICA);
+      GroupMasters masters = GroupMasters.get(ctx.getSystem());
+      ActorRef<Command> me = ctx.getSelf();
+      masters.addListener(state -> {
+        if (state.group().equals(group)) {
+          me.tell(new Decided(state));
+        }
+      });
+      masters.stateOf(group).ifPresent(state -> me.tell(new Decided(state)));
+      timers.startTimerWithFixedDelay(ReportTick.INSTANCE, settings.reportInterval());
+      GroupReplica replica = new GroupReplica(ctx, group, replicaId, replicas, store, settings, controller);
+      ctx.getLog().info("Replicated broker group '{}' carried as replica '{}' (replicas {}), store in {}: started {}",
+          group, replicaId, replicas, store.settings().dir(), replica.startedClean ? "clean" : "unclean");
+      replica.report();
+      replica.publish();
+      return replica.behavior();
+    }));
+  }
+
+  private Behavior<Command> behavior() {
+    return Behaviors.receive(Command.class)
+        .onMessageEquals(ReportTick.INSTANCE, () -> {
+          report();
+          return Behaviors.same();
+        })
+        .onMessage(Decided.class, d -> onDecided(d.state()))
+        .onMessage(Promote.class, p -> onPromote(p.promote()))
+        .onMessage(FetcherStopped.class, f -> startEpoch(f.promote()))
+        .onMessage(EpochStarted.class, this::onEpochStarted)
+        .onMessage(SourceDeposed.class, d -> {
+          if (masterEpoch == d.deposed().epoch()) {
+            source = null;
+            demote("a replica showed epoch " + d.deposed().newerEpoch());
+          }
+          return Behaviors.same();
+        })
+        .onMessage(CaughtUp.class, c -> {
+          if (!caughtUp && !startedClean) {
+            ctx.getLog().info("Replica of '{}' caught up at {}: eligible for election again", group,
+                c.caughtUp().position());
+          }
+          caughtUp = true;
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private void report() {
+    long lastEpoch = store.epochs().last().map(Epoch::epoch).orElse(0L);
+    controller.tell(new ReplicaController.Report(group, replicaId, lastEpoch, store.confirmedPosition(),
+        startedClean || caughtUp, replicas, hook));
+  }
+
+  // ---- the controller's decisions ----
+
+  private Behavior<Command> onDecided(GroupState state) {
+    if (known != null && !state.isNewerThan(known)) {
+      return Behaviors.same();
+    }
+    known = state;
+    if (isMine(state)) {
+      // the promotion itself comes as Promote
+      return Behaviors.same();
+    }
+    if (masterEpoch > 0) {
+      demote("the controller decided " + describe(state));
+    } else {
+      follow();
+    }
+    return Behaviors.same();
+  }
+
+  private boolean isMine(GroupState state) {
+    return state.master().equals(replicaId) && state.masterAddress().equals(self.toString());
+  }
+
+  /** Runs the fetcher toward the ACTIVE master the controller names, if it is not this node. */
+  private void follow() {
+    Address master = known != null && known.status() == GroupState.Status.ACTIVE && !isMine(known)
+        ? AddressFromURIString.parse(known.masterAddress()) : null;
+    if (promoting != null || masterEpoch > 0 || (master != null && master.equals(fetchingFrom))) {
+      return;
+    }
+    stopFetcher();
+    if (master != null) {
+      fetchingFrom = master;
+      fetcher = ctx.spawn(ReplicaFetcher.create(group, replicaId, store, settings, master,
+              ctx.messageAdapter(ReplicaFetcher.CaughtUp.class, CaughtUp::new)),
+          "fetcher-" + (++children), DispatcherSelector.blocking());
+    }
+    publish();
+  }
+
+  private void stopFetcher() {
+    if (fetcher != null) {
+      ctx.stop(fetcher);
+      fetcher = null;
+      fetchingFrom = null;
+    }
+  }
+
+  // ---- promotion ----
+
+  private Behavior<Command> onPromote(PromotionHook.Promote promote) {
+    if (masterEpoch > 0 && masterEpoch >= promote.epoch()) {
+      // a repeat (a new controller re-sends to a group still promoting): done already
+      promote.replyTo().tell(new ReplicaController.Promoted(group, replicaId, promote.epoch()));
+      return Behaviors.same();
+    }
+    if (promoting != null) {
+      return Behaviors.same();
+    }
+    long lastEpoch = store.epochs().last().map(Epoch::epoch).orElse(0L);
+    if (promote.epoch() <= lastEpoch) {
+      ctx.getLog().warn("Promotion of '{}' to epoch {} ignored: the store is in epoch {} already", group,
+          promote.epoch(), lastEpoch);
+      return Behaviors.same();
+    }
+    ctx.getLog().info("Promoting this node's replica of '{}' to master in epoch {} (in sync: {})", group,
+        promote.epoch(), promote.inSync());
+    promoting = promote;
+    if (fetcher == null) {
+      return startEpoch(promote);
+    }
+    // no replicated chunk may be written after the epoch starts
+    ctx.watchWith(fetcher, new FetcherStopped(promote));
+    ctx.stop(fetcher);
+    fetcher = null;
+    fetchingFrom = null;
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> startEpoch(PromotionHook.Promote promote) {
+    store.setRole(StoreRole.MASTER);
+    ctx.pipeToSelf(store.startEpoch(promote.epoch()), (position, failure) -> new EpochStarted(promote, failure));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onEpochStarted(EpochStarted started) {
+    PromotionHook.Promote promote = started.promote();
+    promoting = null;
+    if (started.failure() != null) {
+      store.setRole(StoreRole.REPLICA);
+      ctx.getLog().error("Promotion of '{}' to epoch {} failed: the store could not start the epoch", group,
+          promote.epoch(), started.failure());
+      follow();
+      return Behaviors.same();
+    }
+    masterEpoch = promote.epoch();
+    if (known != null && known.epoch() > promote.epoch() && !isMine(known)) {
+      demote("a newer decision came during the promotion: " + describe(known));
+      return Behaviors.same();
+    }
+    Set<String> inSync = new HashSet<>(promote.inSync());
+    inSync.remove(replicaId);
+    store.commits().restart(inSync);
+    ActorRef<ReplicationSource.Deposed> deposed =
+        ctx.messageAdapter(ReplicationSource.Deposed.class, SourceDeposed::new);
+    source = ctx.spawn(ReplicationSource.create(
+            new ReplicationSource.Master(group, replicaId, masterEpoch, controller, deposed), store, settings, inSync),
+        "source-" + (++children), DispatcherSelector.blocking());
+    ctx.getLog().info("This node masters '{}' in epoch {} from position {}", group, masterEpoch,
+        store.confirmedPosition());
+    promote.replyTo().tell(new ReplicaController.Promoted(group, replicaId, masterEpoch));
+    return Behaviors.same();
+  }
+
+  /** Stops mastering: no write is taken from now on; then follows whichever master is ACTIVE. */
+  private void demote(String why) {
+    store.setRole(StoreRole.REPLICA);
+    ctx.getLog().warn("This node no longer masters '{}' (was epoch {}): {}", group, masterEpoch, why);
+    masterEpoch = 0;
+    if (source != null) {
+      ctx.stop(source);
+      source = null;
+    }
+    store.commits().setInSync(Set.of());
+    follow();
+    publish();
+  }
+
+  private static String describe(GroupState state) {
+    return state.status() + " master '" + state.master() + "' in epoch " + state.epoch();
+  }
+
+  /** A replica without a fetcher shows up on /cluster/replication too (the fetcher publishes otherwise). */
+  private void publish() {
+    if (fetcher == null && source == null) {
+      ReplicationStatus.get(ctx.getSystem()).publish(new ReplicationStatus.GroupView(group, false, store, "",
+          store.confirmedPosition(), List.of()));
+    }
+  }
+}
