@@ -25,8 +25,10 @@ import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -90,6 +92,12 @@ class ReplicationNodeTest {
     assertEquals(1, master.get("epoch").asLong());
     assertEquals(masterStore().confirmedPosition(), master.get("logEnd").asLong());
     assertEquals("g2", master.get("replicas").get(0).get("replicaId").asText());
+    assertEquals("[\"g2\"]", master.get("inSync").toString());
+    JsonNode decided = master.get("controller");
+    assertEquals("ACTIVE", decided.get("status").asText());
+    assertEquals("g1", decided.get("master").asText());
+    assertEquals(1, decided.get("epoch").asLong());
+    assertEquals("[\"g1\",\"g2\"]", decided.get("inSync").toString());
     JsonNode replica = replicationJson(n2).get("groups").get(0);
     assertEquals("replica", replica.get("role").asText());
     assertEquals(masterStore().confirmedPosition(), replica.get("logEnd").asLong());
@@ -197,6 +205,58 @@ class ReplicationNodeTest {
     // the replication timeout, not the gateway's 10 s ask-timeout
     assertTrue(tookMs < 8_000, "answered after " + tookMs + " ms");
     assertTrue(masterStore().commits().inSync().contains("g2"), "the set has not shrunk yet");
+  }
+
+  @Test
+  void aPlannedSwitchOverManagementHttpMakesTheInSyncReplicaMasterAndTheOldMasterItsReplica() throws Exception {
+    startMaster("async", "");
+    startReplica();
+    awaitMaster();
+    for (int i = 0; i < 20; i++) {
+      assertOk(send("m-" + i, 100));
+    }
+    awaitInSync(true);
+    assertEquals(404, post(n1, "/cluster/replication/g7/switch").statusCode());
+    assertEquals(400, post(n1, "/cluster/replication/g1/force-master?replica=g2").statusCode());
+
+    var switched = post(n1, "/cluster/replication/g1/switch");
+    assertEquals(200, switched.statusCode(), switched.body());
+    JsonNode decision = JSON.readTree(switched.body());
+    assertEquals("g2", decision.get("master").asText());
+    assertEquals(2, decision.get("epoch").asLong());
+    awaitTrue(() -> replicaStore().role() == StoreRole.MASTER && masterStore().role() == StoreRole.REPLICA);
+    // n1 now copies from n2: the new epoch's start reaches it, and nothing of n1's log is cut
+    awaitTrue(() -> masterStore().epochs().last().orElseThrow().epoch() == 2
+        && masterStore().confirmedPosition() == replicaStore().confirmedPosition());
+    Path divergent = masterStore().settings().divergentDir();
+    if (Files.exists(divergent)) {
+      try (var files = Files.list(divergent)) {
+        assertTrue(files.findAny().isEmpty(), "nothing was cut");
+      }
+    }
+    awaitIdentical();
+  }
+
+  @Test
+  void aMasterThatLeavesSwitchesItsGroupToTheInSyncReplicaFirst() throws Exception {
+    startMaster("async", "");
+    startReplica();
+    awaitMaster();
+    awaitInSync(true);
+    MessageStore leaving = masterStore();
+    client.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    client = null;
+    n1.stop();
+    n1 = null;
+    // switched away before the node left: it took no write past the switch
+    assertEquals(StoreRole.REPLICA, leaving.role());
+    awaitTrue(() -> replicaStore().role() == StoreRole.MASTER);
+  }
+
+  private static HttpResponse<String> post(BrokerNode node, String path) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + node.managementPort() + path))
+        .POST(HttpRequest.BodyPublishers.noBody()).build(), BodyHandlers.ofString());
   }
 
   private void awaitInSync(boolean inSync) throws InterruptedException {

@@ -1,6 +1,7 @@
 package io.sluice.gateway.replication;
 
 import io.sluice.actors.LocalOnly;
+import io.sluice.actors.controller.ControllerSettings;
 import io.sluice.actors.controller.GroupMasters;
 import io.sluice.actors.controller.GroupState;
 import io.sluice.actors.controller.PromotionHook;
@@ -8,9 +9,11 @@ import io.sluice.actors.controller.ReplicaController;
 import io.sluice.persistence.store.Epoch;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreRole;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -35,6 +38,8 @@ import org.apache.pekko.cluster.typed.Cluster;
  *       role to master, appends the epoch's {@code EpochStart}, hands the in-sync set to the commit
  *       tracker, starts the {@link ReplicationSource} and answers {@link ReplicaController.Promoted};
  *       a repeat of an epoch it masters is answered again.
+ *   <li>{@link SwitchAway} (the node leaves): a planned switch of a group it masters, acted on
+ *       as soon as the controller accepted it.
  *   <li>Demotes (role replica first, so nothing more is written, then the source stops) when a
  *       newer decision names another master or none, or when its source learns of a newer epoch
  *       from a replica.
@@ -47,7 +52,17 @@ public final class GroupReplica {
   /** The actor's messages, all local. */
   public interface Command extends LocalOnly {}
 
+  /**
+   * The node leaves: if it masters the group, a planned switch to another in-sync replica first
+   * ({@link ReplicaController.SwitchMaster}); {@code replyTo} hears once this store no longer takes
+   * writes, or that it stays master (no other in-sync replica, no answer).
+   */
+  public record SwitchAway(ActorRef<Done> replyTo) implements Command {}
+
   private enum ReportTick implements Command { INSTANCE }
+
+  private record Switched(SwitchAway request, ReplicaController.Decision decision, Throwable failure)
+      implements Command {}
 
   private record Decided(GroupState state) implements Command {}
 
@@ -138,6 +153,8 @@ public final class GroupReplica {
           }
           return Behaviors.same();
         })
+        .onMessage(SwitchAway.class, this::onSwitchAway)
+        .onMessage(Switched.class, this::onSwitched)
         .onMessage(CaughtUp.class, c -> {
           if (!caughtUp && !startedClean) {
             ctx.getLog().info("Replica of '{}' caught up at {}: eligible for election again", group,
@@ -201,6 +218,35 @@ public final class GroupReplica {
       fetcher = null;
       fetchingFrom = null;
     }
+  }
+
+  // ---- leaving ----
+
+  private Behavior<Command> onSwitchAway(SwitchAway request) {
+    if (masterEpoch == 0) {
+      request.replyTo().tell(Done.getInstance());
+      return Behaviors.same();
+    }
+    ctx.getLog().info("This node leaves: switching the master of '{}' away", group);
+    Duration timeout = ControllerSettings.fromConfig(ctx.getSystem().settings().config()).writeTimeout()
+        .plusSeconds(2);
+    ctx.ask(ReplicaController.Decision.class, controller, timeout,
+        replyTo -> new ReplicaController.SwitchMaster(group, replyTo),
+        (decision, failure) -> new Switched(request, decision, failure));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onSwitched(Switched switched) {
+    if (switched.decision() instanceof ReplicaController.Accepted accepted) {
+      // act on the decision now: the Distributed Data notification may come after the node left
+      onDecided(accepted.state());
+    } else {
+      ctx.getLog().warn("The master of '{}' could not be switched away before this node leaves: {}", group,
+          switched.failure() != null ? switched.failure().toString()
+              : ((ReplicaController.Refused) switched.decision()).reason());
+    }
+    switched.request().replyTo().tell(Done.getInstance());
+    return Behaviors.same();
   }
 
   // ---- promotion ----
@@ -278,7 +324,8 @@ public final class GroupReplica {
       ctx.stop(source);
       source = null;
     }
-    store.commits().setInSync(Set.of());
+    // the commit tracker keeps its in-sync set: no replica confirms to a deposed master any more, so
+    // its pending sync writes never commit (they time out, outcome unknown)
     follow();
     publish();
   }

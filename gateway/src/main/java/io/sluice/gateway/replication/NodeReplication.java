@@ -7,12 +7,18 @@ import io.sluice.gateway.cluster.GroupPluginConfig;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreRole;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 
 /**
  * Starts a node's replication when {@code sluice.controller.groups} names replicated groups: the
@@ -37,14 +43,35 @@ public final class NodeReplication {
       return;
     }
     ActorRef<ReplicaController.Command> controller = ReplicaController.init(system);
+    // this node's view of the decisions, followed from the start
+    GroupMasters.get(system);
     ReplicationSettings settings = ReplicationSettings.fromConfig(system.settings().config());
+    List<ActorRef<GroupReplica.Command>> groups = new ArrayList<>();
     for (String group : ReplicationConfig.carriedGroups(system.settings().config(), ownGroup)) {
       MessageStore replica = group.equals(ownGroup) ? store : openReplicaStore(system, group);
       // before the actor starts: the node's entities may start writing right after this returns
       replica.setRole(StoreRole.REPLICA);
-      system.systemActorOf(GroupReplica.create(group, ownGroup, replicated.get(group), replica, settings, controller),
-          "replica-" + group, Props.empty());
+      groups.add(system.systemActorOf(
+          GroupReplica.create(group, ownGroup, replicated.get(group), replica, settings, controller),
+          "replica-" + group, Props.empty()));
     }
+    switchAwayWhenLeaving(system, groups);
+  }
+
+  /**
+   * A node that leaves (CoordinatedShutdown) first switches the groups it masters to other in-sync
+   * replicas, so the failover is a planned one and this node takes no write past it.
+   */
+  private static void switchAwayWhenLeaving(ActorSystem<?> system, List<ActorRef<GroupReplica.Command>> groups) {
+    CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+    Duration timeout = Duration.ofMillis(shutdown.timeout(CoordinatedShutdown.PhaseBeforeServiceUnbind()).toMillis());
+    shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "sluice-switch-mastered-groups-away", () -> {
+      CompletableFuture<?>[] switches = groups.stream()
+          .map(group -> AskPattern.<GroupReplica.Command, Done>ask(group, GroupReplica.SwitchAway::new, timeout,
+              system.scheduler()).toCompletableFuture())
+          .toArray(CompletableFuture[]::new);
+      return CompletableFuture.allOf(switches).handle((ok, failure) -> Done.getInstance());
+    });
   }
 
   /**

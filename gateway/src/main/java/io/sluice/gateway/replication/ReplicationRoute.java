@@ -3,26 +3,63 @@ package io.sluice.gateway.replication;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.actors.controller.ControllerSettings;
+import io.sluice.actors.controller.GroupMasters;
+import io.sluice.actors.controller.GroupState;
+import io.sluice.actors.controller.ReplicaController;
 import io.sluice.persistence.store.Epoch;
 import io.sluice.persistence.store.MessageStore;
+import io.sluice.persistence.store.StoreRole;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.management.javadsl.ManagementRouteProvider;
 import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /cluster/replication} on the management port: each broker group this node carries,
- * {@code {"groups":[{"group","role":"master"|"replica","epoch","logEnd","commitPosition","minPosition",
- * ...}]}}; a master adds {@code "replicas":[{"replicaId","confirmedPosition","lagBytes","inSync"}]},
- * a replica {@code "master"} (the address it fetches from, null while it has none) and {@code
- * "fetchedPosition"}. Registered under {@code pekko.management.http.routes}; read-only.
+ * Replication over the management port (registered under {@code pekko.management.http.routes}).
+ *
+ * <ul>
+ *   <li>{@code GET /cluster/replication}: each broker group this node carries, {@code
+ *       {"groups":[{"group","role":"master"|"replica","epoch","logEnd","commitPosition","minPosition",
+ *       "controller":{"status","master","epoch","inSync"}, ...}]}} ({@code controller} is the latest
+ *       decision this node saw, null before any); a master adds {@code "inSync"} (the replicas in
+ *       its commit tracker's set) and {@code "replicas":[{"replicaId","confirmedPosition","lagBytes",
+ *       "inSync"}]}, a replica {@code "master"} (the address it fetches from, null while it has
+ *       none) and {@code "fetchedPosition"}.
+ *   <li>{@code POST /cluster/replication/{group}/switch}: a planned switch of the group's master to
+ *       its best other in-sync replica ({@link ReplicaController.SwitchMaster}).
+ *   <li>{@code POST /cluster/replication/{group}/force-master?replica=<id>&reason=<text>}: elects
+ *       {@code replica} even if it is not in sync ({@link ReplicaController.ForceUncleanMaster});
+ *       records only the old in-sync set held may be lost. The reason is required; the controller
+ *       logs the decision at WARN as {@code AUDIT}, and this node logs the request.
+ * </ul>
+ *
+ * Both POSTs answer 200 with the decision ({@code {"group","master","epoch","inSync","status"}}),
+ * 409 {@code {"error"}} when the controller refused (or no majority confirmed it in time: outcome
+ * unknown), 404 for a group that is not replicated, 400 without a reason, 503 when the controller
+ * did not answer.
  */
 public final class ReplicationRoute implements ManagementRouteProvider {
+  private static final Logger log = LoggerFactory.getLogger(ReplicationRoute.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ActorSystem<?> system;
@@ -33,30 +70,93 @@ public final class ReplicationRoute implements ManagementRouteProvider {
 
   @Override
   public Route routes(ManagementRouteProviderSettings settings) {
-    return Directives.pathPrefix("cluster", () -> Directives.path("replication", () -> Directives.get(() ->
-        Directives.extractRequest(request ->
-            Directives.complete(HttpEntities.create(ContentTypes.APPLICATION_JSON, render()))))));
+    return Directives.pathPrefix("cluster", () -> Directives.pathPrefix("replication", () -> Directives.concat(
+        Directives.pathEnd(() -> Directives.get(() ->
+            Directives.complete(HttpEntities.create(ContentTypes.APPLICATION_JSON, render())))),
+        Directives.path(PathMatchers.segment().slash("switch"), group -> Directives.post(() ->
+            Directives.completeWithFuture(decide(group, replyTo -> new ReplicaController.SwitchMaster(group, replyTo))))),
+        Directives.path(PathMatchers.segment().slash("force-master"), group -> Directives.post(() ->
+            Directives.parameter("replica", replica -> Directives.parameterOptional("reason", reason ->
+                Directives.completeWithFuture(force(group, replica, reason)))))))));
+  }
+
+  private CompletionStage<HttpResponse> force(String group, String replica, Optional<String> reason) {
+    if (reason.map(String::isBlank).orElse(true)) {
+      return CompletableFuture.completedFuture(json(StatusCodes.BAD_REQUEST,
+          error("force-master needs a reason (it is audited)")));
+    }
+    log.warn("Operator asks to force replica '{}' as master of group '{}' (reason: {})", replica, group, reason.get());
+    return decide(group, replyTo -> new ReplicaController.ForceUncleanMaster(group, replica, reason.get(), replyTo));
+  }
+
+  private CompletionStage<HttpResponse> decide(String group,
+      Function<ActorRef<ReplicaController.Decision>, ReplicaController.Command> request) {
+    if (!GroupMasters.get(system).isReplicated(group)) {
+      return CompletableFuture.completedFuture(json(StatusCodes.NOT_FOUND,
+          error("group '" + group + "' is not replicated (sluice.controller.groups)")));
+    }
+    // the controller answers after its majority write, or "outcome unknown" after write-timeout
+    Duration timeout = ControllerSettings.fromConfig(system.settings().config()).writeTimeout().plusSeconds(5);
+    return AskPattern.<ReplicaController.Command, ReplicaController.Decision>ask(
+            ReplicaController.init(system), request::apply, timeout, system.scheduler())
+        .handle((decision, failure) -> {
+          if (failure != null) {
+            return json(StatusCodes.SERVICE_UNAVAILABLE, error("the replica controller did not answer: " + failure));
+          }
+          if (decision instanceof ReplicaController.Accepted accepted) {
+            return json(StatusCodes.OK, state(accepted.state()));
+          }
+          return json(StatusCodes.CONFLICT, error(((ReplicaController.Refused) decision).reason()));
+        });
+  }
+
+  private static ObjectNode state(GroupState state) {
+    ObjectNode node = JSON.createObjectNode()
+        .put("group", state.group())
+        .put("master", state.master())
+        .put("epoch", state.epoch())
+        .put("status", state.status().name());
+    ArrayNode inSync = node.putArray("inSync");
+    new TreeSet<>(state.inSync()).forEach(inSync::add);
+    return node;
+  }
+
+  private static ObjectNode error(String message) {
+    return JSON.createObjectNode().put("error", message);
+  }
+
+  private static HttpResponse json(StatusCode status, ObjectNode body) {
+    return HttpResponse.create().withStatus(status)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString()));
   }
 
   String render() {
     ArrayNode groups = JSON.createArrayNode();
+    GroupMasters masters = GroupMasters.get(system);
     ReplicationStatus.get(system).groups().values().forEach(view -> {
       MessageStore store = view.store();
       long end = store.confirmedPosition();
+      boolean master = store.role() == StoreRole.MASTER;
       ObjectNode g = groups.addObject()
           .put("group", view.group())
-          .put("role", view.isMaster() ? "master" : "replica")
+          .put("role", master ? "master" : "replica")
           .put("epoch", store.epochs().last().map(Epoch::epoch).orElse(0L))
           .put("logEnd", end)
           .put("commitPosition", store.commits().commitPosition())
           .put("minPosition", store.minPosition());
-      if (view.isMaster()) {
+      g.set("controller", masters.stateOf(view.group()).<com.fasterxml.jackson.databind.JsonNode>map(
+          ReplicationRoute::state).orElse(null));
+      if (master) {
+        ArrayNode inSync = g.putArray("inSync");
+        new TreeSet<>(store.commits().inSync()).forEach(inSync::add);
         ArrayNode replicas = g.putArray("replicas");
-        view.replicas().forEach(r -> replicas.addObject()
-            .put("replicaId", r.replicaId())
-            .put("confirmedPosition", r.confirmedPosition())
-            .put("lagBytes", Math.max(0, end - r.confirmedPosition()))
-            .put("inSync", r.inSync()));
+        if (view.isMaster()) {
+          view.replicas().forEach(r -> replicas.addObject()
+              .put("replicaId", r.replicaId())
+              .put("confirmedPosition", r.confirmedPosition())
+              .put("lagBytes", Math.max(0, end - r.confirmedPosition()))
+              .put("inSync", r.inSync()));
+        }
       } else {
         g.put("master", view.master().isEmpty() ? null : view.master());
         g.put("fetchedPosition", view.fetchedPosition());
