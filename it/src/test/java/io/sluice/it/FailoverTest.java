@@ -362,6 +362,8 @@ class FailoverTest {
         return e != null && e.reason() == Reason.QUEUE_UNAVAILABLE && e.getMessage().contains("OFFLINE");
       }, () -> "last answer: " + refusal.get());
       long offlineMs = millisSince(fault);
+      Await.until("the controller's decision for " + g + " OFFLINE as n" + stale + " sees it", TIMEOUT,
+          () -> "OFFLINE".equals(controllerStatusOn(stale, g)), () -> String.valueOf(cluster.replicationOf(stale, g)));
       // the stale replica keeps reporting to the controller: it must stay a replica all along
       for (int n = 0; n < 20; n++) {
         SluiceException e = refusedSend(producer, probeGroup, history);
@@ -411,6 +413,12 @@ class FailoverTest {
   String roleOn(int i, String group) {
     JsonNode g = cluster.replicationOf(i, group);
     return g == null ? null : g.path("role").asText();
+  }
+
+  /** The status of the controller's latest decision for {@code group} as node {@code i} saw it, or null. */
+  String controllerStatusOn(int i, String group) {
+    JsonNode g = cluster.replicationOf(i, group);
+    return g == null || !g.path("controller").isObject() ? null : g.path("controller").path("status").asText();
   }
 
   /**
