@@ -177,6 +177,30 @@ class DirectRoutingTest {
   }
 
   @Test
+  void notMasterMakesTheProducerFetchTheRouteAgainAndResendUnderTheSameId() {
+    n0.routes.put("deposed", QueryRouteResponse.newBuilder().addQueues(queue(0, true, n1, n0)).build());
+    try (SluiceClient client = n0.clientBuilder().build();
+        Producer producer = client.newProducer()) {
+      Message before = Message.builder().topic("deposed").body(new byte[] {0}).build();
+      producer.send(before);
+      assertTrue(received(n1, before), "the route names n1");
+      // the group's master moves to n2: n1 refuses, the route names n2
+      n1.notMasterOf.add("deposed");
+      n0.routes.put("deposed", QueryRouteResponse.newBuilder().addQueues(queue(0, true, n2, n0)).build());
+      Message first = Message.builder().topic("deposed").body(new byte[] {1}).build();
+      SendReceipt receipt = producer.send(first);
+      assertEquals(first.messageId(), receipt.messageId());
+      assertEquals(1, n1.attemptsById.get(first.messageId()).get(), "asked the deposed node once");
+      assertTrue(received(n0, first) || received(n2, first), "resent under the same id elsewhere");
+      Message next = Message.builder().topic("deposed").body(new byte[] {2}).build();
+      producer.send(next);
+      assertTrue(!received(n1, next), "the deposed node is not sent to again");
+    } finally {
+      n1.notMasterOf.remove("deposed");
+    }
+  }
+
+  @Test
   void aTopicWithoutRouteIsSentThroughTheConfiguredNode() {
     List<Message> messages = messages("unrouted", 10);
     try (SluiceClient client = n1.clientBuilder().build();

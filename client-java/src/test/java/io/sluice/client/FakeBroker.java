@@ -101,6 +101,8 @@ import org.apache.pekko.stream.javadsl.Source;
  *       SEND_OUTCOME_UNKNOWN (DEADLINE_EXCEEDED), as a broker whose append outlived its ask timeout
  *       does; a resend of the id gets the first attempt's receipt (the broker's dedup)
  *   <li>a topic in {@link #gates}: its requests are answered once the gate completes
+ *   <li>a topic in {@link #notMasterOf}: every message is refused NOT_MASTER (UNAVAILABLE), as a
+ *       node whose group has a new master answers
  *   <li>bodies above {@link #MAX_BODY_BYTES}: per-item MESSAGE_TOO_LARGE
  *   <li>{@code txn*}: a TRANSACTION topic, see {@link FakeTransactions}
  * </ul>
@@ -124,6 +126,8 @@ final class FakeBroker implements MessagingService, AdminService {
   /** Topic {@code unknown}: the receipt each message id was stored under, once. */
   final Map<String, SendReceipt> storedById = new ConcurrentHashMap<>();
   final Map<String, CompletableFuture<Void>> gates = new ConcurrentHashMap<>();
+  /** Topics whose messages this broker refuses NOT_MASTER. */
+  final Set<String> notMasterOf = ConcurrentHashMap.newKeySet();
   private final Set<String> exploded = ConcurrentHashMap.newKeySet();
   final Map<String, Topic> topics = new ConcurrentHashMap<>();
   /** What {@code QueryRoute} answers per topic; UNIMPLEMENTED for a topic without one. */
@@ -266,7 +270,17 @@ final class FakeBroker implements MessagingService, AdminService {
     for (int i = 0; i < req.getMessagesCount(); i++) {
       Message m = req.getMessages(i);
       int attempt = attemptsById.get(m.getMessageId()).get();
-      if ((topic.equals("busy") && attempt <= 2)
+      if (notMasterOf.contains(topic)) {
+        resp.addReceipts(
+            SendReceipt.newBuilder()
+                .setMessageId(m.getMessageId())
+                .setTopic(topic)
+                .setStatus(
+                    itemStatus(
+                        Status.Code.UNAVAILABLE,
+                        io.sluice.protocol.v1.Reason.NOT_MASTER,
+                        "not the master of the queue's broker group")));
+      } else if ((topic.equals("busy") && attempt <= 2)
           || (topic.equals("item-busy") && attempt == 1 && i == 1)) {
         resp.addReceipts(
             SendReceipt.newBuilder()

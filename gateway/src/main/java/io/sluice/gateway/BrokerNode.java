@@ -6,12 +6,13 @@ import io.sluice.actors.delay.DelayTimer;
 import io.sluice.actors.group.ConsumerGroupRegistry;
 import io.sluice.actors.group.PolicyJournal;
 import io.sluice.actors.placement.BrokerGroups;
-import io.sluice.actors.placement.GroupPlugins;
 import io.sluice.actors.topic.TopicJournal;
 import io.sluice.gateway.cluster.BrokerGroupIdentity;
 import io.sluice.gateway.cluster.GroupPluginConfig;
+import io.sluice.gateway.cluster.GroupStores;
 import io.sluice.gateway.cluster.NodeCatalog;
 import io.sluice.gateway.cluster.QueueAvailability;
+import io.sluice.gateway.cluster.ServedGroups;
 import io.sluice.gateway.replication.NodeReplication;
 import io.sluice.gateway.replication.ReplicationConfig;
 import io.sluice.actors.transaction.QueueTransactions;
@@ -33,6 +34,7 @@ import io.sluice.gateway.grpc.MessagingServiceImpl;
 import io.sluice.gateway.health.BrokerReadiness;
 import io.sluice.gateway.inbound.InboundLimits;
 import io.sluice.gateway.produce.DelayRule;
+import io.sluice.gateway.produce.GroupAdmission;
 import io.sluice.gateway.produce.InFlightBudget;
 import io.sluice.gateway.produce.MessageValidator;
 import io.sluice.gateway.produce.ProducePath;
@@ -60,9 +62,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -172,6 +175,8 @@ public final class BrokerNode {
     QueueTransactions.init(system, READ_JOURNAL, TransactionSettings.fromConfig(system.settings().config()));
 
     QueueAvailability availability = QueueAvailability.of(system);
+    ServedGroups served = ServedGroups.start(system, brokerGroup);
+    GroupStores stores = new GroupStores(system, brokerGroup);
     GroupQueues groups = new GroupQueues(system, catalog, settings.askTimeout(), availability);
     DelayedMessages delays = new DelayedMessages(system, catalog, settings.askTimeout(), availability);
     Transactions transactions = new Transactions(system, catalog, settings.askTimeout(), availability);
@@ -184,16 +189,16 @@ public final class BrokerNode {
         transactions,
         inFlight,
         settings,
-        group -> admission(store, brokerGroup, group));
+        new GroupAdmission(store, served::servesHere, stores::of));
     CompletableFuture<RouteTable> routes = new CompletableFuture<>();
     MessagingServiceImpl messaging = new MessagingServiceImpl(
         system, catalog, producePath, new ReceivePath(catalog, groups, settings.maxDeliveryBatchBytes()), groups, settings, routes::join, transactions);
-    // Lookups answer for the group this node owns calls of (OwnerCalls): its group's store.
-    StoredMessages stored = new StoredMessages(system, GroupPlugins.journalOf(brokerGroup));
+    // Lookups answer for each group this node serves (OwnerCalls) from that group's store.
+    Map<String, StoredMessages> stored = new ConcurrentHashMap<>();
     DeadLetterAdmin deadLetters = new DeadLetterAdmin(system, catalog, groups, READ_JOURNAL, settings.askTimeout());
-    OwnerRouter owners = new OwnerRouter(system, settings.askTimeout());
-    OwnedAdminCalls owned = new OwnedAdminCalls(
-        catalog, new QueriesAndOffsets(system, catalog, groups, stored), deadLetters, owners);
+    OwnerRouter owners = new OwnerRouter(system, settings.askTimeout(), served);
+    OwnedAdminCalls owned = new OwnedAdminCalls(catalog, new QueriesAndOffsets(system, catalog, groups,
+        group -> stored.computeIfAbsent(group, g -> new StoredMessages(system, stores.of(g)))), deadLetters, owners);
     owners.startOwnerCalls(owned);
     AdminServiceImpl admin = new AdminServiceImpl(system, registry, catalog, groups, owned, settings.askTimeout(),
         deadLetters, delays, transactions);
@@ -202,6 +207,17 @@ public final class BrokerNode {
     catalog.offer(loadTopics(system, registry, settings.askTimeout()));
     delays.wakeAll(catalog.snapshot());
     transactions.wakeAll(catalog.snapshot());
+    served.addListener(new ServedGroups.Listener() {
+      @Override
+      public void started(String group) {
+        // a group promoted here: its timers must fire and its transactions be checked without a message
+        delays.wakeGroup(catalog.snapshot(), group);
+        transactions.wakeGroup(catalog.snapshot(), group);
+      }
+
+      @Override
+      public void stopped(String group) {}
+    });
 
     @SuppressWarnings("unchecked")
     ServerBinding binding = Http.get(system)
@@ -223,18 +239,6 @@ public final class BrokerNode {
     log.info("Sluice node ready: gRPC on {}, management on port {}, {} topics",
         binding.localAddress(), managementPort, catalog.snapshot().byName().size());
     return new BrokerNode(system, binding, managementPort, routes.join());
-  }
-
-  /**
-   * The local store's disk refuses messages to any queue (checked here as before broker groups);
-   * this node's own sync group refuses them while its in-sync set is below min-in-sync.
-   */
-  private static Optional<BrokerException> admission(MessageStore store, String ownGroup, String group) {
-    Optional<BrokerException> full = store.messageWriteRefusal().map(e -> BrokerException.storageFull(e.getMessage()));
-    if (full.isPresent() || !ownGroup.equals(group)) {
-      return full;
-    }
-    return store.commits().writeRefusal().map(e -> BrokerException.notEnoughReplicas(e.getMessage()));
   }
 
   /**

@@ -78,7 +78,7 @@ class ConsumeResumeNodeTest {
 
     AtomicBoolean lateBack = new AtomicBoolean(false);
     GroupQueues groups = new GroupQueues(system, NodeCatalog.get(system).catalog(), Duration.ofSeconds(10),
-        new QueueAvailability(group -> !group.equals("late") || lateBack.get()));
+        QueueAvailability.of(group -> !group.equals("late") || lateBack.get()));
     Pair<BoundedSourceQueue<ConsumeResponse>, Source<ConsumeResponse, NotUsed>> out =
         Source.<ConsumeResponse>queue(1024).preMaterialize(system);
     ActorRef<ConsumeSession.Command> session = system.systemActorOf(ConsumeSession.create(out.first(),

@@ -5,31 +5,29 @@ import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
 
 /**
- * Broker groups as this node sees them in cluster membership. When two up members carry the same
- * group (a misconfiguration: two data directories claiming one group), the oldest serves it, so
- * every node picks the same one.
+ * Broker groups as this node sees them in cluster membership and the replica controller's
+ * decisions ({@link GroupServers}): a replicated group runs on its ACTIVE master only, any other
+ * group on the member carrying its role.
  */
 public final class ClusterMembers implements GroupShardAllocation.Members {
   private final Cluster cluster;
+  private final GroupServers servers;
 
-  public ClusterMembers(Cluster cluster) {
+  public ClusterMembers(Cluster cluster, GroupServers servers) {
     this.cluster = cluster;
+    this.servers = servers;
   }
 
   @Override
   public Optional<Address> upMemberOf(String brokerGroup) {
-    String role = BrokerGroups.roleOf(brokerGroup);
-    Member serving = null;
-    for (Member member : cluster.state().getMembers()) {
-      if (member.status() == MemberStatus.up() && member.hasRole(role)
-          && (serving == null || member.isOlderThan(serving))) {
-        serving = member;
-      }
-    }
-    return Optional.ofNullable(serving).map(Member::address);
+    return servers.upMemberOf(brokerGroup).map(Member::address);
+  }
+
+  @Override
+  public boolean followsController(String brokerGroup) {
+    return servers.isReplicated(brokerGroup);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.sluice.actors.placement;
 
+import io.sluice.actors.controller.GroupMasters;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.Cluster;
@@ -24,7 +25,12 @@ public final class GroupPlacement {
     return entity
         .withMessageExtractor(new GroupShardExtractor<M>(sharding.numberOfShards(), placement.shardsPerGroup()))
         .withAllocationStrategy(new GroupShardAllocation(
-            new ClusterMembers(Cluster.get(Adapter.toClassic(system))), defaultStrategy(sharding)));
+            members(system), defaultStrategy(sharding)));
+  }
+
+  private static ClusterMembers members(ActorSystem<?> system) {
+    Cluster cluster = Cluster.get(Adapter.toClassic(system));
+    return new ClusterMembers(cluster, new GroupServers(cluster::state, GroupMasters.get(system)));
   }
 
   /** Pekko's default allocation strategy for these settings (as sharding builds it when none is given). */

@@ -643,4 +643,40 @@ class GroupQueueTest {
       second.shutdownTestKit();
     }
   }
+
+  /**
+   * Failover (shared/CLUSTER.md 4.9): the group's state starts on another node from the replicated,
+   * byte-identical log, modelled here by a new actor system on the same store. A receipt handed out
+   * before can never ack the new delivery of the same offset: deliveries in flight are not in the
+   * log, and each delivery has a new random nonce (the gateway answers INVALID_RECEIPT).
+   */
+  @Test
+  void aReceiptFromBeforeAFailoverIsRefusedAndTheNewDeliveryAcks(@TempDir Path failoverDir) {
+    String entityId = "failover/0";
+    List<GroupQueue.Delivered> before;
+    ActorTestKit master = ActorTestKit.create("GroupQueueMaster", ActorsTestConfig.create(failoverDir));
+    try {
+      ActorRef<Queue.Command> q = master.spawn(Queue.create(entityId, ActorsTestConfig.READ_JOURNAL));
+      append(master, q, "", "", "");
+      before = pollUntil(master, viaQueue(master, q, "g"), 10, LONG_INVISIBLE, "*", count(3));
+      assertEquals(List.of(0L, 1L, 2L), offsets(before));
+    } finally {
+      master.shutdownTestKit();
+    }
+
+    ActorTestKit promoted = ActorTestKit.create("GroupQueuePromoted", ActorsTestConfig.create(failoverDir));
+    try {
+      ActorRef<GroupQueue.Command> g = promoted.spawn(GroupQueue.create("g", entityId, ActorsTestConfig.READ_JOURNAL));
+      assertRefused(ack(promoted, g, 0, before.get(0).nonce()));
+      List<GroupQueue.Delivered> again = pollUntil(promoted, g, 10, LONG_INVISIBLE, "*", count(3));
+      assertEquals(List.of(0L, 1L, 2L), offsets(again));
+      for (int i = 0; i < 3; i++) {
+        assertRefused(ack(promoted, g, i, before.get(i).nonce()));
+      }
+      again.forEach(d -> assertAcked(ack(promoted, g, d.message().getOffset(), d.nonce())));
+      assertEquals(3, progress(promoted, g).ackWatermark());
+    } finally {
+      promoted.shutdownTestKit();
+    }
+  }
 }

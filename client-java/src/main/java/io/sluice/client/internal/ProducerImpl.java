@@ -139,7 +139,7 @@ public final class ProducerImpl implements Producer {
               null));
     }
     CompletableFuture<SendReceipt> future = new CompletableFuture<>();
-    if (!laneFor(proto).add(proto, size, future)) {
+    if (!laneFor(proto, future).add(proto, size, future)) {
       inFlightBytes.release(size);
       return CompletableFuture.failedFuture(new IllegalStateException("the producer is closed"));
     }
@@ -208,7 +208,7 @@ public final class ProducerImpl implements Producer {
       List<CompletableFuture<SendReceipt>> futures) {
     Map<ProduceLane, List<Integer>> byLane = new LinkedHashMap<>();
     for (int i = 0; i < messages.size(); i++) {
-      byLane.computeIfAbsent(laneFor(messages.get(i)), l -> new ArrayList<>()).add(i);
+      byLane.computeIfAbsent(laneFor(messages.get(i), futures.get(i)), l -> new ArrayList<>()).add(i);
     }
     for (Map.Entry<ProduceLane, List<Integer>> e : byLane.entrySet()) {
       List<Integer> indices = e.getValue();
@@ -227,7 +227,21 @@ public final class ProducerImpl implements Producer {
     return true;
   }
 
-  /** The lane of the node owning the message's predicted queue, or the fallback. */
+  /**
+   * The lane of the node owning the message's predicted queue, or the fallback. A NOT_MASTER answer
+   * (the queue's broker group has a new master) makes the producer fetch the topic's route again, so
+   * the resend under the same message id goes to the new master or through the fallback.
+   */
+  private ProduceLane laneFor(io.sluice.protocol.v1.Message message, CompletableFuture<SendReceipt> future) {
+    future.whenComplete(
+        (receipt, failure) -> {
+          if (failure != null && ErrorMapper.fromThrowable(failure).reason() == Reason.NOT_MASTER) {
+            routes.invalidate(message.getTopic());
+          }
+        });
+    return laneFor(message);
+  }
+
   private ProduceLane laneFor(io.sluice.protocol.v1.Message message) {
     if (!settings.directRouting() || closed.get()) {
       return fallback; // a closed producer's fallback refuses the message

@@ -14,8 +14,9 @@ import org.apache.pekko.event.LoggingAdapter;
  * endpoint) in the background the first time a topic is sent to, and again when it is used after
  * {@code refreshInterval} ({@link #ready} lets a synchronous send wait for the first fetch); until a route arrives, or when fetching it failed, {@link #route} gives
  * null and the producer sends through its current endpoint. A node that failed a stream is skipped
- * for {@code refreshInterval} ({@link #isSuspect}) and every cached route is fetched again.
- * Thread-safe; never blocks.
+ * for {@code refreshInterval} ({@link #isSuspect}) and every cached route is fetched again; a
+ * topic whose node answered NOT_MASTER loses its route until it is fetched again ({@link
+ * #invalidate}). Thread-safe; never blocks.
  */
 final class RouteCache {
   /** A topic's route (null: none known) and the fetch in flight (null: none). */
@@ -96,6 +97,24 @@ final class RouteCache {
         fetch(topic, e, now);
       }
     });
+  }
+
+  /**
+   * Forgets {@code topic}'s route and fetches it again: a node it named answered NOT_MASTER (the
+   * queue's broker group has a new master). Sends of the topic go through the current endpoint
+   * until the new route arrives.
+   *
+   * @param topic a topic name
+   */
+  void invalidate(String topic) {
+    Entry e = byTopic.get(topic);
+    if (e == null || e.route() == null) {
+      return;
+    }
+    Entry cleared = new Entry(null, e.fetchedAtNanos(), e.fetching());
+    if (byTopic.replace(topic, e, cleared) && cleared.fetching() == null) {
+      fetch(topic, cleared, clock.getAsLong());
+    }
   }
 
   private void fetch(String topic, Entry previous, long now) {

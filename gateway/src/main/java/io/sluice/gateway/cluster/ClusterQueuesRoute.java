@@ -3,7 +3,8 @@ package io.sluice.gateway.cluster;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.sluice.actors.placement.ClusterMembers;
+import io.sluice.actors.controller.GroupMasters;
+import io.sluice.actors.placement.GroupServers;
 import io.sluice.actors.placement.GroupAvailability;
 import io.sluice.actors.topic.TopicConfig;
 import java.util.Comparator;
@@ -20,20 +21,21 @@ import org.apache.pekko.management.javadsl.ManagementRouteProviderSettings;
 
 /**
  * {@code GET /cluster/queues} on the management port: every topic's queues with their broker
- * group, the address of the node serving that group (from this node's view of membership; null
- * when none is up, or for a queue without a group) and whether the queue is available. Registered
+ * group, the address of the node serving that group (from this node's view of membership and of
+ * the replica controller's decisions: a replicated group's ACTIVE master; null when none is up or
+ * the group is not ACTIVE, or for a queue without a group) and whether the queue is available. Registered
  * under {@code pekko.management.http.routes} (application.conf); read-only.
  */
 public final class ClusterQueuesRoute implements ManagementRouteProvider {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final ActorSystem<?> system;
-  private final ClusterMembers members;
+  private final GroupServers servers;
   private final GroupAvailability availability;
 
   public ClusterQueuesRoute(ExtendedActorSystem system) {
     this.system = Adapter.toTyped(system);
-    this.members = new ClusterMembers(Cluster.get(system));
+    this.servers = new GroupServers(Cluster.get(system)::state, GroupMasters.get(this.system));
     this.availability = new GroupAvailability(this.system);
   }
 
@@ -56,7 +58,7 @@ public final class ClusterQueuesRoute implements ManagementRouteProvider {
             String group = topic.brokerGroupOf(q);
             ObjectNode queue = queues.addObject().put("queueId", q).put("brokerGroup", group);
             queue.put("node", group.isEmpty() ? null
-                : members.upMemberOf(group).map(Object::toString).orElse(null));
+                : servers.upMemberOf(group).map(member -> member.address().toString()).orElse(null));
             queue.put("available", availability.isAvailable(group));
           }
         });

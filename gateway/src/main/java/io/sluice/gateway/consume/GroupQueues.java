@@ -50,6 +50,14 @@ public final class GroupQueues {
     return availability.ifAvailable(entityId, () -> call.apply(sharding.entityRefFor(Queue.ENTITY_KEY, entityId)));
   }
 
+  /** Fails with QUEUE_UNAVAILABLE, naming the queue's broker group and why, unless the queue is available. */
+  public void requireAvailable(String topic, int queueId) {
+    String entityId = entityId(topic, queueId);
+    if (!availability.isAvailable(entityId)) {
+      throw availability.unavailable(entityId);
+    }
+  }
+
   /** Whether the queue's broker group has a live node (a queue of an unknown topic counts as available). */
   public boolean isAvailable(String topic, int queueId) {
     return availability.isAvailable(entityId(topic, queueId));

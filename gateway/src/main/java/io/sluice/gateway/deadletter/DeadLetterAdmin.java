@@ -10,7 +10,6 @@ import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
-import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.gateway.Names;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.gateway.transaction.Transactions;
@@ -151,10 +150,8 @@ public final class DeadLetterAdmin {
       Message redriven = DeadLetters.redriven(m);
       checkType(config, redriven);
       int queueId = (int) Math.floorMod(number(m, DeadLetters.ORIGINAL_QUEUE), config.queueCount());
-      if (!groups.isAvailable(topic, queueId)) {
-        // before any append: a redrive either goes to every original queue or to none
-        throw QueueAvailability.unavailable(config.queueEntityId(queueId));
-      }
+      // before any append: a redrive either goes to every original queue or to none
+      groups.requireAvailable(topic, queueId);
       byQueue.computeIfAbsent(config.queueEntityId(queueId), q -> new ArrayList<>()).add(redriven);
     }
     ClusterSharding sharding = ClusterSharding.get(system);

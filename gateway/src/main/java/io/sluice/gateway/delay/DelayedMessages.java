@@ -3,6 +3,7 @@ package io.sluice.gateway.delay;
 import io.grpc.Status;
 import io.sluice.actors.delay.DelaySchedule;
 import io.sluice.actors.delay.DelayTimer;
+import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.Topics;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Predicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -106,11 +108,23 @@ public final class DelayedMessages {
 
   /** Starts the timer of every queue of every DELAY topic in {@code topics}. */
   public void wakeAll(Topics topics) {
+    // a queue of another group is woken by its own node when that node starts
+    wake(topics, availability::isAvailable);
+  }
+
+  /**
+   * Starts the timer of every queue of broker group {@code group} of every DELAY topic in {@code
+   * topics}: the group became served here (a promoted master), and a timer must fire without a message.
+   */
+  public void wakeGroup(Topics topics, String group) {
+    wake(topics, queueEntityId -> Queue.brokerGroupOf(queueEntityId).equals(group));
+  }
+
+  private void wake(Topics topics, Predicate<String> queueEntityIds) {
     for (TopicConfig topic : topics.byName().values()) {
       if (topic.messageType() == MessageType.DELAY) {
         for (int q = 0; q < topic.queueCount(); q++) {
-          // a queue of another group is woken by its own node when that node starts
-          if (availability.isAvailable(topic.queueEntityId(q))) {
+          if (queueEntityIds.test(topic.queueEntityId(q))) {
             timer(topic.queueEntityId(q)).tell(DelayTimer.Wake.INSTANCE);
           }
         }

@@ -31,7 +31,7 @@ import java.util.concurrent.CompletionStage;
  * every broker group holding queues of the topic and merges ({@link LookupMerge}); a position reset
  * takes each queue's offset from its group's owner, then moves the group's positions through
  * sharding; dead letters are listed and redriven by the owner of the dead-letter queue. Calls for
- * this node's group (or data without a group) run here. Thread-safe.
+ * a group this node serves (or data without a group) run here, on that group's store. Thread-safe.
  */
 public final class OwnedAdminCalls implements OwnerCalls.Local {
   private final TopicCatalog catalog;
@@ -48,7 +48,7 @@ public final class OwnedAdminCalls implements OwnerCalls.Local {
 
   public CompletionStage<QueryMessagesResponse> query(QueryMessagesRequest request) {
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
-    return router.callAll(groupsOf(topic), OwnerCalls.Kind.QUERY_MESSAGES, request.toByteArray(), () -> queryHere(request))
+    return router.callAll(groupsOf(topic), OwnerCalls.Kind.QUERY_MESSAGES, request.toByteArray(), group -> queryHere(group, request))
         .thenApply(answers -> {
           List<List<Message>> found = new ArrayList<>();
           for (byte[] answer : answers.values()) {
@@ -64,7 +64,7 @@ public final class OwnedAdminCalls implements OwnerCalls.Local {
   public CompletionStage<Void> reset(ResetConsumerGroupOffsetRequest request) {
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
     queries.requireEveryQueueAvailable(request);
-    return router.callAll(groupsOf(topic), OwnerCalls.Kind.QUEUE_OFFSETS, request.toByteArray(), () -> offsetsHere(request))
+    return router.callAll(groupsOf(topic), OwnerCalls.Kind.QUEUE_OFFSETS, request.toByteArray(), group -> offsetsHere(group, request))
         .thenCompose(answers -> {
           Map<String, List<Long>> byGroup = new java.util.HashMap<>();
           answers.forEach((group, bytes) -> byGroup.put(group, QueueOffsets.decode(bytes)));
@@ -83,24 +83,24 @@ public final class OwnedAdminCalls implements OwnerCalls.Local {
 
   public CompletionStage<ListDeadLettersResponse> listDeadLetters(ListDeadLettersRequest request) {
     return router.call(deadLetterGroupOf(request.getGroup()), OwnerCalls.Kind.LIST_DEAD_LETTERS, request.toByteArray(),
-            () -> deadLetters.list(request).thenApply(ListDeadLettersResponse::toByteArray))
+            group -> deadLetters.list(request).thenApply(ListDeadLettersResponse::toByteArray))
         .thenApply(bytes -> parse(() -> ListDeadLettersResponse.parseFrom(bytes)));
   }
 
   public CompletionStage<RedriveDeadLettersResponse> redriveDeadLetters(RedriveDeadLettersRequest request) {
     return router.call(deadLetterGroupOf(request.getGroup()), OwnerCalls.Kind.REDRIVE_DEAD_LETTERS, request.toByteArray(),
-            () -> deadLetters.redrive(request).thenApply(RedriveDeadLettersResponse::toByteArray))
+            group -> deadLetters.redrive(request).thenApply(RedriveDeadLettersResponse::toByteArray))
         .thenApply(bytes -> parse(() -> RedriveDeadLettersResponse.parseFrom(bytes)));
   }
 
-  /** A call another node handed to this one, the owner of the data. */
+  /** A call another node handed to this one, the owner of {@code group}'s data. */
   @Override
-  public CompletionStage<byte[]> run(OwnerCalls.Kind kind, byte[] request) {
+  public CompletionStage<byte[]> run(String group, OwnerCalls.Kind kind, byte[] request) {
     switch (kind) {
       case QUERY_MESSAGES:
-        return queryHere(parse(() -> QueryMessagesRequest.parseFrom(request)));
+        return queryHere(group, parse(() -> QueryMessagesRequest.parseFrom(request)));
       case QUEUE_OFFSETS:
-        return offsetsHere(parse(() -> ResetConsumerGroupOffsetRequest.parseFrom(request)));
+        return offsetsHere(group, parse(() -> ResetConsumerGroupOffsetRequest.parseFrom(request)));
       case LIST_DEAD_LETTERS:
         return deadLetters.list(parse(() -> ListDeadLettersRequest.parseFrom(request)))
             .thenApply(ListDeadLettersResponse::toByteArray);
@@ -112,12 +112,12 @@ public final class OwnedAdminCalls implements OwnerCalls.Local {
     }
   }
 
-  private CompletionStage<byte[]> queryHere(QueryMessagesRequest request) {
-    return queries.query(request).thenApply(QueryMessagesResponse::toByteArray);
+  private CompletionStage<byte[]> queryHere(String group, QueryMessagesRequest request) {
+    return queries.query(group, request).thenApply(QueryMessagesResponse::toByteArray);
   }
 
-  private CompletionStage<byte[]> offsetsHere(ResetConsumerGroupOffsetRequest request) {
-    return queries.offsets(request).thenApply(QueueOffsets::encode);
+  private CompletionStage<byte[]> offsetsHere(String group, ResetConsumerGroupOffsetRequest request) {
+    return queries.offsets(group, request).thenApply(QueueOffsets::encode);
   }
 
   /** The broker groups holding the topic's queues; "" stands for queues without one. */

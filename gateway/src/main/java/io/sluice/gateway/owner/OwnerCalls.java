@@ -10,9 +10,11 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
 
 /**
- * Answers, on the node owning a broker group's data, the admin calls that read that node's own
- * store (message lookups, queue offsets for a reset, dead letters): one per node, registered with
- * the receptionist under its group's key, so any node can hand such a call to the owner. Requests
+ * Answers, on the node serving a broker group, the admin calls that read the group's store
+ * (message lookups, queue offsets for a reset, dead letters): one per group the node serves (its
+ * own unreplicated group, each replicated group it is the ACTIVE master of), registered with the
+ * receptionist under the group's key while it serves it, so any node can hand such a call to the
+ * owner. Requests
  * and answers travel as the bytes of their protobuf messages (the gRPC request and response, or
  * {@link Kind}'s stated form), so the one CBOR binding carries them across nodes.
  */
@@ -31,13 +33,13 @@ public final class OwnerCalls {
     REDRIVE_DEAD_LETTERS
   }
 
-  /** Runs a call against this node's own store. */
+  /** Runs a call against the store of a group this node serves. */
   @FunctionalInterface
   public interface Local {
     /**
      * @return the response bytes, or a stage failed with a {@link BrokerException}
      */
-    CompletionStage<byte[]> run(Kind kind, byte[] request);
+    CompletionStage<byte[]> run(String group, Kind kind, byte[] request);
   }
 
   public sealed interface Command extends CborSerializable {}
@@ -61,6 +63,9 @@ public final class OwnerCalls {
 
   private record Done(Reply reply, ActorRef<Reply> replyTo) implements Command {}
 
+  /** Stops answering: the node no longer serves the group (the receptionist forgets a stopped actor). */
+  public enum Stop implements Command { INSTANCE }
+
   /** The receptionist key of broker group {@code group}'s owner. */
   public static ServiceKey<Command> keyOf(String group) {
     return ServiceKey.create(Command.class, "sluice-owner-calls-" + group);
@@ -74,7 +79,7 @@ public final class OwnerCalls {
           .onMessage(Call.class, call -> {
             CompletionStage<byte[]> answer;
             try {
-              answer = local.run(call.kind(), call.request());
+              answer = local.run(group, call.kind(), call.request());
             } catch (RuntimeException e) {
               answer = java.util.concurrent.CompletableFuture.failedFuture(e);
             }
@@ -85,6 +90,7 @@ public final class OwnerCalls {
             done.replyTo().tell(done.reply());
             return Behaviors.same();
           })
+          .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
           .build();
     });
   }

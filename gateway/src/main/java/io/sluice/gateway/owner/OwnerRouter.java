@@ -1,8 +1,10 @@
 package io.sluice.gateway.owner;
 
 import io.grpc.Status;
-import io.sluice.actors.placement.BrokerGroups;
+import io.sluice.actors.controller.GroupMasters;
+import io.sluice.actors.placement.GroupAvailability;
 import io.sluice.gateway.BrokerException;
+import io.sluice.gateway.cluster.ServedGroups;
 import io.sluice.protocol.v1.Reason;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,52 +12,87 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.Supplier;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
-import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * Hands an admin call that reads a store to the node owning the broker group's data ({@link
- * OwnerCalls} found through the receptionist), or runs it here when this node owns the group or
- * the data has no group (a single node, a topic from before placement). A group without a live
- * owner fails the call with {@code UNAVAILABLE} / {@code QUEUE_UNAVAILABLE} naming it: a lookup
- * that could not ask every group holding the topic's queues is refused rather than answered from
- * part of the data, since "not found" would then be a guess. Thread-safe.
+ * Hands an admin call that reads a store to the node serving the broker group ({@link OwnerCalls}
+ * found through the receptionist), or runs it here when this node serves the group ({@link
+ * ServedGroups}: its own unreplicated group, a replicated group it is the ACTIVE master of) or the
+ * data has no group (a single node, a topic from before placement). A replicated group is served
+ * only by its ACTIVE master: while it is PROMOTING, OFFLINE or undecided, or its master is not up and
+ * reachable, the call fails at once with {@code UNAVAILABLE} / {@code QUEUE_UNAVAILABLE} saying so,
+ * and only the master's registration is asked (a deposed master's may linger in the receptionist).
+ * A group without a live owner fails the call likewise: a lookup that could not ask every group
+ * holding the topic's queues is refused rather than answered from part of the data, since "not
+ * found" would then be a guess. Thread-safe.
  */
 public final class OwnerRouter {
   private final ActorSystem<?> system;
   private final Duration askTimeout;
-  private final String selfGroup;
+  private final ServedGroups served;
+  private final GroupAvailability availability;
+  private final GroupMasters masters;
+  private final Map<String, ActorRef<OwnerCalls.Command>> running = new ConcurrentHashMap<>();
+  private final AtomicLong started = new AtomicLong();
 
-  public OwnerRouter(ActorSystem<?> system, Duration askTimeout) {
+  public OwnerRouter(ActorSystem<?> system, Duration askTimeout, ServedGroups served) {
     this.system = system;
     this.askTimeout = askTimeout;
-    this.selfGroup = BrokerGroups.groupOf(Cluster.get(system).selfMember()).orElse("");
+    this.served = served;
+    this.availability = new GroupAvailability(system);
+    this.masters = GroupMasters.get(system);
   }
 
-  /** Starts this node's {@link OwnerCalls}, answering with {@code local}, when it owns a group's data. */
+  /**
+   * Runs an {@link OwnerCalls} for each group this node serves, answering with {@code local}: started
+   * when the node starts serving the group, stopped when it stops.
+   */
   public void startOwnerCalls(OwnerCalls.Local local) {
-    if (!selfGroup.isEmpty()) {
-      system.systemActorOf(OwnerCalls.create(selfGroup, local), "owner-calls", org.apache.pekko.actor.typed.Props.empty());
-    }
+    served.addListener(new ServedGroups.Listener() {
+      @Override
+      public void started(String group) {
+        running.put(group, system.systemActorOf(OwnerCalls.create(group, local),
+            "owner-calls-" + group + "-" + started.incrementAndGet(), Props.empty()));
+      }
+
+      @Override
+      public void stopped(String group) {
+        ActorRef<OwnerCalls.Command> owner = running.remove(group);
+        if (owner != null) {
+          owner.tell(OwnerCalls.Stop.INSTANCE);
+        }
+      }
+    });
   }
 
   /**
    * Runs the call on the owner of {@code group}'s data; the response bytes.
    *
-   * @param here the call on this node, run when this node owns the group or the group is empty
+   * @param here the call on this node for a group, run when this node serves the group or the group is empty
    */
   public CompletionStage<byte[]> call(
-      String group, OwnerCalls.Kind kind, byte[] request, Supplier<CompletionStage<byte[]>> here) {
-    if (group.isEmpty() || group.equals(selfGroup)) {
-      return here.get();
+      String group, OwnerCalls.Kind kind, byte[] request, Function<String, CompletionStage<byte[]>> here) {
+    if (group.isEmpty() || served.servesHere(group)) {
+      return here.apply(group);
+    }
+    if (served.isReplicated(group)) {
+      Optional<String> why = availability.whyUnavailable(group);
+      if (why.isPresent()) {
+        return CompletableFuture.failedFuture(unavailable(why.get()));
+      }
     }
     return ownerOf(group).thenCompose(owner -> AskPattern.<OwnerCalls.Command, OwnerCalls.Reply>ask(
             owner, replyTo -> new OwnerCalls.Call(kind, request, replyTo), askTimeout, system.scheduler()))
@@ -84,7 +121,7 @@ public final class OwnerRouter {
    * answer in time; any other refusal fails it as the owner gave it.
    */
   public CompletionStage<Map<String, byte[]>> callAll(
-      Collection<String> groups, OwnerCalls.Kind kind, byte[] request, Supplier<CompletionStage<byte[]>> here) {
+      Collection<String> groups, OwnerCalls.Kind kind, byte[] request, Function<String, CompletionStage<byte[]>> here) {
     Map<String, CompletableFuture<byte[]>> asks = new LinkedHashMap<>();
     for (String group : new TreeSet<>(groups)) {
       CompletableFuture<byte[]> ask;
@@ -98,7 +135,7 @@ public final class OwnerRouter {
     return CompletableFuture.allOf(asks.values().toArray(CompletableFuture[]::new))
         .handle((ok, ignored) -> {
           Map<String, byte[]> answers = new LinkedHashMap<>();
-          Set<String> missed = new TreeSet<>();
+          Map<String, BrokerException> missed = new TreeMap<>();
           List<BrokerException> refusals = new ArrayList<>();
           asks.forEach((group, ask) -> {
             try {
@@ -106,7 +143,7 @@ public final class OwnerRouter {
             } catch (RuntimeException failure) {
               BrokerException e = BrokerException.of(failure);
               if (e.reason() == Reason.QUEUE_UNAVAILABLE) {
-                missed.add(group);
+                missed.put(group, e);
               } else {
                 refusals.add(e);
               }
@@ -116,8 +153,9 @@ public final class OwnerRouter {
             throw refusals.get(0);
           }
           if (!missed.isEmpty()) {
-            system.log().warn("{} call not answered by broker groups {}: refused", kind, missed);
-            throw unavailable(missed, "have no live node");
+            system.log().warn("{} call not answered by broker groups {}: refused", kind, missed.keySet());
+            // one group: its own reason (a replicated group's status says more than "no live node")
+            throw missed.size() == 1 ? missed.values().iterator().next() : unavailable(missed.keySet(), "have no live node");
           }
           return answers;
         });
@@ -129,11 +167,16 @@ public final class OwnerRouter {
             askTimeout, system.scheduler())
         .thenApply(listing -> {
           Set<ActorRef<OwnerCalls.Command>> owners = listing.getServiceInstances(OwnerCalls.keyOf(group));
-          if (owners.isEmpty()) {
-            throw unavailable(Set.of(group), "has no live node");
-          }
-          return owners.iterator().next();
+          Optional<ActorRef<OwnerCalls.Command>> owner = served.isReplicated(group)
+              ? owners.stream().filter(o -> masters.activeMasterOf(group).equals(Optional.of(o.path().address())))
+                  .findFirst()
+              : owners.stream().findFirst();
+          return owner.orElseThrow(() -> unavailable(Set.of(group), "has no live node"));
         });
+  }
+
+  private static BrokerException unavailable(String why) {
+    return new BrokerException(Status.Code.UNAVAILABLE, Reason.QUEUE_UNAVAILABLE, why + "; retry later");
   }
 
   private static BrokerException unavailable(Set<String> groups, String why) {

@@ -41,7 +41,7 @@ public final class QueueSelector {
     if (!message.getMessageGroup().isEmpty()) {
       int queue = hashQueue(message.getMessageGroup(), topic.queueCount());
       if (!availability.isAvailable(topic.queueEntityId(queue))) {
-        throw QueueAvailability.unavailable(topic.queueEntityId(queue));
+        throw availability.unavailable(topic.queueEntityId(queue));
       }
       return queue;
     }
@@ -53,7 +53,7 @@ public final class QueueSelector {
       }
     }
     if (count == 0) {
-      throw QueueAvailability.unavailable(topic.queueEntityId(hashQueue(message.getMessageId(), topic.queueCount())));
+      throw availability.unavailable(topic.queueEntityId(hashQueue(message.getMessageId(), topic.queueCount())));
     }
     return available[hashQueue(message.getMessageId(), count)];
   }

@@ -5,7 +5,6 @@ import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.KnownTopics;
 import io.sluice.gateway.Names;
-import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.gateway.consume.GroupQueues;
 import io.sluice.protocol.v1.Message;
 import io.sluice.protocol.v1.QueryMessagesRequest;
@@ -17,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.IntToLongFunction;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -36,18 +36,21 @@ public final class QueriesAndOffsets {
 
   private final TopicCatalog catalog;
   private final GroupQueues groups;
-  private final StoredMessages stored;
+  private final Function<String, StoredMessages> stored;
   private final Executor blockingIo;
 
-  public QueriesAndOffsets(ActorSystem<?> system, TopicCatalog catalog, GroupQueues groups, StoredMessages stored) {
+  public QueriesAndOffsets(ActorSystem<?> system, TopicCatalog catalog, GroupQueues groups,
+      Function<String, StoredMessages> stored) {
     this.catalog = catalog;
     this.groups = groups;
     this.stored = stored;
     this.blockingIo = system.dispatchers().lookup(DispatcherSelector.blocking());
   }
 
-  public CompletionStage<QueryMessagesResponse> query(QueryMessagesRequest request) {
+  /** A lookup in the store of broker group {@code group} ("" for queues without one). */
+  public CompletionStage<QueryMessagesResponse> query(String group, QueryMessagesRequest request) {
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
+    StoredMessages stored = this.stored.apply(group);
     int max = request.getMaxMessages() == 0 ? DEFAULT_MAX_MESSAGES : request.getMaxMessages();
     if (max < 1 || max > MAX_MESSAGES) {
       throw BrokerException.invalid(Reason.INVALID_ARGUMENT,
@@ -86,19 +89,18 @@ public final class QueriesAndOffsets {
     Names.checkConsumerGroup(request.getGroup());
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
     for (int q = 0; q < topic.queueCount(); q++) {
-      if (!groups.isAvailable(topic.name(), q)) {
-        throw QueueAvailability.unavailable(topic.queueEntityId(q));
-      }
+      groups.requireAvailable(topic.name(), q);
     }
   }
 
   /**
-   * Where a reset moves each queue of the topic (by queue id), as this node's store says: right for
-   * the queues whose data is here.
+   * Where a reset moves each queue of the topic (by queue id), as the store of broker group {@code
+   * group} says: right for the queues whose data is there.
    */
-  public CompletionStage<List<Long>> offsets(ResetConsumerGroupOffsetRequest request) {
+  public CompletionStage<List<Long>> offsets(String group, ResetConsumerGroupOffsetRequest request) {
     Names.checkConsumerGroup(request.getGroup());
     TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
+    StoredMessages stored = this.stored.apply(group);
     // the offset each queue moves to, looked up in the store
     IntToLongFunction offsetOf = switch (request.getPositionCase()) {
       case EARLIEST -> queueId -> stored.earliestOffset(topic, queueId);

@@ -3,7 +3,6 @@ package io.sluice.gateway.query;
 import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.persistence.journal.EventSerde;
-import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoredRecord;
 import io.sluice.protocol.v1.Message;
@@ -31,8 +30,9 @@ public final class StoredMessages {
   private final MessageStore store;
   private final EventSerde serde;
 
-  public StoredMessages(ActorSystem<?> system, String journalPluginId) {
-    this.store = SluiceStores.get(Adapter.toClassic(system)).storeFor(journalPluginId);
+  /** Reads {@code store}, one broker group's store on this node. */
+  public StoredMessages(ActorSystem<?> system, MessageStore store) {
+    this.store = store;
     this.serde = new EventSerde(Adapter.toClassic(system));
   }
 

@@ -5,12 +5,13 @@ import io.sluice.protocol.v1.MessageQueue;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * The routes of a topic's queues: each queue with its broker group, whether that group can serve,
- * and the gRPC endpoints to send to, the endpoints of the nodes owning the group's data first and
- * then every other node's (any node accepts every call and forwards through sharding, one hop
+ * and the gRPC endpoints to send to, the endpoint of the node serving the group first (its role
+ * holder, or for a replicated group its ACTIVE master) and then every other node's (any node accepts every call and forwards through sharding, one hop
  * more). A queue without a group (a single node, or a topic from before placement) lists this node
  * first. A pure function of its inputs.
  */
@@ -20,10 +21,15 @@ public final class QueueRoutes {
   /**
    * A live node serving clients.
    *
-   * @param brokerGroup the group whose data it owns, empty when none
+   * @param servedGroups the broker groups it serves: its own unless replicated, and each replicated
+   *     group it is the ACTIVE master of
    * @param endpoint its advertised gRPC endpoint, {@code host:port}
    */
-  public record NodeEndpoint(String brokerGroup, String endpoint) {}
+  public record NodeEndpoint(Set<String> servedGroups, String endpoint) {
+    public NodeEndpoint {
+      servedGroups = Set.copyOf(servedGroups);
+    }
+  }
 
   /**
    * Routes of every queue of {@code topic}, in queue-id order.
@@ -60,7 +66,7 @@ public final class QueueRoutes {
       if (first.contains(node.endpoint()) || rest.contains(node.endpoint())) {
         continue;
       }
-      (!group.isEmpty() && group.equals(node.brokerGroup()) ? first : rest).add(node.endpoint());
+      (!group.isEmpty() && node.servedGroups().contains(group) ? first : rest).add(node.endpoint());
     }
     first.addAll(rest);
     return first;

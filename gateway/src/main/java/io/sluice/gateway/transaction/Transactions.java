@@ -1,6 +1,7 @@
 package io.sluice.gateway.transaction;
 
 import io.grpc.Status;
+import io.sluice.actors.queue.Queue;
 import io.sluice.actors.topic.TopicCatalog;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.Topics;
@@ -29,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -151,11 +153,23 @@ public final class Transactions {
 
   /** Starts the log of every queue of every TRANSACTION topic in {@code topics}. */
   public void wakeAll(Topics topics) {
+    // a queue of another group is woken by its own node when that node starts
+    wake(topics, availability::isAvailable);
+  }
+
+  /**
+   * Starts the log of every queue of broker group {@code group} of every TRANSACTION topic in {@code
+   * topics}: the group became served here (a promoted master), and check-backs must resume.
+   */
+  public void wakeGroup(Topics topics, String group) {
+    wake(topics, queueEntityId -> Queue.brokerGroupOf(queueEntityId).equals(group));
+  }
+
+  private void wake(Topics topics, Predicate<String> queueEntityIds) {
     for (TopicConfig topic : topics.byName().values()) {
       if (topic.messageType() == MessageType.TRANSACTION) {
         for (int q = 0; q < topic.queueCount(); q++) {
-          // a queue of another group is woken by its own node when that node starts
-          if (availability.isAvailable(topic.queueEntityId(q))) {
+          if (queueEntityIds.test(topic.queueEntityId(q))) {
             log(topic.queueEntityId(q)).tell(QueueTransactions.Wake.INSTANCE);
           }
         }

@@ -58,7 +58,7 @@ class QueueSelectorTest {
 
   /** Queues 0 and 2 in group "up", 1 and 3 in group "down", which has no live node. */
   private final TopicConfig placed = new TopicConfig("t", 4, MessageType.NORMAL, 0, 0, List.of("up", "down", "up", "down"));
-  private final QueueSelector skipping = new QueueSelector(new QueueAvailability(group -> group.equals("up")));
+  private final QueueSelector skipping = new QueueSelector(QueueAvailability.of(group -> group.equals("up")));
 
   @Test
   void sendsMessagesWithoutAGroupToAvailableQueuesByTheirIdHashOverTheAvailableOnes() {
@@ -72,7 +72,7 @@ class QueueSelectorTest {
 
   @Test
   void choosesAsBeforeWhenEveryQueueIsAvailable() {
-    QueueSelector allUp = new QueueSelector(new QueueAvailability(group -> true));
+    QueueSelector allUp = new QueueSelector(QueueAvailability.of(group -> true));
     for (int i = 0; i < 50; i++) {
       Message m = Message.newBuilder().setTopic("t").setMessageId("id-" + i).build();
       assertEquals(selector.select(topic, m), allUp.select(placed, m));
@@ -92,7 +92,7 @@ class QueueSelectorTest {
 
   @Test
   void failsWhenNoQueueIsAvailable() {
-    QueueSelector noneUp = new QueueSelector(new QueueAvailability(group -> false));
+    QueueSelector noneUp = new QueueSelector(QueueAvailability.of(group -> false));
     BrokerException e = assertThrows(BrokerException.class,
         () -> noneUp.select(placed, Message.newBuilder().setTopic("t").setMessageId("id").build()));
     assertEquals(Reason.QUEUE_UNAVAILABLE, e.reason());

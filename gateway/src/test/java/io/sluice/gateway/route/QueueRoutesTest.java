@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 
 class QueueRoutesTest {
   private static final List<QueueRoutes.NodeEndpoint> NODES = List.of(
-      new QueueRoutes.NodeEndpoint("g3", "h3:3"),
-      new QueueRoutes.NodeEndpoint("g1", "h1:1"),
-      new QueueRoutes.NodeEndpoint("g2", "h2:2"));
+      new QueueRoutes.NodeEndpoint(Set.of("g3"), "h3:3"),
+      new QueueRoutes.NodeEndpoint(Set.of("g1"), "h1:1"),
+      new QueueRoutes.NodeEndpoint(Set.of("g2"), "h2:2"));
 
   @Test
   void eachQueueListsItsGroupsNodeFirstThenEveryOtherNode() {
@@ -35,6 +35,17 @@ class QueueRoutesTest {
     assertFalse(routes.get(0).getAvailable());
     assertEquals(List.of("h1:1", "h2:2", "h3:3"), routes.get(0).getEndpointsList());
     assertTrue(routes.get(1).getAvailable());
+  }
+
+  @Test
+  void aNodeServingAPromotedGroupIsFirstForItsQueuesToo() {
+    List<QueueRoutes.NodeEndpoint> nodes = List.of(
+        new QueueRoutes.NodeEndpoint(Set.of("g2", "g1"), "h2:2"),
+        new QueueRoutes.NodeEndpoint(Set.of(), "h1:1"));
+    TopicConfig topic = new TopicConfig("t", 2, MessageType.NORMAL, 0).withQueueGroups(List.of("g1", "g2"));
+    List<MessageQueue> routes = QueueRoutes.of(topic, nodes, "h1:1", g -> true);
+    assertEquals(List.of("h2:2", "h1:1"), routes.get(0).getEndpointsList());
+    assertEquals(List.of("h2:2", "h1:1"), routes.get(1).getEndpointsList());
   }
 
   @Test
