@@ -23,11 +23,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -202,6 +204,7 @@ class FailoverTest {
    * divergent tail (if any) into {@code divergent/}; nothing it acknowledged is lost.
    */
   @Test
+  @Timeout(value = 6, unit = TimeUnit.MINUTES) // two failovers and two restarts of node JVMs on a busy 2-core machine
   void syncKilledAndPausedMastersFailOverWithNothingAcknowledgedLost() throws Exception {
     startCluster("sync", "replica-max-lag=3s");
     int controller = cluster.singletonNode();
