@@ -84,6 +84,55 @@ class FailoverTest {
     return ClusterHarness.brokerGroup(i);
   }
 
+  /** The other node carrying {@code g<k>} ({@code g<k>} = {n<k>, n<k+1>}). */
+  static int otherReplica(int k, int node) {
+    return node == k ? nextNode(k) : k;
+  }
+
+  /**
+   * Waits until a running node is the ACTIVE master of {@code g<k>}: it shows the group as master
+   * and the controller's decision it saw names it ACTIVE; returns that node. The preferred master
+   * (n<k>) is usual but not certain: a cold start elects among the replicas that reported while
+   * their node was Up.
+   */
+  int awaitActiveMaster(int k) {
+    int[] found = {-1};
+    Await.until("an ACTIVE master of " + group(k), TIMEOUT, () -> {
+      for (int i : new int[] {k, nextNode(k)}) {
+        JsonNode g = cluster.replicationOf(i, group(k));
+        if (g != null && "master".equals(g.path("role").asText())
+            && "ACTIVE".equals(g.path("controller").path("status").asText())
+            && replicaId(i).equals(g.path("controller").path("master").asText())) {
+          found[0] = i;
+          return true;
+        }
+      }
+      return false;
+    }, () -> "n" + k + ": " + cluster.replicationOf(k, group(k)) + "; n" + nextNode(k) + ": "
+        + cluster.replicationOf(nextNode(k), group(k)));
+    return found[0];
+  }
+
+  /** Waits until every group has an ACTIVE master with its other replica in sync; the master of g<k> at [k]. */
+  int[] awaitAllReplicated() {
+    int[] masters = new int[4];
+    for (int k = 1; k <= 3; k++) {
+      masters[k] = awaitActiveMaster(k);
+      awaitInSync(masters[k], group(k), replicaId(otherReplica(k, masters[k])));
+    }
+    return masters;
+  }
+
+  /** A group whose ACTIVE master is not on node {@code avoid} (the controller's), by number. */
+  static int groupNotMasteredOn(int[] masters, int avoid) {
+    for (int k = 1; k <= 3; k++) {
+      if (masters[k] != avoid) {
+        return k;
+      }
+    }
+    throw new AssertionError("node " + avoid + " masters every group");
+  }
+
   void startCluster(String mode, String... replicationSettings) {
     List<String> args = new ArrayList<>(List.of("-Dsluice.cluster.replication.mode=" + mode));
     for (String s : replicationSettings) {
@@ -92,9 +141,7 @@ class FailoverTest {
     args.addAll(ClusterHarness.replicaRing(3));
     cluster = new ClusterHarness(tmp, 3, args.toArray(new String[0]));
     cluster.startAll();
-    for (int k = 1; k <= 3; k++) {
-      awaitInSync(k, group(k), replicaId(nextNode(k)));
-    }
+    awaitAllReplicated();
     cluster.client(1).admin().createTopic(TOPIC, QUEUES, MessageType.NORMAL);
   }
 
@@ -208,9 +255,11 @@ class FailoverTest {
   void syncKilledAndPausedMastersFailOverWithNothingAcknowledgedLost() throws Exception {
     startCluster("sync", "replica-max-lag=3s");
     int controller = cluster.singletonNode();
-    int killed = nextNode(controller);
-    int heir = nextNode(killed);
-    String killedGroup = group(killed);
+    int[] masters = awaitAllReplicated();
+    int k = groupNotMasteredOn(masters, controller);
+    int killed = masters[k];
+    int heir = otherReplica(k, killed);
+    String killedGroup = group(k);
     Set<Integer> killedQueues = queuesOf(killedGroup);
     History history = new History();
     Workload.GroupProducing load = startLoad(history, Duration.ofSeconds(60));
@@ -230,16 +279,22 @@ class FailoverTest {
     cluster.restart(killed);
     awaitReplica(killed, killedGroup);
     awaitInSync(heir, killedGroup, replicaId(killed));
-    awaitInSync(controller, group(controller), replicaId(killed));
-    System.out.printf("[it] n%d restarted: a replica of %s, back in its in-sync set (and %s's) %d ms after the"
-        + " restart began%n", killed, killedGroup, group(controller), millisSince(restarted));
+    masters = awaitAllReplicated();
+    System.out.printf("[it] n%d restarted: a replica of %s, back in its in-sync set (and every group replicated"
+        + " again) %d ms after the restart began%n", killed, killedGroup, millisSince(restarted));
     awaitAcked(history, load, 1_000);
 
-    // (b) freeze the master of g<controller> (the controller's node too) past SBR
-    String pausedGroup = group(controller);
+    // (b) freeze the master of another group past SBR: the controller's node when it masters one
+    int j = k;
+    for (int m = 1; m <= 3; m++) {
+      if (m != k && (masters[m] == controller || j == k)) {
+        j = m;
+      }
+    }
+    String pausedGroup = group(j);
     Set<Integer> pausedQueues = queuesOf(pausedGroup);
-    int paused = controller;
-    int pausedHeir = killed; // g<controller>'s other replica
+    int paused = masters[j];
+    int pausedHeir = otherReplica(j, paused);
     cluster.sigstop(paused);
     long pause = System.nanoTime();
     awaitMaster(pausedHeir, pausedGroup);
@@ -247,9 +302,9 @@ class FailoverTest {
     SluiceClient survivors = cluster.clientOf(
         cluster.running().stream().filter(i -> i != paused).toList(), b -> b.requestTimeout(Duration.ofSeconds(5)));
     long probeAck = sendUntilAcked(survivors, messageGroupOn(pausedQueues.iterator().next()), history);
-    System.out.printf("[it] FAILOVER scenario=pause-master mode=sync group=%s ms=%d (SIGSTOP of n%d, the"
-        + " controller's node; n%d the master within %d ms)%n", pausedGroup, millis(pause, probeAck), paused,
-        pausedHeir, promotedPauseMs);
+    System.out.printf("[it] FAILOVER scenario=pause-master mode=sync group=%s ms=%d (SIGSTOP of n%d%s; n%d the"
+        + " master within %d ms)%n", pausedGroup, millis(pause, probeAck), paused,
+        paused == controller ? ", the controller's node" : "", pausedHeir, promotedPauseMs);
 
     cluster.sigcont(paused);
     long resumed = System.nanoTime();
@@ -284,9 +339,11 @@ class FailoverTest {
   @Test
   void asyncKilledMasterFailsOverAndItsLossIsCounted() throws Exception {
     startCluster("async", "replica-max-lag=3s");
-    int killed = nextNode(cluster.singletonNode());
-    int heir = nextNode(killed);
-    String killedGroup = group(killed);
+    int[] masters = awaitAllReplicated();
+    int k = groupNotMasteredOn(masters, cluster.singletonNode());
+    int killed = masters[k];
+    int heir = otherReplica(k, killed);
+    String killedGroup = group(k);
     Set<Integer> killedQueues = queuesOf(killedGroup);
     History history = new History();
     Workload.GroupProducing load = startLoad(history, Duration.ofSeconds(60));
@@ -332,9 +389,11 @@ class FailoverTest {
   @Test
   void anOutOfSyncReplicaIsNeverElected() throws Exception {
     startCluster("sync", "replica-max-lag=2s", "-Dpekko.cluster.split-brain-resolver.stable-after=10s");
-    int master = nextNode(cluster.singletonNode());
-    int stale = nextNode(master);
-    String g = group(master);
+    // g<k> with k after the controller's node: neither of its replicas is on the controller's node
+    int k = nextNode(cluster.singletonNode());
+    int master = awaitAllReplicated()[k];
+    int stale = otherReplica(k, master);
+    String g = group(k);
     Set<Integer> queues = queuesOf(g);
     History history = new History();
     Workload.GroupProducing load = startLoad(history, Duration.ofSeconds(10));
