@@ -52,6 +52,8 @@ class FailoverTest {
   static final int RATE = 2_000;
   static final String TOPIC = "load";
   static final Duration TIMEOUT = Duration.ofSeconds(90);
+  /** A fresh group reads some 50,000 to 100,000 messages; on a busy 2-core machine at a few hundred a second. */
+  static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(5);
 
   @TempDir Path tmp;
   ClusterHarness cluster;
@@ -251,7 +253,7 @@ class FailoverTest {
    * divergent tail (if any) into {@code divergent/}; nothing it acknowledged is lost.
    */
   @Test
-  @Timeout(value = 6, unit = TimeUnit.MINUTES) // two failovers and two restarts of node JVMs on a busy 2-core machine
+  @Timeout(value = 12, unit = TimeUnit.MINUTES) // two failovers, two restarts and a long drain on a busy 2-core machine
   void syncKilledAndPausedMastersFailOverWithNothingAcknowledgedLost() throws Exception {
     startCluster("sync", "replica-max-lag=3s");
     int controller = cluster.singletonNode();
@@ -319,7 +321,7 @@ class FailoverTest {
     awaitReplica(paused, pausedGroup);
     awaitInSync(pausedHeir, pausedGroup, replicaId(paused));
     long pendingAcked = load.ackedAttemptsSpanning(pausedQueues, pause, resumed);
-    List<String> divergent = divergentFiles(cluster.dataDir(paused).resolve("store"));
+    List<String> divergent = divergentFiles(storeOf(paused, j));
     System.out.printf("[it] n%d resumed: %s; its view of %s right after SIGCONT: %s; back as a replica in sync %d ms"
         + " after SIGCONT; divergent tail files %s; sends pending at the freeze acknowledged after it resumed: %d%n",
         paused, exited ? "downed, JVM exited, restarted" : "deposed without exiting", pausedGroup, zombieView,
@@ -327,7 +329,7 @@ class FailoverTest {
     awaitAcked(history, load, 1_000);
     load.close();
 
-    Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, TIMEOUT);
+    Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, DRAIN_TIMEOUT);
     HistoryChecker.Report report = HistoryChecker.check(history, "drain");
     System.out.printf("[it] sync kill + pause: attempt failures %s; %s%n", load.attemptFailures(), report.summary());
     report.assertValid();
@@ -337,6 +339,7 @@ class FailoverTest {
 
   /** (c) {@code async}: SIGKILL of a master under load; the acknowledged messages it had not copied are lost, counted. */
   @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES) // a failover, a restart and a long drain
   void asyncKilledMasterFailsOverAndItsLossIsCounted() throws Exception {
     startCluster("async", "replica-max-lag=3s");
     int[] masters = awaitAllReplicated();
@@ -358,11 +361,11 @@ class FailoverTest {
     cluster.restart(killed);
     awaitReplica(killed, killedGroup);
     awaitInSync(heir, killedGroup, replicaId(killed));
-    List<String> divergent = divergentFiles(cluster.dataDir(killed).resolve("store"));
+    List<String> divergent = divergentFiles(storeOf(killed, k));
     awaitAcked(history, load, 1_000);
     load.close();
 
-    Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, TIMEOUT);
+    Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, DRAIN_TIMEOUT);
     HistoryChecker.Report report = HistoryChecker.check(history, "drain");
     long ackedToGroup = history.sends().stream()
         .filter(s -> s.outcome() == History.Outcome.OK && killedQueues.contains(s.queueId())).count();
@@ -387,6 +390,7 @@ class FailoverTest {
    * by the audited admin call; the stale replica catches up and nothing acknowledged is lost. SBR's {@code stable-after} is 10 s here so that the frozen replica stays a member.
    */
   @Test
+  @Timeout(value = 10, unit = TimeUnit.MINUTES) // a failover, a restart and a long drain
   void anOutOfSyncReplicaIsNeverElected() throws Exception {
     startCluster("sync", "replica-max-lag=2s", "-Dpekko.cluster.split-brain-resolver.stable-after=10s");
     // g<k> with k after the controller's node: neither of its replicas is on the controller's node
@@ -463,7 +467,7 @@ class FailoverTest {
         millisSince(restarted));
     load.close();
 
-    Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, TIMEOUT);
+    Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, DRAIN_TIMEOUT);
     HistoryChecker.Report report = HistoryChecker.check(history, "drain");
     System.out.printf("[it] out-of-sync replica: attempt failures %s; %s%n", load.attemptFailures(), report.summary());
     report.assertValid();
@@ -528,6 +532,12 @@ class FailoverTest {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /** The store directory of node {@code i}'s copy of {@code g<k>}: its own group's, or a replica's. */
+  Path storeOf(int i, int k) {
+    return i == k ? cluster.dataDir(i).resolve("store")
+        : cluster.dataDir(i).resolve("replicas").resolve(group(k)).resolve("store");
   }
 
   /** The files in a store's {@code divergent/} directory with their sizes (none: the store cut nothing). */
