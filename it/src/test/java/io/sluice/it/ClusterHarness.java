@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -82,6 +83,21 @@ public final class ClusterHarness implements AutoCloseable {
   /** The broker group node {@code i} owns. */
   public static String brokerGroup(int i) {
     return "g" + i;
+  }
+
+  /**
+   * The {@code -D} options that configure the replicated layout of {@code size} nodes on every
+   * node ({@code sluice.controller.groups}): group {@code g<k>} has the replicas {@code g<k>} (its
+   * own node, preferred master) and {@code g<k % size + 1>} (the next node), e.g. g1 = {n1*, n2},
+   * g2 = {n2*, n3}, g3 = {n3*, n1} for 3 nodes.
+   */
+  public static List<String> replicaRing(int size) {
+    List<String> args = new ArrayList<>();
+    for (int k = 1; k <= size; k++) {
+      args.add("-Dsluice.controller.groups." + brokerGroup(k) + ".0=" + brokerGroup(k));
+      args.add("-Dsluice.controller.groups." + brokerGroup(k) + ".1=" + brokerGroup(k % size + 1));
+    }
+    return args;
   }
 
   /**
@@ -234,13 +250,59 @@ public final class ClusterHarness implements AutoCloseable {
     return getJson(i, "/cluster/replication");
   }
 
+  /**
+   * Broker group {@code group} as node {@code i} shows it on {@code GET /cluster/replication}
+   * (its role, epoch, log end, and a master's replicas), or null when the node does not answer or
+   * does not carry the group.
+   */
+  public JsonNode replicationOf(int i, String group) {
+    JsonNode r = replication(i);
+    if (r == null) {
+      return null;
+    }
+    for (JsonNode g : r.path("groups")) {
+      if (g.path("group").asText().equals(group)) {
+        return g;
+      }
+    }
+    return null;
+  }
+
+  /** Whether node {@code i} shows itself as the master of {@code group} on {@code /cluster/replication}. */
+  public boolean isMasterOf(int i, String group) {
+    JsonNode g = replicationOf(i, group);
+    return g != null && "master".equals(g.path("role").asText());
+  }
+
+  /**
+   * {@code POST <path>} (with its query) on node {@code i}'s management HTTP, e.g. the replication
+   * admin calls {@code /cluster/replication/<group>/switch}; the status code and body.
+   */
+  public HttpAnswer post(int i, String pathAndQuery) {
+    try {
+      HttpResponse<String> r = http.send(
+          HttpRequest.newBuilder(URI.create("http://" + node(i).host() + ":" + node(i).managementPort() + pathAndQuery))
+              .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new HttpAnswer(r.statusCode(), r.body());
+    } catch (IOException e) {
+      throw new AssertionError("POST " + pathAndQuery + " to n" + i + " failed", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted", e);
+    }
+  }
+
+  /** A management HTTP answer. */
+  public record HttpAnswer(int status, String body) {}
+
   private JsonNode getJson(int i, String path) {
     if (!isRunning(i)) {
       return null;
     }
     try {
       HttpResponse<String> r = http.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + node(i).managementPort() + path))
+          HttpRequest.newBuilder(URI.create("http://" + node(i).host() + ":" + node(i).managementPort() + path))
               .timeout(Duration.ofSeconds(5)).GET().build(),
           HttpResponse.BodyHandlers.ofString());
       return r.statusCode() == 200 ? JSON.readTree(r.body()) : null;
@@ -295,9 +357,25 @@ public final class ClusterHarness implements AutoCloseable {
 
   /** A client knowing the running nodes as endpoints (closed with the harness). */
   public SluiceClient clientOfAll() {
-    SluiceClient c = SluiceClient.builder()
-        .endpoints(running().stream().map(i -> node(i).endpoint()).collect(Collectors.toList()))
-        .requestTimeout(Duration.ofSeconds(30)).retryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1)).build();
+    return clientOfAll(b -> b);
+  }
+
+  /**
+   * A client knowing the running nodes as endpoints, built with the harness's settings and then
+   * {@code tune} (e.g. {@code b -> b.maxAttempts(1)}); closed with the harness.
+   */
+  public SluiceClient clientOfAll(UnaryOperator<SluiceClient.Builder> tune) {
+    return clientOf(running(), tune);
+  }
+
+  /**
+   * A client knowing only {@code nodes} as endpoints (e.g. every node but a frozen one), built with
+   * the harness's settings and then {@code tune}; closed with the harness.
+   */
+  public SluiceClient clientOf(List<Integer> nodes, UnaryOperator<SluiceClient.Builder> tune) {
+    SluiceClient c = tune.apply(SluiceClient.builder()
+        .endpoints(nodes.stream().map(i -> node(i).endpoint()).collect(Collectors.toList()))
+        .requestTimeout(Duration.ofSeconds(30)).retryBackoff(Duration.ofMillis(100), Duration.ofSeconds(1))).build();
     synchronized (clients) {
       clients.add(c);
     }

@@ -165,7 +165,7 @@ final class Workload {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Map<Reason, AtomicInteger> attemptFailures = new ConcurrentHashMap<>();
     private final Map<String, Long> invokedAt = new ConcurrentHashMap<>();
-    /** {nanoTime of the receipt, queue id} of every acknowledged send. */
+    /** {nanoTime of the receipt, queue id, nanoTime the acknowledged attempt started} of every acknowledged send. */
     private final Queue<long[]> acks = new ConcurrentLinkedQueue<>();
     private final List<Thread> threads = new ArrayList<>();
 
@@ -210,10 +210,11 @@ final class Workload {
       invokedAt.put(m.messageId(), start);
       boolean maybeStored = false;
       while (true) {
+        long attempt = System.nanoTime();
         try {
           SendReceipt r = producer.send(m);
           history.ok(m.messageId(), r.queueId(), r.offset());
-          acks.add(new long[] {System.nanoTime(), r.queueId()});
+          acks.add(new long[] {System.nanoTime(), r.queueId(), attempt});
           return;
         } catch (SluiceException e) {
           attemptFailures.computeIfAbsent(e.reason(), r -> new AtomicInteger()).incrementAndGet();
@@ -247,6 +248,26 @@ final class Workload {
     /** How many sends to {@code queues} were acknowledged after {@code sinceNanos}. */
     long ackedSince(Set<Integer> queues, long sinceNanos) {
       return acks.stream().filter(a -> a[0] > sinceNanos && queues.contains((int) a[1])).count();
+    }
+
+    /**
+     * When the first acknowledgement on {@code queues} came of an attempt started after {@code
+     * sinceNanos} ({@code System.nanoTime()}), or -1 if none did yet: after a fault, such an
+     * attempt cannot have been answered by a node that was dead or frozen when it started.
+     */
+    long firstAckOfAttemptAfter(Set<Integer> queues, long sinceNanos) {
+      return acks.stream().filter(a -> a[2] > sinceNanos && queues.contains((int) a[1]))
+          .mapToLong(a -> a[0]).min().orElse(-1);
+    }
+
+    /**
+     * How many sends to {@code queues} were acknowledged after {@code ackedAfterNanos} by an
+     * attempt that started before {@code startedBeforeNanos}: e.g. attempts pending at a node
+     * while it was frozen and answered once it resumed.
+     */
+    long ackedAttemptsSpanning(Set<Integer> queues, long startedBeforeNanos, long ackedAfterNanos) {
+      return acks.stream().filter(a -> a[2] < startedBeforeNanos && a[0] > ackedAfterNanos
+          && queues.contains((int) a[1])).count();
     }
 
     /** Stops sending and waits for every thread's last message. Idempotent. */

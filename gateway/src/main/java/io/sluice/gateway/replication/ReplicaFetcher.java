@@ -251,6 +251,9 @@ public final class ReplicaFetcher {
     }
     caughtUp = false;
     position = w.chunk().nextPosition();
+    if (position >= w.chunk().commitPosition()) {
+      owner.tell(new CaughtUp(group, position)); // has every committed record: under steady load no chunk is empty
+    }
     afterChunk(w.chunk());
     return Behaviors.same();
   }
