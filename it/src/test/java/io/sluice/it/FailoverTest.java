@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -339,6 +340,7 @@ class FailoverTest {
 
   /** (c) {@code async}: SIGKILL of a master under load; the acknowledged messages it had not copied are lost, counted. */
   @Test
+  @Tag("failover") // the long failover scenarios: mvn -pl it -am verify -Pfailover (see the README)
   @Timeout(value = 10, unit = TimeUnit.MINUTES) // a failover, a restart and a long drain
   void asyncKilledMasterFailsOverAndItsLossIsCounted() throws Exception {
     startCluster("async", "replica-max-lag=3s");
@@ -390,6 +392,7 @@ class FailoverTest {
    * by the audited admin call; the stale replica catches up and nothing acknowledged is lost. SBR's {@code stable-after} is 10 s here so that the frozen replica stays a member.
    */
   @Test
+  @Tag("failover") // the long failover scenarios: mvn -pl it -am verify -Pfailover (see the README)
   @Timeout(value = 10, unit = TimeUnit.MINUTES) // a failover, a restart and a long drain
   void anOutOfSyncReplicaIsNeverElected() throws Exception {
     startCluster("sync", "replica-max-lag=2s", "-Dpekko.cluster.split-brain-resolver.stable-after=10s");
