@@ -117,28 +117,35 @@ class ReplicationClusterTest {
     return Set.copyOf(queues);
   }
 
-  /** Group {@code g<k>} as its master (node k) shows it on {@code /cluster/replication}, or null. */
-  JsonNode masterView(int k) {
-    JsonNode r = cluster.replication(k);
-    if (r == null) {
-      return null;
-    }
-    for (JsonNode g : r.path("groups")) {
-      if (g.path("group").asText().equals(ClusterHarness.brokerGroup(k)) && g.path("role").asText().equals("master")) {
-        return g;
+  /**
+   * The node mastering group {@code g<k>} now, of its two replicas (node k and {@link #followerOf}),
+   * or 0: node k, unless the controller moved the group (the kill of a node fails its own group over).
+   */
+  int masterOf(int k) {
+    for (int i : new int[] {k, followerOf(k)}) {
+      if (cluster.isRunning(i) && cluster.isMasterOf(i, ClusterHarness.brokerGroup(k))) {
+        return i;
       }
     }
-    return null;
+    return 0;
   }
 
-  /** The replica of {@code g<k>} as its master sees it, or null before it fetched. */
+  /** Group {@code g<k>} as its master shows it on {@code /cluster/replication}, or null. */
+  JsonNode masterView(int k) {
+    int master = masterOf(k);
+    return master == 0 ? null : cluster.replicationOf(master, ClusterHarness.brokerGroup(k));
+  }
+
+  /** The other replica of {@code g<k>} as its master sees it, or null before it fetched. */
   JsonNode replicaView(int k) {
+    int master = masterOf(k);
     JsonNode g = masterView(k);
     if (g == null) {
       return null;
     }
+    String replica = ClusterHarness.brokerGroup(master == k ? followerOf(k) : k);
     for (JsonNode r : g.path("replicas")) {
-      if (r.path("replicaId").asText().equals(ClusterHarness.brokerGroup(followerOf(k)))) {
+      if (r.path("replicaId").asText().equals(replica)) {
         return r;
       }
     }
@@ -155,19 +162,23 @@ class ReplicationClusterTest {
         () -> inSync(k) == expected, () -> String.valueOf(masterView(k)));
   }
 
-  /** Waits until the replica of {@code g<k>} confirmed its master's log end; returns that end. */
-  long awaitCaughtUp(int k) {
-    long[] end = {-1};
+  /** The end of {@code g<k>}'s log on its master once its replica confirmed all of it, and that master. */
+  record CaughtUp(long end, int master) {}
+
+  /** Waits until the replica of {@code g<k>} confirmed its master's log end. */
+  CaughtUp awaitCaughtUp(int k) {
+    CaughtUp[] caughtUp = {null};
     Await.until("the replica of g" + k + " confirmed the master's log end", TIMEOUT, () -> {
+      int master = masterOf(k);
       JsonNode g = masterView(k);
       JsonNode r = replicaView(k);
       if (g == null || r == null || r.path("confirmedPosition").asLong() != g.path("logEnd").asLong()) {
         return false;
       }
-      end[0] = g.path("logEnd").asLong();
+      caughtUp[0] = new CaughtUp(g.path("logEnd").asLong(), master);
       return true;
     }, () -> String.valueOf(masterView(k)));
-    return end[0];
+    return caughtUp[0];
   }
 
   static long millisSince(long nanos) {
@@ -210,7 +221,7 @@ class ReplicationClusterTest {
         report.summary());
     report.assertValid();
 
-    long[] ends = {awaitCaughtUp(1), awaitCaughtUp(2), awaitCaughtUp(3)};
+    CaughtUp[] ends = {awaitCaughtUp(1), awaitCaughtUp(2), awaitCaughtUp(3)};
     for (int i = 3; i >= 1; i--) {
       int exit = cluster.sigterm(i);
       assertTrue(exit == 0 || exit == 143, "n" + i + " exited with " + exit + " on SIGTERM");
@@ -222,12 +233,13 @@ class ReplicationClusterTest {
 
   /**
    * The CommitLog of {@code g<k>} on its master and on its replica, opened in this JVM after both
-   * stopped: the replica holds at least {@code end} and the same bytes as the master from the
+   * stopped: the replica holds at least the end it had confirmed and the same bytes as the master from the
    * higher of their lowest positions up to the lower of their ends.
    */
-  void assertIdentical(int k, long end) throws Exception {
-    Path master = cluster.dataDir(k).resolve("store");
-    Path replica = cluster.dataDir(followerOf(k)).resolve("replicas").resolve("g" + k).resolve("store");
+  void assertIdentical(int k, CaughtUp caughtUp) throws Exception {
+    long end = caughtUp.end();
+    Path master = storeOf(caughtUp.master(), k);
+    Path replica = storeOf(caughtUp.master() == k ? followerOf(k) : k, k);
     try (MessageStore m = MessageStore.open(StoreSettings.of(master, ""));
         MessageStore r = MessageStore.open(StoreSettings.of(replica, ""))) {
       assertTrue(r.confirmedPosition() >= end, "g" + k + "'s replica ends at " + r.confirmedPosition()
@@ -249,6 +261,12 @@ class ReplicationClusterTest {
       System.out.printf("[it] g%d: replica byte-identical to its master over [%d, %d) (%d bytes)%n",
           k, from, to, to - from);
     }
+  }
+
+  /** Node {@code i}'s store of group {@code g<k>}: its own group's, or the replica's it carries. */
+  Path storeOf(int i, int k) {
+    return i == k ? cluster.dataDir(i).resolve("store")
+        : cluster.dataDir(i).resolve("replicas").resolve(ClusterHarness.brokerGroup(k)).resolve("store");
   }
 
   // ---------------------------------------------------------------------------------------------
