@@ -1,5 +1,7 @@
 package io.sluice.gateway;
 
+import static io.sluice.gateway.NodeTests.awaitTrue;
+import static io.sluice.gateway.NodeTests.rawLog;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -15,7 +17,6 @@ import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.gateway.replication.ReplicationStatus;
 import io.sluice.persistence.journal.SluiceStores;
 import io.sluice.persistence.store.MessageStore;
-import io.sluice.persistence.store.RawChunk;
 import io.sluice.persistence.store.StoreRole;
 import io.sluice.protocol.v1.AckRequest;
 import io.sluice.protocol.v1.Delivery;
@@ -30,8 +31,6 @@ import io.sluice.protocol.v1.SendReceipt;
 import io.sluice.protocol.v1.SendRequest;
 import io.sluice.protocol.v1.TransactionRef;
 import io.sluice.protocol.v1.TransactionResolution;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +38,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -234,26 +232,5 @@ class GroupPromotionNodeTest {
     return stage.toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  /** The whole CommitLog as readRaw hands it out. */
-  private static byte[] rawLog(MessageStore store) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    long position = store.minPosition();
-    while (position < store.confirmedPosition()) {
-      RawChunk chunk = store.readRaw(position, 1 << 20);
-      ByteBuffer bytes = chunk.bytes();
-      byte[] copy = new byte[bytes.remaining()];
-      bytes.get(copy);
-      out.write(copy);
-      position = chunk.nextPosition();
-    }
-    return out.toByteArray();
-  }
 
-  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met within 60 s");
-      TimeUnit.MILLISECONDS.sleep(50);
-    }
-  }
 }

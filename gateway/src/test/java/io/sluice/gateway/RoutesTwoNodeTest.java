@@ -1,5 +1,6 @@
 package io.sluice.gateway;
 
+import static io.sluice.gateway.NodeTests.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,10 +13,8 @@ import io.sluice.protocol.v1.MessagingServiceClient;
 import io.sluice.protocol.v1.QueryRouteRequest;
 import io.sluice.protocol.v1.QueryRouteResponse;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.grpc.GrpcClientSettings;
 import org.junit.jupiter.api.Test;
@@ -79,11 +78,4 @@ class RoutesTwoNodeTest {
     }
   }
 
-  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "condition not met within 60 s");
-      TimeUnit.MILLISECONDS.sleep(50);
-    }
-  }
 }
