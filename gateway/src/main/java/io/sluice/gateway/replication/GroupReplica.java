@@ -22,6 +22,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
@@ -106,6 +107,7 @@ public final class GroupReplica {
   private record CaughtUp(ReplicaFetcher.CaughtUp caughtUp) implements Command {}
 
   private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
   private final String group;
   private final String replicaId;
   private final List<String> replicas;
@@ -126,9 +128,11 @@ public final class GroupReplica {
   private HandOff handOff;
   private int children;
 
-  private GroupReplica(ActorContext<Command> ctx, String group, String replicaId, List<String> replicas,
-      MessageStore store, ReplicationSettings settings, ActorRef<ReplicaController.Command> controller) {
+  private GroupReplica(ActorContext<Command> ctx, TimerScheduler<Command> timers, String group, String replicaId,
+      List<String> replicas, MessageStore store, ReplicationSettings settings,
+      ActorRef<ReplicaController.Command> controller) {
     this.ctx = ctx;
+    this.timers = timers;
     this.group = group;
     this.replicaId = replicaId;
     this.replicas = List.copyOf(replicas);
@@ -147,8 +151,6 @@ public final class GroupReplica {
   public static Behavior<Command> create(String group, String replicaId, List<String> replicas, MessageStore store,
       ReplicationSettings settings, ActorRef<ReplicaController.Command> controller) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      // a handoff checks the target's position this often while writes wait
-      timers.startTimerWithFixedDelay(HandOffTick.INSTANCE, HAND_OFF_CHECK);
       store.setRole(StoreRole.REPLICA);
       GroupMasters masters = GroupMasters.get(ctx.getSystem());
       ActorRef<Command> me = ctx.getSelf();
@@ -159,7 +161,7 @@ public final class GroupReplica {
       });
       masters.stateOf(group).ifPresent(state -> me.tell(new Decided(state)));
       timers.startTimerWithFixedDelay(ReportTick.INSTANCE, settings.reportInterval());
-      GroupReplica replica = new GroupReplica(ctx, group, replicaId, replicas, store, settings, controller);
+      GroupReplica replica = new GroupReplica(ctx, timers, group, replicaId, replicas, store, settings, controller);
       ctx.getLog().info("Replicated broker group '{}' carried as replica '{}' (replicas {}), store in {}: started {}",
           group, replicaId, replicas, store.settings().dir(), replica.startedClean ? "clean" : "unclean");
       replica.report();
@@ -307,6 +309,8 @@ public final class GroupReplica {
   private Behavior<Command> onWritesStopped(WritesStopped stopped) {
     if (handOff == stopped.handOff()) {
       handOff = handOff.atEnd(store.confirmedPosition());
+      // the target's confirmations come with its fetches: checked this often while writes wait
+      timers.startTimerWithFixedDelay(HandOffTick.INSTANCE, HAND_OFF_CHECK);
       return checkHandOff();
     }
     return Behaviors.same();
@@ -325,6 +329,7 @@ public final class GroupReplica {
       ctx.getLog().info("Replica '{}' of '{}' holds the whole log ({}): asking the controller to elect it",
           handOff.target(), group, handOff.end());
       handOff = handOff.asking();
+      timers.cancel(HandOffTick.INSTANCE);
       String target = handOff.target();
       Duration timeout = ControllerSettings.fromConfig(ctx.getSystem().settings().config()).writeTimeout()
           .plusSeconds(2);
@@ -363,6 +368,7 @@ public final class GroupReplica {
   }
 
   private void endHandOff(ReplicaController.Decision answer) {
+    timers.cancel(HandOffTick.INSTANCE);
     handOff.request().replyTo().tell(answer);
     handOff = null;
   }
