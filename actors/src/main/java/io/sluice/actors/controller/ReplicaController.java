@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * <p>Replicas (the master too) send {@link Report}s periodically; what they report is held in
  * memory only (a new controller learns it again from the next reports). Elections: when a group's
  * master leaves the cluster ({@code MemberRemoved}, or found gone when the controller starts), on
- * {@link SwitchMaster}, and when a replica reports to an {@code OFFLINE} group. The candidates are
+ * {@link SwitchMaster} (to the replica it names, if any), and when a replica reports to an {@code OFFLINE} group. The candidates are
  * the in-sync members (the old master excluded) that reported, are up and reachable, and did not
  * start unclean; the highest (last epoch, end position) wins, then the configured order, then the
  * id ({@link Election}). The decision {master = S, epoch + 1, in-sync minus the old master,
@@ -107,8 +107,12 @@ public final class ReplicaController {
     }
   }
 
-  /** An operator's planned switch of an {@code ACTIVE} group's master to the best other in-sync replica. */
-  public record SwitchMaster(String group, ActorRef<Decision> replyTo) implements Command {}
+  /**
+   * A planned switch of an {@code ACTIVE} group's master to in-sync replica {@code target} (the
+   * master's node waited until it holds the whole log), or to the best other in-sync replica when
+   * {@code target} is empty.
+   */
+  public record SwitchMaster(String group, String target, ActorRef<Decision> replyTo) implements Command {}
 
   /** An operator's unclean election of {@code replicaId} (any reported live replica), audited with {@code reason}. */
   public record ForceUncleanMaster(String group, String replicaId, String reason, ActorRef<Decision> replyTo)
@@ -370,11 +374,14 @@ public final class ReplicaController {
       switchMaster.replyTo().tell(new Refused("group " + switchMaster.group() + " is not active"));
       return Behaviors.same();
     }
-    if (Election.choose(candidates(state.group(), state.inSync(), state.master())).isEmpty()) {
-      switchMaster.replyTo().tell(new Refused("no other in-sync replica of " + state.group() + " is eligible"));
+    String target = switchMaster.target();
+    if (Election.choose(candidates(state.group(), state.inSync(), state.master(), target)).isEmpty()) {
+      switchMaster.replyTo().tell(new Refused(target.isEmpty()
+          ? "no other in-sync replica of " + state.group() + " is eligible"
+          : target + " is no eligible in-sync replica of " + state.group() + " (reported, up, clean start)"));
       return Behaviors.same();
     }
-    return elect(state.group(), state.master(), "planned switch", switchMaster.replyTo()::tell);
+    return elect(state.group(), state.master(), target, "planned switch", switchMaster.replyTo()::tell);
   }
 
   private Behavior<Command> onForceUncleanMaster(ForceUncleanMaster force) {
@@ -430,8 +437,13 @@ public final class ReplicaController {
    * master, or "" for none) and writes the decision; {@code OFFLINE} when none is eligible.
    */
   private Behavior<Command> elect(String group, String excluded, String why, Consumer<Decision> answer) {
+    return elect(group, excluded, "", why, answer);
+  }
+
+  /** {@link #elect}, only {@code target} eligible unless it is empty. */
+  private Behavior<Command> elect(String group, String excluded, String target, String why, Consumer<Decision> answer) {
     GroupState state = states.get(group);
-    Optional<Election.Candidate> chosen = Election.choose(candidates(group, state.inSync(), excluded));
+    Optional<Election.Candidate> chosen = Election.choose(candidates(group, state.inSync(), excluded, target));
     if (chosen.isEmpty()) {
       GroupState offline = stamp(new GroupState(group, "", "", state.epoch(), state.inSync(),
           GroupState.Status.OFFLINE, term, 0));
@@ -456,11 +468,16 @@ public final class ReplicaController {
 
   /** Replicas of {@code among} except {@code excluded} that reported, are up and reachable, and started clean. */
   private List<Election.Candidate> candidates(String group, Set<String> among, String excluded) {
+    return candidates(group, among, excluded, "");
+  }
+
+  /** {@link #candidates}, only {@code target} unless it is empty. */
+  private List<Election.Candidate> candidates(String group, Set<String> among, String excluded, String target) {
     List<Election.Candidate> candidates = new ArrayList<>();
     for (Report report : reports.getOrDefault(group, Map.of()).values()) {
       String address = addressOf(report.hook());
       if (among.contains(report.replicaId()) && !report.replicaId().equals(excluded) && report.cleanStart()
-          && isUp(address)) {
+          && isUp(address) && (target.isEmpty() || report.replicaId().equals(target))) {
         int priority = report.replicas().indexOf(report.replicaId());
         candidates.add(new Election.Candidate(report.replicaId(), address, report.epoch(), report.endPosition(),
             priority < 0 ? Integer.MAX_VALUE : priority));

@@ -93,7 +93,8 @@ final class ControllerMessages {
     }
     if (o instanceof ReplicaController.SwitchMaster s) {
       return ControllerProto.SwitchMaster.newBuilder()
-          .setGroup(s.group()).setReplyTo(refToString.apply(s.replyTo())).build().toByteArray();
+          .setGroup(s.group()).setTarget(s.target()).setReplyTo(refToString.apply(s.replyTo())).build()
+          .toByteArray();
     }
     if (o instanceof ReplicaController.ForceUncleanMaster f) {
       return ControllerProto.ForceUncleanMaster.newBuilder()
@@ -149,7 +150,7 @@ final class ControllerMessages {
       }
       case SWITCH: {
         var s = ControllerProto.SwitchMaster.parseFrom(bytes);
-        return new ReplicaController.SwitchMaster(s.getGroup(), ref(s.getReplyTo()));
+        return new ReplicaController.SwitchMaster(s.getGroup(), s.getTarget(), ref(s.getReplyTo()));
       }
       case FORCE: {
         var f = ControllerProto.ForceUncleanMaster.parseFrom(bytes);

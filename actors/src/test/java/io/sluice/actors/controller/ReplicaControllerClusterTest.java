@@ -192,6 +192,26 @@ class ReplicaControllerClusterTest {
   }
 
   @Test
+  void aPlannedSwitchElectsTheReplicaItNamesEvenIfAnotherReportedMoreLog(@TempDir Path dir) {
+    start(dir, "Switch");
+    activeOn("n3");
+    // reports lag: n1 (the target, caught up by the master's wait) last reported less than n2
+    report("n1", 1, 100, "n3");
+    report("n2", 1, 900, "n3");
+    states(node("n1"));
+
+    var refused = ask(node("n3"), r -> new ReplicaController.SwitchMaster(G, "n9", r));
+    assertTrue(assertInstanceOf(ReplicaController.Refused.class, refused).reason().contains("n9"), refused::toString);
+    var switched = ask(node("n3"), r -> new ReplicaController.SwitchMaster(G, "n1", r));
+    GroupState decided = assertInstanceOf(ReplicaController.Accepted.class, switched, switched::toString).state();
+    assertEquals("n1", decided.master());
+    assertEquals(2, decided.epoch());
+    assertEquals(Set.of("n1", "n2"), decided.inSync(), "the old master leaves the in-sync set");
+    promote("n1", 2);
+    node("n2").hook().expectNoMessage(Duration.ofMillis(300));
+  }
+
+  @Test
   void anInSyncChangeWithAStaleEpochOrFromAnotherReplicaIsRefused(@TempDir Path dir) {
     start(dir, "Fenced");
     activeOn("n3");

@@ -10,10 +10,11 @@ import io.sluice.persistence.store.Epoch;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreRole;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -21,6 +22,7 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
@@ -40,8 +42,12 @@ import org.apache.pekko.cluster.typed.Cluster;
  *       role to master, appends the epoch's {@code EpochStart}, hands the in-sync set to the commit
  *       tracker, starts the {@link ReplicationSource} and answers {@link ReplicaController.Promoted};
  *       a repeat of an epoch it masters is answered again.
- *   <li>{@link SwitchAway} (the node leaves): a planned switch of a group it masters, acted on
- *       as soon as the controller accepted it.
+ *   <li>{@link SwitchAway} (an operator's switch, or the node leaves): a planned switch of a group
+ *       it masters without cutting a write: it stops taking writes (appends are refused {@code
+ *       NOT_MASTER}, so clients resend them to the new master), waits up to the replication
+ *       {@code timeout} until the in-sync replica furthest ahead holds the whole log, then asks the
+ *       controller to elect that replica and acts on the decision as soon as it is accepted; a
+ *       replica that does not catch up in time, or a refusal, resumes writes here.
  *   <li>Demotes (role replica first, so nothing more is written, then the source stops) when a
  *       newer decision names another master or none, or when its source learns of a newer epoch
  *       from a replica.
@@ -51,20 +57,42 @@ import org.apache.pekko.cluster.typed.Cluster;
  * no torn tail, or the fetcher has caught up with a master since.
  */
 public final class GroupReplica {
+  private static final Duration HAND_OFF_CHECK = Duration.ofMillis(20);
   /** The actor's messages, all local. */
   public interface Command extends LocalOnly {}
 
   /**
-   * The node leaves: if it masters the group, a planned switch to another in-sync replica first
-   * ({@link ReplicaController.SwitchMaster}); {@code replyTo} hears once this store no longer takes
-   * writes, or that it stays master (no other in-sync replica, no answer).
+   * A planned switch of the group, if this node masters it, to another in-sync replica once that
+   * replica holds the whole log ({@link ReplicaController.SwitchMaster} naming it); {@code replyTo}
+   * hears the controller's {@link ReplicaController.Accepted} decision once this store no longer
+   * takes writes, or {@link ReplicaController.Refused} when it stays master (it masters nothing
+   * here, no other in-sync replica, the replica did not catch up within the replication {@code
+   * timeout}, the controller refused or did not answer).
    */
-  public record SwitchAway(ActorRef<Done> replyTo) implements Command {}
+  public record SwitchAway(ActorRef<ReplicaController.Decision> replyTo) implements Command {}
 
   private enum ReportTick implements Command { INSTANCE }
 
-  private record Switched(SwitchAway request, ReplicaController.Decision decision, Throwable failure)
-      implements Command {}
+  private enum HandOffTick implements Command { INSTANCE }
+
+  /**
+   * A switch under way: writes stopped in {@code epoch}; {@code end} is the static log end (-1 until
+   * known); {@code asked} once the controller is asked to elect {@code target}.
+   */
+  private record HandOff(SwitchAway request, long epoch, String target, long deadlineNanos, long end,
+      boolean asked) {
+    HandOff atEnd(long logEnd) {
+      return new HandOff(request, epoch, target, deadlineNanos, logEnd, false);
+    }
+
+    HandOff asking() {
+      return new HandOff(request, epoch, target, deadlineNanos, end, true);
+    }
+  }
+
+  private record WritesStopped(HandOff handOff) implements Command {}
+
+  private record Switched(ReplicaController.Decision decision, Throwable failure) implements Command {}
 
   private record Decided(GroupState state) implements Command {}
 
@@ -79,6 +107,7 @@ public final class GroupReplica {
   private record CaughtUp(ReplicaFetcher.CaughtUp caughtUp) implements Command {}
 
   private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
   private final String group;
   private final String replicaId;
   private final List<String> replicas;
@@ -96,11 +125,14 @@ public final class GroupReplica {
   private ActorRef<ReplicaFetcher.Command> fetcher;
   private Address fetchingFrom;
   private ActorRef<ReplicationSource.Command> source;
+  private HandOff handOff;
   private int children;
 
-  private GroupReplica(ActorContext<Command> ctx, String group, String replicaId, List<String> replicas,
-      MessageStore store, ReplicationSettings settings, ActorRef<ReplicaController.Command> controller) {
+  private GroupReplica(ActorContext<Command> ctx, TimerScheduler<Command> timers, String group, String replicaId,
+      List<String> replicas, MessageStore store, ReplicationSettings settings,
+      ActorRef<ReplicaController.Command> controller) {
     this.ctx = ctx;
+    this.timers = timers;
     this.group = group;
     this.replicaId = replicaId;
     this.replicas = List.copyOf(replicas);
@@ -129,7 +161,7 @@ public final class GroupReplica {
       });
       masters.stateOf(group).ifPresent(state -> me.tell(new Decided(state)));
       timers.startTimerWithFixedDelay(ReportTick.INSTANCE, settings.reportInterval());
-      GroupReplica replica = new GroupReplica(ctx, group, replicaId, replicas, store, settings, controller);
+      GroupReplica replica = new GroupReplica(ctx, timers, group, replicaId, replicas, store, settings, controller);
       ctx.getLog().info("Replicated broker group '{}' carried as replica '{}' (replicas {}), store in {}: started {}",
           group, replicaId, replicas, store.settings().dir(), replica.startedClean ? "clean" : "unclean");
       replica.report();
@@ -156,6 +188,8 @@ public final class GroupReplica {
           return Behaviors.same();
         })
         .onMessage(SwitchAway.class, this::onSwitchAway)
+        .onMessage(WritesStopped.class, this::onWritesStopped)
+        .onMessageEquals(HandOffTick.INSTANCE, this::checkHandOff)
         .onMessage(Switched.class, this::onSwitched)
         .onMessage(CaughtUp.class, c -> {
           if (!caughtUp && !startedClean) {
@@ -230,19 +264,83 @@ public final class GroupReplica {
     }
   }
 
-  // ---- leaving ----
+  // ---- planned switch ----
 
   private Behavior<Command> onSwitchAway(SwitchAway request) {
-    if (masterEpoch == 0) {
-      request.replyTo().tell(Done.getInstance());
+    if (masterEpoch == 0 || promoting != null) {
+      request.replyTo().tell(new ReplicaController.Refused("this node does not master '" + group + "'"
+          + (known != null && !known.master().isEmpty() ? ": " + describe(known) + " on " + known.masterAddress() : "")));
       return Behaviors.same();
     }
-    ctx.getLog().info("This node leaves: switching the master of '{}' away", group);
-    Duration timeout = ControllerSettings.fromConfig(ctx.getSystem().settings().config()).writeTimeout()
-        .plusSeconds(2);
-    ctx.ask(ReplicaController.Decision.class, controller, timeout,
-        replyTo -> new ReplicaController.SwitchMaster(group, replyTo),
-        (decision, failure) -> new Switched(request, decision, failure));
+    if (handOff != null) {
+      request.replyTo().tell(new ReplicaController.Refused("a switch of '" + group + "' is under way already"));
+      return Behaviors.same();
+    }
+    String target = furthestInSync();
+    if (target == null) {
+      request.replyTo().tell(new ReplicaController.Refused("no other in-sync replica of '" + group + "'"));
+      return Behaviors.same();
+    }
+    // no write from now on (queued ones are refused too); the barrier's batch follows every earlier one
+    store.setRole(StoreRole.REPLICA);
+    handOff = new HandOff(request, masterEpoch, target, System.nanoTime() + settings.timeout().toNanos(), -1, false);
+    ctx.getLog().info("Switching the master of '{}' (epoch {}) to '{}': writes stopped until it holds the whole log",
+        group, masterEpoch, target);
+    HandOff started = handOff;
+    ctx.pipeToSelf(store.appendAllAt(List.of()), (result, failure) -> new WritesStopped(started));
+    return Behaviors.same();
+  }
+
+  /** The in-sync replica that confirmed the most (the configured order breaks a tie), or null. */
+  private String furthestInSync() {
+    Map<String, Long> confirmed = store.commits().confirmedPositions();
+    return store.commits().inSync().stream()
+        .filter(id -> !id.equals(replicaId))
+        .max(Comparator.<String>comparingLong(id -> confirmed.getOrDefault(id, 0L))
+            .thenComparing(id -> -position(id)))
+        .orElse(null);
+  }
+
+  private int position(String id) {
+    int index = replicas.indexOf(id);
+    return index < 0 ? Integer.MAX_VALUE : index;
+  }
+
+  private Behavior<Command> onWritesStopped(WritesStopped stopped) {
+    if (handOff == stopped.handOff()) {
+      handOff = handOff.atEnd(store.confirmedPosition());
+      // the target's confirmations come with its fetches: checked this often while writes wait
+      timers.startTimerWithFixedDelay(HandOffTick.INSTANCE, HAND_OFF_CHECK);
+      return checkHandOff();
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> checkHandOff() {
+    if (handOff == null || handOff.end() < 0 || handOff.asked()) {
+      return Behaviors.same();
+    }
+    if (masterEpoch != handOff.epoch()) {
+      endHandOff(new ReplicaController.Refused("this node stopped mastering '" + group + "' during the switch"));
+      return Behaviors.same();
+    }
+    long confirmed = store.commits().confirmedPositions().getOrDefault(handOff.target(), 0L);
+    if (confirmed >= handOff.end()) {
+      ctx.getLog().info("Replica '{}' of '{}' holds the whole log ({}): asking the controller to elect it",
+          handOff.target(), group, handOff.end());
+      handOff = handOff.asking();
+      timers.cancel(HandOffTick.INSTANCE);
+      String target = handOff.target();
+      Duration timeout = ControllerSettings.fromConfig(ctx.getSystem().settings().config()).writeTimeout()
+          .plusSeconds(2);
+      ctx.ask(ReplicaController.Decision.class, controller, timeout,
+          replyTo -> new ReplicaController.SwitchMaster(group, target, replyTo), Switched::new);
+    } else if (System.nanoTime() - handOff.deadlineNanos() > 0) {
+      resumeWrites();
+      endHandOff(new ReplicaController.Refused("replica '" + handOff.target() + "' of '" + group + "' reached "
+          + confirmed + " of the log end " + handOff.end() + " within " + settings.timeout()
+          + " (sluice.cluster.replication.timeout): switch refused, writes resumed here"));
+    }
     return Behaviors.same();
   }
 
@@ -250,13 +348,29 @@ public final class GroupReplica {
     if (switched.decision() instanceof ReplicaController.Accepted accepted) {
       // act on the decision now: the Distributed Data notification may come after the node left
       onDecided(accepted.state());
-    } else {
-      ctx.getLog().warn("The master of '{}' could not be switched away before this node leaves: {}", group,
-          switched.failure() != null ? switched.failure().toString()
-              : ((ReplicaController.Refused) switched.decision()).reason());
+      endHandOff(accepted);
+      return Behaviors.same();
     }
-    switched.request().replyTo().tell(Done.getInstance());
+    String why = switched.failure() != null ? "the controller did not answer: " + switched.failure()
+        : ((ReplicaController.Refused) switched.decision()).reason();
+    ctx.getLog().warn("The master of '{}' was not switched to '{}': {}", group, handOff.target(), why);
+    resumeWrites();
+    endHandOff(new ReplicaController.Refused(why));
     return Behaviors.same();
+  }
+
+  /** Takes writes again if this node still masters the epoch the switch started in. */
+  private void resumeWrites() {
+    if (masterEpoch == handOff.epoch() && (known == null || isMine(known))) {
+      store.setRole(StoreRole.MASTER);
+      ctx.getLog().info("The master of '{}' takes writes again (epoch {})", group, masterEpoch);
+    }
+  }
+
+  private void endHandOff(ReplicaController.Decision answer) {
+    timers.cancel(HandOffTick.INSTANCE);
+    handOff.request().replyTo().tell(answer);
+    handOff = null;
   }
 
   // ---- promotion ----

@@ -51,9 +51,11 @@ public final class NodeReplication {
       MessageStore replica = group.equals(ownGroup) ? store : openReplicaStore(system, group);
       // before the actor starts: the node's entities may start writing right after this returns
       replica.setRole(StoreRole.REPLICA);
-      groups.add(system.systemActorOf(
+      ActorRef<GroupReplica.Command> carried = system.systemActorOf(
           GroupReplica.create(group, ownGroup, replicated.get(group), replica, settings, controller),
-          "replica-" + group, Props.empty()));
+          "replica-" + group, Props.empty());
+      ReplicationStatus.get(system).register(group, carried);
+      groups.add(carried);
     }
     switchAwayWhenLeaving(system, groups);
   }
@@ -67,7 +69,7 @@ public final class NodeReplication {
     Duration timeout = Duration.ofMillis(shutdown.timeout(CoordinatedShutdown.PhaseBeforeServiceUnbind()).toMillis());
     shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "sluice-switch-mastered-groups-away", () -> {
       CompletableFuture<?>[] switches = groups.stream()
-          .map(group -> AskPattern.<GroupReplica.Command, Done>ask(group, GroupReplica.SwitchAway::new, timeout,
+          .map(group -> AskPattern.<GroupReplica.Command, ReplicaController.Decision>ask(group, GroupReplica.SwitchAway::new, timeout,
               system.scheduler()).toCompletableFuture())
           .toArray(CompletableFuture[]::new);
       return CompletableFuture.allOf(switches).handle((ok, failure) -> Done.getInstance());

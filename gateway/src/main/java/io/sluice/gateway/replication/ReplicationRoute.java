@@ -45,8 +45,12 @@ import org.slf4j.LoggerFactory;
  *       its commit tracker's set) and {@code "replicas":[{"replicaId","confirmedPosition","lagBytes",
  *       "inSync"}]}, a replica {@code "master"} (the address it fetches from, null while it has
  *       none) and {@code "fetchedPosition"}.
- *   <li>{@code POST /cluster/replication/{group}/switch}: a planned switch of the group's master to
- *       its best other in-sync replica ({@link ReplicaController.SwitchMaster}).
+ *   <li>{@code POST /cluster/replication/{group}/switch}, on the node mastering the group: a planned
+ *       switch of the group's master to its in-sync replica furthest ahead, once that replica
+ *       holds the whole log ({@link GroupReplica.SwitchAway}: writes wait meanwhile, refused {@code
+ *       NOT_MASTER}); refused when the replica does not catch up within the replication {@code
+ *       timeout} (writes resume), and on a node that does not master the group (the answer names
+ *       the master).
  *   <li>{@code POST /cluster/replication/{group}/force-master?replica=<id>&reason=<text>}: elects
  *       {@code replica} even if it is not in sync ({@link ReplicaController.ForceUncleanMaster});
  *       records only the old in-sync set held may be lost. The reason is required; the controller
@@ -54,9 +58,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * Both POSTs answer 200 with the decision ({@code {"group","master","epoch","inSync","status"}}),
- * 409 {@code {"error"}} when the controller refused (or no majority confirmed it in time: outcome
- * unknown), 404 for a group that is not replicated, 400 without a reason, 503 when the controller
- * did not answer.
+ * 409 {@code {"error"}} when refused (by the controller, or for a switch as above) or no majority
+ * confirmed it in time (outcome unknown), 404 for a group that is not replicated, 400 without a
+ * reason, 503 when the controller (for a switch: this node's replica actor) did not answer.
  */
 public final class ReplicationRoute implements ManagementRouteProvider {
   private static final Logger log = LoggerFactory.getLogger(ReplicationRoute.class);
@@ -74,7 +78,7 @@ public final class ReplicationRoute implements ManagementRouteProvider {
         Directives.pathEnd(() -> Directives.get(() ->
             Directives.complete(HttpEntities.create(ContentTypes.APPLICATION_JSON, render())))),
         Directives.path(PathMatchers.segment().slash("switch"), group -> Directives.post(() ->
-            Directives.completeWithFuture(decide(group, replyTo -> new ReplicaController.SwitchMaster(group, replyTo))))),
+            Directives.completeWithFuture(switchAway(group)))),
         Directives.path(PathMatchers.segment().slash("force-master"), group -> Directives.post(() ->
             Directives.parameter("replica", replica -> Directives.parameterOptional("reason", reason ->
                 Directives.completeWithFuture(force(group, replica, reason)))))))));
@@ -89,25 +93,48 @@ public final class ReplicationRoute implements ManagementRouteProvider {
     return decide(group, replyTo -> new ReplicaController.ForceUncleanMaster(group, replica, reason.get(), replyTo));
   }
 
+  private CompletionStage<HttpResponse> switchAway(String group) {
+    if (!GroupMasters.get(system).isReplicated(group)) {
+      return notReplicated(group);
+    }
+    Optional<ActorRef<GroupReplica.Command>> replica = ReplicationStatus.get(system).replicaOf(group);
+    if (replica.isEmpty()) {
+      String master = GroupMasters.get(system).activeMasterOf(group).map(Object::toString).orElse("none active");
+      return CompletableFuture.completedFuture(json(StatusCodes.CONFLICT, error("this node does not carry '" + group
+          + "': ask the node mastering it (" + master + ")")));
+    }
+    // the replica's catch-up (replication timeout), then the controller's majority write
+    Duration timeout = ReplicationSettings.fromConfig(system.settings().config()).timeout()
+        .plus(ControllerSettings.fromConfig(system.settings().config()).writeTimeout()).plusSeconds(5);
+    return answer(AskPattern.ask(replica.get(), GroupReplica.SwitchAway::new, timeout, system.scheduler()));
+  }
+
   private CompletionStage<HttpResponse> decide(String group,
       Function<ActorRef<ReplicaController.Decision>, ReplicaController.Command> request) {
     if (!GroupMasters.get(system).isReplicated(group)) {
-      return CompletableFuture.completedFuture(json(StatusCodes.NOT_FOUND,
-          error("group '" + group + "' is not replicated (sluice.controller.groups)")));
+      return notReplicated(group);
     }
     // the controller answers after its majority write, or "outcome unknown" after write-timeout
     Duration timeout = ControllerSettings.fromConfig(system.settings().config()).writeTimeout().plusSeconds(5);
-    return AskPattern.<ReplicaController.Command, ReplicaController.Decision>ask(
-            ReplicaController.init(system), request::apply, timeout, system.scheduler())
-        .handle((decision, failure) -> {
-          if (failure != null) {
-            return json(StatusCodes.SERVICE_UNAVAILABLE, error("the replica controller did not answer: " + failure));
-          }
-          if (decision instanceof ReplicaController.Accepted accepted) {
-            return json(StatusCodes.OK, state(accepted.state()));
-          }
-          return json(StatusCodes.CONFLICT, error(((ReplicaController.Refused) decision).reason()));
-        });
+    return answer(AskPattern.<ReplicaController.Command, ReplicaController.Decision>ask(
+        ReplicaController.init(system), request::apply, timeout, system.scheduler()));
+  }
+
+  private static CompletionStage<HttpResponse> notReplicated(String group) {
+    return CompletableFuture.completedFuture(json(StatusCodes.NOT_FOUND,
+        error("group '" + group + "' is not replicated (sluice.controller.groups)")));
+  }
+
+  private static CompletionStage<HttpResponse> answer(CompletionStage<ReplicaController.Decision> asked) {
+    return asked.handle((decision, failure) -> {
+      if (failure != null) {
+        return json(StatusCodes.SERVICE_UNAVAILABLE, error("no answer: " + failure));
+      }
+      if (decision instanceof ReplicaController.Accepted accepted) {
+        return json(StatusCodes.OK, state(accepted.state()));
+      }
+      return json(StatusCodes.CONFLICT, error(((ReplicaController.Refused) decision).reason()));
+    });
   }
 
   private static ObjectNode state(GroupState state) {

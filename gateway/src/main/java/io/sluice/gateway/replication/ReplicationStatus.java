@@ -3,16 +3,19 @@ package io.sluice.gateway.replication;
 import io.sluice.persistence.store.MessageStore;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
- * What this node's replication actors publish for {@code GET /cluster/replication}: per broker
- * group its store and role, and the latest view of its replicas (a master) or of its master (a
- * replica). Written by the actors, read by the route. Thread-safe.
+ * What this node's replication actors publish for {@code /cluster/replication}: per broker group
+ * its store and role, the latest view of its replicas (a master) or of its master (a replica), and
+ * the group's {@link GroupReplica} (which a planned switch asks). Written by the actors, read by
+ * the route. Thread-safe.
  */
 public final class ReplicationStatus implements Extension {
   /** A replica as its master last saw it. */
@@ -40,6 +43,7 @@ public final class ReplicationStatus implements Extension {
   };
 
   private final ConcurrentHashMap<String, GroupView> groups = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ActorRef<GroupReplica.Command>> replicas = new ConcurrentHashMap<>();
 
   private ReplicationStatus() {}
 
@@ -49,6 +53,15 @@ public final class ReplicationStatus implements Extension {
 
   void publish(GroupView view) {
     groups.put(view.group(), view);
+  }
+
+  void register(String group, ActorRef<GroupReplica.Command> replica) {
+    replicas.put(group, replica);
+  }
+
+  /** The actor owning this node's copy of {@code group}, if the node carries it. */
+  Optional<ActorRef<GroupReplica.Command>> replicaOf(String group) {
+    return Optional.ofNullable(replicas.get(group));
   }
 
   /** Every group of this node by name. */
