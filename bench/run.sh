@@ -4,6 +4,7 @@
 #   bench/run.sh e2e [--quick] [--runs N] [...]           (bench/run.sh e2e --help for options)
 #   bench/run.sh delay [--quick] [...]                    (delayed-message lateness under load)
 #   bench/run.sh catchup [--mib N] [--runs N]             (a replica's catch-up rate from empty)
+#   bench/run.sh soak [--minutes M] [--rate R] [...]      (false downings under load, no fault)
 #   bench/run.sh jfr-top FILE.jfr [TOP]                   (summary of a JFR recording)
 # JAVA_OPTS adds JVM options of the benchmark JVM, e.g. JAVA_OPTS="-XX:StartFlightRecording=filename=/tmp/b.jfr".
 #
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 mode="${1:-}"
 modules=bench
-if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" ]]; then
+if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" || "$mode" == "soak" ]]; then
   modules=bench,gateway
 fi
 
@@ -38,7 +39,7 @@ classpath="bench/target/classes:$(cat bench/target/classpath.txt)"
 java_bin="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 
 extra=()
-if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" ]]; then
+if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" || "$mode" == "soak" ]]; then
   broker_dir=bench/target/e2e-broker
   client_dir=bench/target/e2e-client
   if [[ "${BENCH_NO_BUILD:-}" != "1" ]]; then
@@ -63,7 +64,7 @@ if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" ]]; then
 fi
 
 if git rev-parse --git-dir >/dev/null 2>&1; then
-  if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" ]]; then
+  if [[ "$mode" == "e2e" || "$mode" == "delay" || "$mode" == "catchup" || "$mode" == "soak" ]]; then
     paths=(protocol persistence actors gateway client-java bench)
     dirty=$(git status --porcelain -- "${paths[@]}" | wc -l)
     echo "source:     built from $(cat bench/target/e2e-client/commit.txt 2>/dev/null || echo '?');" \

@@ -5,6 +5,7 @@ import io.sluice.bench.e2e.DelayBenchmark;
 import io.sluice.bench.e2e.E2eBenchmark;
 import io.sluice.bench.e2e.E2eOptions;
 import io.sluice.bench.e2e.JfrTop;
+import io.sluice.bench.e2e.SoakBenchmark;
 import io.sluice.bench.recovery.RecoveryFiller;
 import java.util.Arrays;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.List;
  * storage benchmark; {@code e2e [options]} the end-to-end benchmark against a broker process;
  * {@code delay [options]} delayed-message lateness under load ({@link DelayBenchmark});
  * {@code catchup [options]} a replica's catch-up rate from empty ({@link CatchUpBenchmark});
+ * {@code soak [options]} false downings under load, no fault injected ({@link SoakBenchmark});
  * {@code jfr-top FILE} summarises a JFR recording; {@code recovery-fill} is the child JVM of the
  * storage benchmark's recovery case.
  */
@@ -68,6 +70,16 @@ public final class BenchMain {
         }
         System.exit(0);
         break;
+      case "soak":
+        try {
+          SoakBenchmark.main(rest, System.out);
+        } catch (IllegalArgumentException e) {
+          System.err.println(e.getMessage());
+          System.exit(2);
+          return;
+        }
+        System.exit(0);
+        break;
       case "jfr-top":
         JfrTop.main(rest.toArray(new String[0]));
         break;
@@ -79,6 +91,7 @@ public final class BenchMain {
         System.err.println(E2eOptions.USAGE);
         System.err.println(DelayBenchmark.USAGE);
         System.err.println(CatchUpBenchmark.USAGE);
+        System.err.println(SoakBenchmark.USAGE);
         System.err.println("usage: bench/run.sh jfr-top FILE.jfr [TOP]");
         System.exit(2);
     }

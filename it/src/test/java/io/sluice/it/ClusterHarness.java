@@ -30,8 +30,12 @@ import java.util.stream.IntStream;
  * {@code stable-after}, so tests see a dead node removed in about 10 s.
  */
 public final class ClusterHarness implements AutoCloseable {
-  /** SBR's stable-after for the test nodes (Pekko's default is 20 s). */
-  public static final Duration STABLE_AFTER = Duration.ofSeconds(4);
+  /**
+   * SBR's stable-after for the test nodes: 4 s, or the system property {@code sluice.it.stable-after}
+   * in seconds (e.g. {@code -Dsluice.it.stable-after=7s}, the shipped value, to measure failover as
+   * shipped). Pekko's default is 20 s.
+   */
+  public static final Duration STABLE_AFTER = stableAfter(System.getProperty("sluice.it.stable-after", "4s"));
   /** How long membership changes may take: failure detection, SBR, removal, on a busy 2-core machine. */
   public static final Duration MEMBERSHIP_TIMEOUT = Duration.ofSeconds(60);
 
@@ -152,6 +156,12 @@ public final class ClusterHarness implements AutoCloseable {
     args.addAll(extraJvmArgs);
     args.addAll(nodeJvmArgs.apply(i));
     return BrokerProcess.start(placement.apply(i), dataDir(i), args.toArray(new String[0]));
+  }
+
+  /** Whole seconds, written {@code 7s} or {@code 7}. */
+  static Duration stableAfter(String seconds) {
+    String digits = seconds.strip().endsWith("s") ? seconds.strip().substring(0, seconds.strip().length() - 1) : seconds;
+    return Duration.ofSeconds(Long.parseLong(digits.strip()));
   }
 
   private List<String> seeds() {

@@ -20,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -239,6 +241,33 @@ class FailoverTest {
     return millis(nanos, System.nanoTime());
   }
 
+  /**
+   * Prints {@code [it] OUTCOMES scenario=<name> mode=<mode> group=<g> ...} for the failed group's
+   * queues: sends acknowledged, lost (acknowledged, never drained), duplicates (ids the draining
+   * group read more than once: stored twice), failed and unknown outcomes. An unknown send has no
+   * receipt, so its queue is the one its message group's acknowledged sends went to.
+   */
+  static void printOutcomes(String scenario, String mode, String group, History history,
+      HistoryChecker.Report report, Set<Integer> queues) {
+    List<History.Send> sends = history.sends();
+    Map<String, Integer> queueOfMessageGroup = new HashMap<>();
+    sends.stream().filter(s -> s.outcome() == History.Outcome.OK)
+        .forEach(s -> queueOfMessageGroup.put(s.messageGroup(), s.queueId()));
+    List<History.Send> ofGroup = sends.stream()
+        .filter(s -> queues.contains(queueOfMessageGroup.getOrDefault(s.messageGroup(), -1))).toList();
+    long acked = ofGroup.stream().filter(s -> s.outcome() == History.Outcome.OK).count();
+    long lost = ofGroup.stream().filter(s -> report.lost().contains(s.id())).count();
+    long failed = ofGroup.stream().filter(s -> s.outcome() == History.Outcome.FAIL).count();
+    long unknown = ofGroup.stream().filter(s -> s.outcome() == History.Outcome.UNKNOWN).count();
+    Map<String, Integer> drainedTimes = new HashMap<>();
+    history.deliveries().stream().filter(d -> d.consumerGroup().equals("drain") && queues.contains(d.queueId()))
+        .forEach(d -> drainedTimes.merge(d.id(), 1, Integer::sum));
+    long duplicates = drainedTimes.values().stream().filter(n -> n > 1).count();
+    System.out.printf("[it] OUTCOMES scenario=%s mode=%s group=%s acked=%d lost=%d (%.4f%%) duplicates=%d failed=%d"
+        + " unknown=%d%n", scenario, mode, group, acked, lost, 100.0 * lost / Math.max(1, acked), duplicates, failed,
+        unknown);
+  }
+
   /** A message group that the broker places on {@code queue} of {@link #TOPIC}. */
   static String messageGroupOn(int queue) {
     return ClusterTest.groupHashingTo(queue, QUEUES);
@@ -333,6 +362,8 @@ class FailoverTest {
     Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, DRAIN_TIMEOUT);
     HistoryChecker.Report report = HistoryChecker.check(history, "drain");
     System.out.printf("[it] sync kill + pause: attempt failures %s; %s%n", load.attemptFailures(), report.summary());
+    printOutcomes("kill-master", "sync", killedGroup, history, report, killedQueues);
+    printOutcomes("pause-master", "sync", pausedGroup, history, report, pausedQueues);
     report.assertValid();
   }
 
@@ -376,6 +407,7 @@ class FailoverTest {
         report.lost().size(), ackedToGroup, killedGroup, 100.0 * report.lost().size() / Math.max(1, ackedToGroup),
         killed, divergent, report.offsetConflicts().size());
     System.out.printf("[it] async kill: attempt failures %s; %s%n", load.attemptFailures(), report.summary());
+    printOutcomes("kill-master", "async", killedGroup, history, report, killedQueues);
     // async may lose what the master acknowledged and never copied: nothing else may go wrong
     assertEquals(Set.of(), report.unexpected(), "delivered, never sent");
     assertEquals(List.of(), report.offsetGaps(), "gaps in the drained offsets");
@@ -473,6 +505,7 @@ class FailoverTest {
     Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, DRAIN_TIMEOUT);
     HistoryChecker.Report report = HistoryChecker.check(history, "drain");
     System.out.printf("[it] out-of-sync replica: attempt failures %s; %s%n", load.attemptFailures(), report.summary());
+    printOutcomes("out-of-sync-replica", "sync", g, history, report, queues);
     report.assertValid();
   }
 

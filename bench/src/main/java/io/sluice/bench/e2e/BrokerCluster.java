@@ -140,7 +140,7 @@ final class BrokerCluster implements AutoCloseable {
   }
 
   /** Body of a management GET on node {@code index} (0-based), or "" when it does not answer 200. */
-  private String get(int index, String path) throws InterruptedException {
+  String get(int index, String path) throws InterruptedException {
     try {
       HttpResponse<String> r =
           http.send(

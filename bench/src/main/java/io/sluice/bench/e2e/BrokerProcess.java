@@ -12,8 +12,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,6 +45,7 @@ final class BrokerProcess implements AutoCloseable {
   private final CompletableFuture<Ready> ready = new CompletableFuture<>();
   private final List<String> problems = new ArrayList<>();
   private final Thread shutdownHook;
+  private final List<Consumer<String>> lineListeners = new CopyOnWriteArrayList<>();
 
   private BrokerProcess(Process process, Path log, Path gcLog, List<String> command) {
     this.process = process;
@@ -135,6 +138,11 @@ final class BrokerProcess implements AutoCloseable {
     return log;
   }
 
+  /** Calls {@code listener} with every line the broker prints from now on (on the log pump's thread). */
+  void onLine(Consumer<String> listener) {
+    lineListeners.add(listener);
+  }
+
   /** WARN and ERROR lines the broker logged so far (at most 50). */
   synchronized List<String> problems() {
     return List.copyOf(problems);
@@ -148,6 +156,9 @@ final class BrokerProcess implements AutoCloseable {
       String line;
       while ((line = in.readLine()) != null) {
         out.println(line);
+        for (Consumer<String> listener : lineListeners) {
+          listener.accept(line);
+        }
         Matcher m = READY.matcher(line);
         if (m.find()) {
           ready.complete(

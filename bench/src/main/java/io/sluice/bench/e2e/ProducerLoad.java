@@ -4,9 +4,13 @@ import io.sluice.client.Message;
 import io.sluice.client.Producer;
 import io.sluice.client.ProducerSettings;
 import io.sluice.client.SluiceClient;
+import io.sluice.client.SluiceException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
@@ -45,6 +49,8 @@ final class ProducerLoad {
   final LongAdder acked = new LongAdder();
   final LongAdder errors = new LongAdder();
   final AtomicReference<String> firstError = new AtomicReference<>();
+  /** Failed sends by the broker's reason (or the exception's class when it carries none). */
+  final Map<String, LongAdder> errorsByReason = new ConcurrentHashMap<>();
   final Latency ackLatency = new Latency();
 
   private ProducerLoad(String topic, int messageSize, boolean pipelined, int rareEvery) {
@@ -179,6 +185,11 @@ final class ProducerLoad {
   private void failed(Throwable e) {
     errors.increment();
     firstError.compareAndSet(null, e.toString());
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    String reason = cause instanceof SluiceException
+        ? ((SluiceException) cause).reason().name()
+        : cause.getClass().getSimpleName();
+    errorsByReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
   }
 
   /** Stops sending, waits for the threads, then closes the producers (which wait for receipts). */
