@@ -14,6 +14,7 @@ import io.sluice.gateway.cluster.NodeCatalog;
 import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.gateway.cluster.ServedGroups;
 import io.sluice.gateway.replication.NodeReplication;
+import io.sluice.gateway.replication.SwitchDesk;
 import io.sluice.gateway.replication.ReplicationConfig;
 import io.sluice.actors.transaction.QueueTransactions;
 import io.sluice.actors.transaction.TransactionSettings;
@@ -161,6 +162,7 @@ public final class BrokerNode {
     MessageStore store = SluiceStores.get(Adapter.toClassic(system))
         .storeFor(system.settings().config().getString("pekko.persistence.journal.plugin"));
     NodeReplication.start(system, store, brokerGroup);
+    SwitchDesk.start(system);
     Cluster cluster = Cluster.get(system);
     if (system.settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));

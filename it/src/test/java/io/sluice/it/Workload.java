@@ -150,7 +150,11 @@ final class Workload {
    * under the same message id until it is acknowledged, definitely refused or {@code resendFor}
    * has passed, and every failed attempt is counted by reason. A message is "fail" only when every
    * attempt was a definite refusal (nothing stored: {@code NOT_ENOUGH_REPLICAS}, {@code NOT_MASTER},
-   * {@code BROKER_BUSY}, or a non-availability error), else "unknown".
+   * {@code BROKER_BUSY}, {@code QUEUE_UNAVAILABLE}, or a non-availability error), else "unknown".
+   * {@code QUEUE_UNAVAILABLE} is resent like an unknown outcome (the group is served again after a
+   * failover) but stores nothing: the gateway refuses it before any write (its queue's broker group
+   * has no serving node: the produce path's queue choice, the delay timer's and transaction log's
+   * availability check), and with one attempt per send the client adds no earlier attempt to it.
    */
   static final class GroupProducing implements AutoCloseable {
     private static final Set<Reason> NOTHING_STORED =
@@ -219,7 +223,7 @@ final class Workload {
         } catch (SluiceException e) {
           attemptFailures.computeIfAbsent(e.reason(), r -> new AtomicInteger()).incrementAndGet();
           boolean refused = NOTHING_STORED.contains(e.reason()) || !(e instanceof BrokerUnavailableException);
-          maybeStored |= !refused;
+          maybeStored |= !refused && e.reason() != Reason.QUEUE_UNAVAILABLE;
           if (refused || System.nanoTime() - start > resendForNanos) {
             if (maybeStored) {
               history.unknown(m.messageId());

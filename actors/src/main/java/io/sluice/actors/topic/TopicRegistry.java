@@ -2,7 +2,8 @@ package io.sluice.actors.topic;
 
 import io.sluice.actors.CborSerializable;
 import io.sluice.actors.LocalOnly;
-import io.sluice.actors.placement.BrokerGroups;
+import io.sluice.actors.controller.GroupMasters;
+import io.sluice.actors.placement.PlaceableGroups;
 import io.sluice.actors.placement.QueuePlacement;
 import io.sluice.actors.registry.RegistryMaps;
 import io.sluice.actors.registry.RegistrySettings;
@@ -31,9 +32,10 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * of any minority of nodes and a restart of all of them, and every node reads it locally
  * ({@link TopicCatalogFeed}). This cluster singleton is its only writer: it validates each change
  * (TOPIC_EXISTS, TOPIC_NOT_FOUND, queue count only grows, message type fixed, incarnations), places
- * new queues in broker groups ({@link QueuePlacement}) and writes the change to a majority of nodes,
- * one change at a time. When it starts (on the oldest node, also after a handover) it reads a
- * majority first; commands wait meanwhile ({@link ReplicatedRegistry} does the reading and writing).
+ * new queues in the broker groups that can serve them now ({@link PlaceableGroups}, {@link
+ * QueuePlacement}) and writes the change to a majority of nodes, one change at a time. When it
+ * starts (on the oldest node, also after a handover) it reads a majority first; commands wait
+ * meanwhile ({@link ReplicatedRegistry} does the reading and writing).
  *
  * <p>A change that a majority did not confirm within {@code sluice.registry.write-timeout} is
  * answered {@link OutcomeUnknown}: this node holds it and it may still spread.
@@ -200,7 +202,8 @@ public final class TopicRegistry implements ReplicatedRegistry.Part<TopicRegistr
   }
 
   private List<String> place(Topics topics, List<String> placed, int existingQueues, int queueCount) {
-    Set<String> groups = BrokerGroups.upGroups(Cluster.get(registry.context().getSystem()).state().getMembers());
+    ActorSystem<?> system = registry.context().getSystem();
+    Set<String> groups = PlaceableGroups.of(Cluster.get(system).state(), GroupMasters.get(system));
     List<List<String>> all = new ArrayList<>();
     topics.byName().values().forEach(t -> all.add(t.queueGroups()));
     return QueuePlacement.place(placed, existingQueues, queueCount, groups, all);

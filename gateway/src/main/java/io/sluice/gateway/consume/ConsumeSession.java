@@ -316,7 +316,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     }
     pendingReceipts += handles.size();
     getContext().pipeToSelf(
-        ReceiptSettler.ackAll(handles, s.topic(),
+        ReceiptSettler.ackAll(handles, s.topic(), deps.groups().receipts(),
             (queueId, receipts) -> deps.groups().ack(s.group(), s.topic().name(), queueId, receipts)),
         (results, never) -> new ReceiptsDone(results, handles.size()));
   }
@@ -326,7 +326,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     subscribed();
     pendingReceipts++;
     getContext().pipeToSelf(
-        ReceiptSettler.settle(handle, subscription.topic(), call), (result, never) -> new ReceiptsDone(List.of(result), 1));
+        ReceiptSettler.settle(handle, subscription.topic(), deps.groups().receipts(), call), (result, never) -> new ReceiptsDone(List.of(result), 1));
   }
 
   /** The client half-closed: answer the receipt operations still running, then complete. */
@@ -393,7 +393,7 @@ public final class ConsumeSession extends AbstractBehavior<ConsumeSession.Comman
     } else if (!done.pulled().deliveries().isEmpty()) {
       Deliveries.Builder batch = Deliveries.newBuilder();
       for (GroupQueue.Delivered d : done.pulled().deliveries()) {
-        batch.addDeliveries(GroupQueues.toDelivery(d));
+        batch.addDeliveries(deps.groups().toDelivery(subscription.topic(), d));
       }
       delivered = batch.getDeliveriesCount();
       framesWaiting++;

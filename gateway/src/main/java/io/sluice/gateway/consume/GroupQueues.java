@@ -1,7 +1,9 @@
 package io.sluice.gateway.consume;
 
 import io.sluice.actors.consume.GroupQueue;
+import io.sluice.actors.controller.GroupMasters;
 import io.sluice.actors.queue.Queue;
+import io.sluice.actors.topic.TopicConfig;
 import io.sluice.gateway.BrokerException;
 import io.sluice.gateway.cluster.QueueAvailability;
 import io.sluice.protocol.v1.Delivery;
@@ -28,6 +30,7 @@ public final class GroupQueues {
   private final io.sluice.actors.topic.TopicCatalog catalog;
   private final Duration askTimeout;
   private final QueueAvailability availability;
+  private final ReceiptEpochs receipts;
 
   public GroupQueues(ActorSystem<?> system, io.sluice.actors.topic.TopicCatalog catalog, Duration askTimeout,
       QueueAvailability availability) {
@@ -35,6 +38,12 @@ public final class GroupQueues {
     this.catalog = catalog;
     this.askTimeout = askTimeout;
     this.availability = availability;
+    this.receipts = ReceiptEpochs.of(GroupMasters.get(system));
+  }
+
+  /** Receipt handles of this node: issued and checked against the broker groups' epochs. */
+  public ReceiptEpochs receipts() {
+    return receipts;
   }
 
   /** The entity id of the queue of the topic's current incarnation (a deleted topic's name falls back to the first). */
@@ -162,12 +171,12 @@ public final class GroupQueues {
     });
   }
 
-  /** The wire form of a delivery, with a receipt handle naming it. */
-  public static Delivery toDelivery(GroupQueue.Delivered delivered) {
+  /** The wire form of a delivery of {@code topic}, with a receipt handle naming it under its group's epoch now. */
+  public Delivery toDelivery(TopicConfig topic, GroupQueue.Delivered delivered) {
     return Delivery.newBuilder()
         .setMessage(delivered.message())
-        .setReceiptHandle(new ReceiptHandle(
-            delivered.message().getQueueId(), delivered.message().getOffset(), delivered.nonce()).encode())
+        .setReceiptHandle(receipts.issue(
+            topic, delivered.message().getQueueId(), delivered.message().getOffset(), delivered.nonce()).encode())
         .setAttempt(delivered.attempt())
         .setInvisibleUntilMs(delivered.invisibleUntilMs())
         .build();

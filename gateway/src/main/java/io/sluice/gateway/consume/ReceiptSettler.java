@@ -31,16 +31,17 @@ public final class ReceiptSettler {
 
   /**
    * Acks {@code handles} of {@code topic} with one call per queue they name. Never fails: one
-   * result per handle, in order; a malformed, refused or failed handle carries its reason.
+   * result per handle, in order; a malformed, refused or failed handle carries its reason, and a
+   * handle {@code epochs} refuses (an earlier epoch) reaches no queue.
    */
   public static CompletableFuture<List<ReceiptResult>> ackAll(
-      List<String> handles, TopicConfig topic, QueueAcks acks) {
+      List<String> handles, TopicConfig topic, ReceiptEpochs epochs, QueueAcks acks) {
     ReceiptResult[] results = new ReceiptResult[handles.size()];
     Map<Integer, List<Integer>> indexesByQueue = new HashMap<>();
     Map<Integer, List<GroupQueue.Receipt>> receiptsByQueue = new HashMap<>();
     for (int i = 0; i < handles.size(); i++) {
       try {
-        ReceiptHandle h = ReceiptHandle.decode(handles.get(i), topic);
+        ReceiptHandle h = epochs.decode(handles.get(i), topic);
         indexesByQueue.computeIfAbsent(h.queueId(), q -> new ArrayList<>()).add(i);
         receiptsByQueue.computeIfAbsent(h.queueId(), q -> new ArrayList<>())
             .add(new GroupQueue.Receipt(h.offset(), h.nonce()));
@@ -78,13 +79,14 @@ public final class ReceiptSettler {
 
   /**
    * Decodes {@code handle} for {@code topic} and runs {@code call} on it. Never fails: a malformed
-   * handle or a refusal becomes a {@link ReceiptResult} carrying the reason.
+   * handle, one from an earlier epoch (not run) or a refusal becomes a {@link ReceiptResult}
+   * carrying the reason.
    */
-  public static CompletableFuture<ReceiptResult> settle(
-      String handle, TopicConfig topic, Function<ReceiptHandle, CompletionStage<ReceiptResult>> call) {
+  public static CompletableFuture<ReceiptResult> settle(String handle, TopicConfig topic, ReceiptEpochs epochs,
+      Function<ReceiptHandle, CompletionStage<ReceiptResult>> call) {
     CompletionStage<ReceiptResult> stage;
     try {
-      stage = call.apply(ReceiptHandle.decode(handle, topic));
+      stage = call.apply(epochs.decode(handle, topic));
     } catch (BrokerException e) {
       stage = CompletableFuture.failedFuture(e);
     }

@@ -87,7 +87,7 @@ public final class ReceivePath {
         .thenCompose(pulled -> {
           long total = bytes;
           for (GroupQueue.Delivered d : pulled.deliveries()) {
-            response.addDeliveries(GroupQueues.toDelivery(d));
+            response.addDeliveries(groups.toDelivery(sub.topic(), d));
             total += GroupQueue.wireSize(d.message());
           }
           return pullRound(sub, response, total, max, start, step + 1);

@@ -144,7 +144,7 @@ public final class MessagingServiceImpl implements MessagingService {
     return Calls.unary(() -> {
       String group = Subscription.stateGroup(request.getGroup(), request.getMode(), request.getClientId());
       TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
-      return ReceiptSettler.ackAll(request.getReceiptHandlesList(), topic,
+      return ReceiptSettler.ackAll(request.getReceiptHandlesList(), topic, groups.receipts(),
               (queueId, receipts) -> groups.ack(group, topic.name(), queueId, receipts))
           .thenApply(results -> AckResponse.newBuilder().addAllResults(results).build());
     });
@@ -156,7 +156,7 @@ public final class MessagingServiceImpl implements MessagingService {
       Names.checkConsumerGroup(request.getGroup());
       TopicConfig topic = KnownTopics.require(catalog, request.getTopic());
       Subscription.checkInvisible(request.getInvisibleDurationMs());
-      ReceiptHandle handle = ReceiptHandle.decode(request.getReceiptHandle(), topic);
+      ReceiptHandle handle = groups.receipts().decode(request.getReceiptHandle(), topic);
       return groups.changeInvisible(request.getGroup(), request.getTopic(), handle, request.getInvisibleDurationMs())
           .thenApply(renewed -> ChangeInvisibleDurationResponse.newBuilder()
               .setReceiptHandle(handle.withNonce(renewed.nonce()).encode())

@@ -16,11 +16,14 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -45,12 +48,13 @@ import org.slf4j.LoggerFactory;
  *       its commit tracker's set) and {@code "replicas":[{"replicaId","confirmedPosition","lagBytes",
  *       "inSync"}]}, a replica {@code "master"} (the address it fetches from, null while it has
  *       none) and {@code "fetchedPosition"}.
- *   <li>{@code POST /cluster/replication/{group}/switch}, on the node mastering the group: a planned
- *       switch of the group's master to its in-sync replica furthest ahead, once that replica
- *       holds the whole log ({@link GroupReplica.SwitchAway}: writes wait meanwhile, refused {@code
- *       NOT_MASTER}); refused when the replica does not catch up within the replication {@code
- *       timeout} (writes resume), and on a node that does not master the group (the answer names
- *       the master).
+ *   <li>{@code POST /cluster/replication/{group}/switch}, on any node: a planned switch of the
+ *       group's master to its in-sync replica furthest ahead, once that replica holds the whole log
+ *       ({@link GroupReplica.SwitchAway}: writes wait meanwhile, refused {@code NOT_MASTER}); refused
+ *       when the replica does not catch up within the replication {@code timeout} (writes resume).
+ *       A node that does not master the group (as its view of the controller's decisions shows)
+ *       forwards the request over the cluster to the {@link SwitchDesk} of the ACTIVE master's node
+ *       and answers what that node answers; 409 when the group has no ACTIVE master.
  *   <li>{@code POST /cluster/replication/{group}/force-master?replica=<id>&reason=<text>}: elects
  *       {@code replica} even if it is not in sync ({@link ReplicaController.ForceUncleanMaster});
  *       records only the old in-sync set held may be lost. The reason is required; the controller
@@ -60,7 +64,9 @@ import org.slf4j.LoggerFactory;
  * Both POSTs answer 200 with the decision ({@code {"group","master","epoch","inSync","status"}}),
  * 409 {@code {"error"}} when refused (by the controller, or for a switch as above) or no majority
  * confirmed it in time (outcome unknown), 404 for a group that is not replicated, 400 without a
- * reason, 503 when the controller (for a switch: this node's replica actor) did not answer.
+ * reason, 503 when the controller (for a switch: this node's replica actor, or the master's node it
+ * was forwarded to) did not answer, or the master's node is unreachable or has no switch desk. {@code
+ * force-master} needs no forwarding: the controller is a cluster singleton any node reaches.
  */
 public final class ReplicationRoute implements ManagementRouteProvider {
   private static final Logger log = LoggerFactory.getLogger(ReplicationRoute.class);
@@ -94,19 +100,59 @@ public final class ReplicationRoute implements ManagementRouteProvider {
   }
 
   private CompletionStage<HttpResponse> switchAway(String group) {
-    if (!GroupMasters.get(system).isReplicated(group)) {
+    GroupMasters masters = GroupMasters.get(system);
+    if (!masters.isReplicated(group)) {
       return notReplicated(group);
+    }
+    Optional<Address> master = masters.activeMasterOf(group);
+    Address self = Cluster.get(system).selfMember().address();
+    if (master.isPresent() && !master.get().equals(self)) {
+      return forward(group, master.get());
     }
     Optional<ActorRef<GroupReplica.Command>> replica = ReplicationStatus.get(system).replicaOf(group);
     if (replica.isEmpty()) {
-      String master = GroupMasters.get(system).activeMasterOf(group).map(Object::toString).orElse("none active");
-      return CompletableFuture.completedFuture(json(StatusCodes.CONFLICT, error("this node does not carry '" + group
-          + "': ask the node mastering it (" + master + ")")));
+      return CompletableFuture.completedFuture(json(StatusCodes.CONFLICT, error("group '" + group
+          + "' has no ACTIVE master to switch away from ("
+          + masters.stateOf(group).map(s -> s.status().name()).orElse("no decision yet") + ")")));
     }
-    // the replica's catch-up (replication timeout), then the controller's majority write
-    Duration timeout = ReplicationSettings.fromConfig(system.settings().config()).timeout()
+    // this node's replica switches if it masters the group, else refuses naming the master
+    return answer(AskPattern.ask(replica.get(), GroupReplica.SwitchAway::new, switchTimeout(), system.scheduler()));
+  }
+
+  /**
+   * Asks the switch desk of {@code master}'s node, found through the receptionist, and answers what
+   * the master answers; 503 saying why when the master's node is unreachable, has no desk
+   * registered, or does not answer.
+   */
+  private CompletionStage<HttpResponse> forward(String group, Address master) {
+    String on = "the master of '" + group + "' on " + master;
+    boolean unreachable = Cluster.get(system).state().getUnreachable().stream()
+        .anyMatch(member -> member.address().equals(master));
+    if (unreachable) {
+      return CompletableFuture.completedFuture(json(StatusCodes.SERVICE_UNAVAILABLE,
+          error(on + " is not reachable from this node: ask again once it is, or once a new master is elected")));
+    }
+    Duration findTimeout = ControllerSettings.fromConfig(system.settings().config()).readTimeout();
+    log.info("Forwarding the planned switch of group '{}' to its master's node {}", group, master);
+    CompletionStage<Optional<ActorRef<SwitchDesk.Switch>>> desk = AskPattern.<Receptionist.Command, Receptionist.Listing>ask(
+            system.receptionist(), replyTo -> Receptionist.find(SwitchDesk.KEY, replyTo), findTimeout,
+            system.scheduler())
+        .thenApply(listing -> listing.getServiceInstances(SwitchDesk.KEY).stream()
+            .filter(ref -> ref.path().address().equals(master)).findFirst());
+    return desk.thenCompose(found -> found.isEmpty()
+            ? CompletableFuture.completedFuture(json(StatusCodes.SERVICE_UNAVAILABLE,
+                error(on + " has no switch desk registered (not up yet, or leaving)")))
+            : answer(AskPattern.<SwitchDesk.Switch, ReplicaController.Decision>ask(found.get(),
+                replyTo -> new SwitchDesk.Switch(group, replyTo), switchTimeout(), system.scheduler()),
+                failure -> on + " did not answer: " + failure))
+        .exceptionally(failure -> json(StatusCodes.SERVICE_UNAVAILABLE,
+            error("could not find " + on + ": " + failure)));
+  }
+
+  /** The master's catch-up (replication timeout), then the controller's majority write, and a margin. */
+  private Duration switchTimeout() {
+    return ReplicationSettings.fromConfig(system.settings().config()).timeout()
         .plus(ControllerSettings.fromConfig(system.settings().config()).writeTimeout()).plusSeconds(5);
-    return answer(AskPattern.ask(replica.get(), GroupReplica.SwitchAway::new, timeout, system.scheduler()));
   }
 
   private CompletionStage<HttpResponse> decide(String group,
@@ -126,9 +172,14 @@ public final class ReplicationRoute implements ManagementRouteProvider {
   }
 
   private static CompletionStage<HttpResponse> answer(CompletionStage<ReplicaController.Decision> asked) {
+    return answer(asked, failure -> "no answer: " + failure);
+  }
+
+  private static CompletionStage<HttpResponse> answer(CompletionStage<ReplicaController.Decision> asked,
+      Function<Throwable, String> noAnswer) {
     return asked.handle((decision, failure) -> {
       if (failure != null) {
-        return json(StatusCodes.SERVICE_UNAVAILABLE, error("no answer: " + failure));
+        return json(StatusCodes.SERVICE_UNAVAILABLE, error(noAnswer.apply(failure)));
       }
       if (decision instanceof ReplicaController.Accepted accepted) {
         return json(StatusCodes.OK, state(accepted.state()));

@@ -21,7 +21,7 @@ class ReceiptSettlerTest {
   private static final TopicConfig TOPIC = new TopicConfig("t", 4, MessageType.NORMAL, 0);
 
   private static String handle(int queueId, long offset) {
-    return new ReceiptHandle(queueId, offset, 1000 + offset).encode();
+    return new ReceiptHandle(queueId, 0, offset, 1000 + offset).encode();
   }
 
   @Test
@@ -29,7 +29,7 @@ class ReceiptSettlerTest {
     List<String> handles = List.of(
         handle(1, 10), "not-a-handle", handle(2, 20), handle(1, 11), handle(3, 30), handle(1, 12));
     Map<Integer, List<GroupQueue.Receipt>> calls = new TreeMap<>();
-    CompletableFuture<List<ReceiptResult>> results = ReceiptSettler.ackAll(handles, TOPIC, (queueId, receipts) -> {
+    CompletableFuture<List<ReceiptResult>> results = ReceiptSettler.ackAll(handles, TOPIC, ReceiptEpochs.NONE, (queueId, receipts) -> {
       calls.put(queueId, receipts);
       return switch (queueId) {
         // queue 1 refuses its second receipt (offset 11)
@@ -63,7 +63,7 @@ class ReceiptSettlerTest {
 
   @Test
   void nothingToAckAnswersNothing() throws Exception {
-    assertEquals(List.of(), ReceiptSettler.ackAll(List.of(), TOPIC, (queueId, receipts) -> {
+    assertEquals(List.of(), ReceiptSettler.ackAll(List.of(), TOPIC, ReceiptEpochs.NONE, (queueId, receipts) -> {
       throw new AssertionError("no call expected");
     }).get(10, TimeUnit.SECONDS));
   }
