@@ -326,6 +326,11 @@ public final class GroupReplica {
   // ---- planned switch ----
 
   private Behavior<Command> onSwitchAway(SwitchAway request) {
+    String away = goingAwayReason();
+    if (away != null) {
+      // the leaving node's switch: no write from now on, whether or not the switch succeeds
+      stopWritesForGood(away);
+    }
     if (masterEpoch == 0 || promoting != null) {
       request.replyTo().tell(new ReplicaController.Refused("this node does not master '" + group + "'"
           + (known != null && !known.master().isEmpty() ? ": " + describe(known) + " on " + known.masterAddress() : "")));
