@@ -3,6 +3,7 @@ package io.sluice.gateway;
 import static io.sluice.gateway.NodeTests.awaitTrue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -59,7 +61,9 @@ class ReplicationNodeTest {
   @TempDir Path dir3;
   BrokerNode n1;
   BrokerNode n2;
+  BrokerNode n3;
   MessagingServiceClient client;
+  MessagingServiceClient client2;
   /** The replication settings of both nodes (the same on every node). */
   String nodeSettings;
 
@@ -67,6 +71,12 @@ class ReplicationNodeTest {
   void stop() throws Exception {
     if (client != null) {
       client.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    if (client2 != null) {
+      client2.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    if (n3 != null) {
+      n3.stop();
     }
     if (n2 != null) {
       n2.stop();
@@ -253,6 +263,64 @@ class ReplicationNodeTest {
     awaitTrue(() -> replicaStore().role() == StoreRole.MASTER);
   }
 
+  @Test
+  void aLeavingMasterWhoseSwitchFailsDoesNotTakeWritesAgain() throws Exception {
+    // the stopped replica stays in the in-sync set: the leaving master's switch waits for it in vain
+    startMaster("async", "sluice.cluster.replication.replica-max-lag = 60 s\n"
+        + "sluice.cluster.replication.timeout = 2 s\n");
+    startReplica();
+    awaitMaster();
+    awaitInSync(true);
+    n2.stop();
+    n2 = null;
+    assertOk(send("while-away", 10));
+    MessageStore leaving = masterStore();
+    client.close().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    client = null;
+    n1.stop();
+    n1 = null;
+    assertEquals(StoreRole.REPLICA, leaving.role(), "the failed switch of a leaving node resumed its writes");
+  }
+
+  @Test
+  void aDeposedMastersPendingSyncWriteIsAnsweredAtOnceAndItsResendIsStoredOnce() throws Exception {
+    // g3 stops but stays in the in-sync set (60 s): a sync write waits for it; g2 holds the write
+    startMaster("[g1, g2, g3]", "sync", "sluice.cluster.replication.replica-max-lag = 60 s\n");
+    startReplica();
+    String seed = Cluster.get(n1.system()).selfMember().address().toString();
+    n3 = TestNode.start(dir3, "sluice.cluster.broker-group = g3\n" + nodeSettings
+        + "pekko.cluster.seed-nodes = [\"" + seed + "\"]\n");
+    awaitMaster();
+    awaitTrue(() -> masterStore().commits().inSync().containsAll(List.of("g2", "g3")));
+    n3.stop();
+    n3 = null;
+    CompletableFuture<SendReceipt> pending = sendAsync(client, "pending");
+    awaitTrue(() -> onReplica("pending") == 1
+        && masterStore().commits().confirmedPositions().getOrDefault("g2", 0L) == masterStore().confirmedPosition());
+    assertFalse(pending.isDone(), "g3 has not confirmed it");
+
+    var switched = post(n1, "/cluster/replication/g1/switch");
+    long switchedAt = System.nanoTime();
+    assertEquals(200, switched.statusCode(), switched.body());
+    assertEquals("g2", JSON.readTree(switched.body()).get("master").asText());
+    SendReceipt answer = pending.get(30, TimeUnit.SECONDS);
+    long afterSwitchMs = (System.nanoTime() - switchedAt) / 1_000_000;
+    // outcome unknown: resend under the same id
+    assertEquals(Reason.REPLICATION_TIMEOUT, answer.getStatus().getReason(), answer.toString());
+    assertTrue(afterSwitchMs < 2_000, "answered " + afterSwitchMs + " ms after the demotion, not at once");
+
+    client2 = MessagingServiceClient.create(
+        GrpcClientSettings.connectToServiceAt("127.0.0.1", n2.grpcPort(), n2.system()).withTls(false), n2.system());
+    awaitTrue(() -> {
+      try {
+        return sendAsync(client2, "pending").get(30, TimeUnit.SECONDS).getStatus().getCode() == 0;
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    assertEquals(1, onReplica("pending"), "the resend was stored again");
+  }
+
   private static HttpResponse<String> post(BrokerNode node, String path) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + node.managementPort() + path))
@@ -264,8 +332,12 @@ class ReplicationNodeTest {
   }
 
   private void startMaster(String mode, String more) throws Exception {
-    nodeSettings = "sluice.controller.groups { g1 = [g1, g2] }\nsluice.cluster.replication.mode = " + mode + "\n"
-        + more;
+    startMaster("[g1, g2]", mode, more);
+  }
+
+  private void startMaster(String replicas, String mode, String more) throws Exception {
+    nodeSettings = "sluice.controller.groups { g1 = " + replicas + " }\nsluice.cluster.replication.mode = " + mode
+        + "\n" + more;
     n1 = TestNode.start(dir1, "sluice.cluster.broker-group = g1\n" + nodeSettings);
     client = MessagingServiceClient.create(
         GrpcClientSettings.connectToServiceAt("127.0.0.1", n1.grpcPort(), n1.system()).withTls(false), n1.system());
@@ -331,6 +403,22 @@ class ReplicationNodeTest {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+  }
+
+  /** How many records with message id {@code id} n2's copy of g1 holds. */
+  private int onReplica(String id) {
+    try {
+      return replicaStore().lookupByMessageId(id, 10).size();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static CompletableFuture<SendReceipt> sendAsync(MessagingServiceClient via, String id) {
+    Message message = Message.newBuilder().setTopic(TOPIC).setMessageId(id)
+        .setBody(ByteString.copyFrom(new byte[10])).build();
+    return via.send(SendRequest.newBuilder().addMessages(message).build()).toCompletableFuture()
+        .thenApply(response -> response.getReceipts(0));
   }
 
   private static void assertOk(SendReceipt receipt) {

@@ -17,14 +17,17 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * One replicated broker group on this node (shared/CLUSTER.md 4.6): owns the role of the group's
@@ -48,9 +51,13 @@ import org.apache.pekko.cluster.typed.Cluster;
  *       {@code timeout} until the in-sync replica furthest ahead holds the whole log, then asks the
  *       controller to elect that replica and acts on the decision as soon as it is accepted; a
  *       replica that does not catch up in time, or a refusal, resumes writes here.
- *   <li>Demotes (role replica first, so nothing more is written, then the source stops) when a
- *       newer decision names another master or none, or when its source learns of a newer epoch
- *       from a replica.
+ *   <li>Demotes (role replica first, so nothing more is written, then the source stops, and the
+ *       store's pending {@code sync} writes fail at once, outcome unknown) when a newer decision
+ *       names another master or none, or when its source learns of a newer epoch from a replica.
+ *   <li>A node going away (its CoordinatedShutdown started, or the cluster shows it leaving,
+ *       exiting, downed or removed, or not up) takes no write for the group from then on: a store
+ *       it masters turns replica at once (its source keeps serving, so a switch can still hand the
+ *       group off), a failed switch does not resume writes, and a promotion is not taken.
  * </ul>
  *
  * <p>Clean start, as the controller needs it: the store's last stop was clean and its recovery cut
@@ -106,6 +113,8 @@ public final class GroupReplica {
 
   private record CaughtUp(ReplicaFetcher.CaughtUp caughtUp) implements Command {}
 
+  private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+
   private final ActorContext<Command> ctx;
   private final TimerScheduler<Command> timers;
   private final String group;
@@ -127,6 +136,8 @@ public final class GroupReplica {
   private ActorRef<ReplicationSource.Command> source;
   private HandOff handOff;
   private int children;
+  /** Set once this node is going away: it never takes a write for the group again. */
+  private boolean goingAway;
 
   private GroupReplica(ActorContext<Command> ctx, TimerScheduler<Command> timers, String group, String replicaId,
       List<String> replicas, MessageStore store, ReplicationSettings settings,
@@ -160,6 +171,8 @@ public final class GroupReplica {
         }
       });
       masters.stateOf(group).ifPresent(state -> me.tell(new Decided(state)));
+      Cluster.get(ctx.getSystem()).subscriptions().tell(Subscribe.create(
+          ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new), ClusterEvent.MemberEvent.class));
       timers.startTimerWithFixedDelay(ReportTick.INSTANCE, settings.reportInterval());
       GroupReplica replica = new GroupReplica(ctx, timers, group, replicaId, replicas, store, settings, controller);
       ctx.getLog().info("Replicated broker group '{}' carried as replica '{}' (replicas {}), store in {}: started {}",
@@ -191,6 +204,12 @@ public final class GroupReplica {
         .onMessage(WritesStopped.class, this::onWritesStopped)
         .onMessageEquals(HandOffTick.INSTANCE, this::checkHandOff)
         .onMessage(Switched.class, this::onSwitched)
+        .onMessage(MemberChanged.class, m -> {
+          if (m.event().member().address().equals(self) && isLeaving(m.event().member().status())) {
+            stopWritesForGood("this node is " + m.event().member().status());
+          }
+          return Behaviors.same();
+        })
         .onMessage(CaughtUp.class, c -> {
           if (!caughtUp && !startedClean) {
             ctx.getLog().info("Replica of '{}' caught up at {}: eligible for election again", group,
@@ -207,13 +226,53 @@ public final class GroupReplica {
    * decided on a joining node's report would pass it over (the preferred master, say).
    */
   private void report() {
-    MemberStatus status = Cluster.get(ctx.getSystem()).selfMember().status();
-    if (status != MemberStatus.up() && status != MemberStatus.weaklyUp()) {
+    if (!isUp(Cluster.get(ctx.getSystem()).selfMember().status())) {
       return;
     }
     long lastEpoch = store.epochs().last().map(Epoch::epoch).orElse(0L);
     controller.tell(new ReplicaController.Report(group, replicaId, lastEpoch, store.confirmedPosition(),
         startedClean || caughtUp, replicas, hook));
+  }
+
+  /** Up as the controller counts it: only such members are elected. */
+  private static boolean isUp(MemberStatus status) {
+    return status == MemberStatus.up() || status == MemberStatus.weaklyUp();
+  }
+
+  /** A status a member only leaves by going away (joining is not one of them). */
+  private static boolean isLeaving(MemberStatus status) {
+    return status == MemberStatus.leaving() || status == MemberStatus.exiting() || status == MemberStatus.down()
+        || status == MemberStatus.removed() || status == MemberStatus.shuttingDown()
+        || status == MemberStatus.shutDown();
+  }
+
+  /**
+   * Why this node may not take writes for the group, or null: it is going away (a planned switch
+   * started by its shutdown that fails must not make it a master again, nor may a promotion that
+   * arrives meanwhile: its acknowledged writes would be lost or hang when it is gone).
+   */
+  private String goingAwayReason() {
+    if (goingAway) {
+      return "this node is going away";
+    }
+    var shutdown = CoordinatedShutdown.get(ctx.getSystem()).getShutdownReason();
+    if (shutdown.isPresent()) {
+      return "this node is shutting down (" + shutdown.get() + ")";
+    }
+    MemberStatus status = Cluster.get(ctx.getSystem()).selfMember().status();
+    return isUp(status) ? null : "this node is " + status + " in the cluster";
+  }
+
+  /** This node is going away: the store refuses writes from now on, whatever it masters. */
+  private void stopWritesForGood(String why) {
+    if (goingAway) {
+      return;
+    }
+    goingAway = true;
+    if (store.role() == StoreRole.MASTER) {
+      store.setRole(StoreRole.REPLICA);
+      ctx.getLog().warn("'{}' takes no write on this node from now on (epoch {}): {}", group, masterEpoch, why);
+    }
   }
 
   // ---- the controller's decisions ----
@@ -267,6 +326,11 @@ public final class GroupReplica {
   // ---- planned switch ----
 
   private Behavior<Command> onSwitchAway(SwitchAway request) {
+    String away = goingAwayReason();
+    if (away != null) {
+      // the leaving node's switch: no write from now on, whether or not the switch succeeds
+      stopWritesForGood(away);
+    }
     if (masterEpoch == 0 || promoting != null) {
       request.replyTo().tell(new ReplicaController.Refused("this node does not master '" + group + "'"
           + (known != null && !known.master().isEmpty() ? ": " + describe(known) + " on " + known.masterAddress() : "")));
@@ -359,12 +423,22 @@ public final class GroupReplica {
     return Behaviors.same();
   }
 
-  /** Takes writes again if this node still masters the epoch the switch started in. */
+  /**
+   * Takes writes again if this node still masters the epoch the switch started in and is not going
+   * away (then it stays refusing {@code NOT_MASTER} until it leaves).
+   */
   private void resumeWrites() {
-    if (masterEpoch == handOff.epoch() && (known == null || isMine(known))) {
-      store.setRole(StoreRole.MASTER);
-      ctx.getLog().info("The master of '{}' takes writes again (epoch {})", group, masterEpoch);
+    if (masterEpoch != handOff.epoch() || (known != null && !isMine(known))) {
+      return;
     }
+    String away = goingAwayReason();
+    if (away != null) {
+      stopWritesForGood(away);
+      ctx.getLog().warn("The master of '{}' does not take writes again (epoch {}): {}", group, masterEpoch, away);
+      return;
+    }
+    store.setRole(StoreRole.MASTER);
+    ctx.getLog().info("The master of '{}' takes writes again (epoch {})", group, masterEpoch);
   }
 
   private void endHandOff(ReplicaController.Decision answer) {
@@ -382,6 +456,12 @@ public final class GroupReplica {
       return Behaviors.same();
     }
     if (promoting != null) {
+      return Behaviors.same();
+    }
+    String away = goingAwayReason();
+    if (away != null) {
+      // not answered: the controller sends it again at the next report, or elects another once this node is removed
+      ctx.getLog().warn("Promotion of '{}' to epoch {} not taken: {}", group, promote.epoch(), away);
       return Behaviors.same();
     }
     long lastEpoch = store.epochs().last().map(Epoch::epoch).orElse(0L);
@@ -405,6 +485,13 @@ public final class GroupReplica {
   }
 
   private Behavior<Command> startEpoch(PromotionHook.Promote promote) {
+    String away = goingAwayReason();
+    if (away != null) {
+      promoting = null;
+      ctx.getLog().warn("Promotion of '{}' to epoch {} not taken: {}", group, promote.epoch(), away);
+      follow();
+      return Behaviors.same();
+    }
     store.setRole(StoreRole.MASTER);
     ctx.pipeToSelf(store.startEpoch(promote.epoch()), (position, failure) -> new EpochStarted(promote, failure));
     return Behaviors.same();
@@ -417,6 +504,14 @@ public final class GroupReplica {
       store.setRole(StoreRole.REPLICA);
       ctx.getLog().error("Promotion of '{}' to epoch {} failed: the store could not start the epoch", group,
           promote.epoch(), started.failure());
+      follow();
+      return Behaviors.same();
+    }
+    String away = goingAwayReason();
+    if (away != null) {
+      // went away while the epoch started: not answered, like a promotion arriving then
+      store.setRole(StoreRole.REPLICA);
+      ctx.getLog().warn("Promotion of '{}' to epoch {} not taken: {}", group, promote.epoch(), away);
       follow();
       return Behaviors.same();
     }
@@ -435,7 +530,7 @@ public final class GroupReplica {
     ActorRef<ReplicationSource.Deposed> deposed =
         ctx.messageAdapter(ReplicationSource.Deposed.class, SourceDeposed::new);
     source = ctx.spawn(ReplicationSource.create(
-            new ReplicationSource.Master(group, replicaId, masterEpoch, controller, deposed), store, settings, inSync),
+            new ReplicationSource.Master(group, replicaId, replicas, masterEpoch, controller, deposed), store, settings, inSync),
         "source-" + (++children), DispatcherSelector.blocking());
     ctx.getLog().info("This node masters '{}' in epoch {} from position {}", group, masterEpoch,
         store.confirmedPosition());
@@ -452,8 +547,9 @@ public final class GroupReplica {
       ctx.stop(source);
       source = null;
     }
-    // the commit tracker keeps its in-sync set: no replica confirms to a deposed master any more, so
-    // its pending sync writes never commit (they time out, outcome unknown)
+    // no replica confirms to a deposed master any more: its pending sync writes end now, outcome
+    // unknown (the new master may hold them; a resend under the same id is deduplicated there)
+    store.commits().demoted();
     follow();
     publish();
   }

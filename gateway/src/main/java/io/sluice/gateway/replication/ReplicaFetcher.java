@@ -216,7 +216,7 @@ public final class ReplicaFetcher {
       ctx.getLog().info("Replica of '{}': position {} was removed by the master's retention; resetting to {}",
           group, position, reset.masterMinPosition());
       long s = session;
-      ctx.pipeToSelf(store.resetTo(reset.masterMinPosition(), reset.minPositionEpoch()),
+      ctx.pipeToSelf(Completion.of(store.resetTo(reset.masterMinPosition(), reset.minPositionEpoch())),
           (done, failure) -> new Prepared(s, reset.masterMinPosition(), failure));
     } else if (reply instanceof Replication.Refused refused) {
       return retry("the master refused the fetch: " + refused.reason());

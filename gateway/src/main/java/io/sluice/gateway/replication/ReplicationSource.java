@@ -65,10 +65,16 @@ public final class ReplicationSource {
 
   /**
    * Who masters what: {@code replicaId} (this node's broker group) masters {@code group} in {@code
-   * epoch}; in-sync changes go to {@code controller}, a newer epoch's evidence to {@code deposed}.
+   * epoch}; {@code replicas} are the group's configured replica ids ({@code
+   * sluice.controller.groups}), the only ones served; in-sync changes go to {@code controller}, a
+   * newer epoch's evidence to {@code deposed}.
    */
-  public record Master(String group, String replicaId, long epoch, ActorRef<ReplicaController.Command> controller,
-      ActorRef<Deposed> deposed) {}
+  public record Master(String group, String replicaId, List<String> replicas, long epoch,
+      ActorRef<ReplicaController.Command> controller, ActorRef<Deposed> deposed) {
+    public Master {
+      replicas = List.copyOf(replicas);
+    }
+  }
 
   private ReplicationSource(ActorContext<Command> ctx, Master master, MessageStore store, ReplicationSettings settings,
       Set<String> inSync) {
@@ -137,6 +143,14 @@ public final class ReplicationSource {
     return Behaviors.same();
   }
 
+  /**
+   * A replica the group's configured list does not name (another node's configuration differs) is
+   * not served: it would be listed and could be proposed for the in-sync set.
+   */
+  private boolean isListed(String replicaId) {
+    return master.replicas().contains(replicaId) && !replicaId.equals(master.replicaId());
+  }
+
   /** The highest epoch a replica's request shows: its log's last (hello), its session's (fetch). */
   private static long epochOf(Replication.SourceCommand command) {
     if (command instanceof Replication.Hello hello) {
@@ -156,6 +170,11 @@ public final class ReplicationSource {
           hello.group(), group);
       return;
     }
+    if (!isListed(hello.replicaId())) {
+      ctx.getLog().warn("Hello from {} for group '{}' ignored: not in its replica list {} (sluice.controller.groups)",
+          hello.replicaId(), group, master.replicas());
+      return;
+    }
     long end = store.confirmedPosition();
     long agreed = hello.lastEpoch() <= 0 ? end : store.epochs().endOf(hello.lastEpoch(), end);
     long truncateTo = agreed < 0 ? 0 : Math.min(agreed, hello.endPosition());
@@ -171,6 +190,11 @@ public final class ReplicationSource {
           + "; the fetch was for '" + fetch.group() + "' in epoch " + fetch.epoch()));
       return;
     }
+    if (!isListed(fetch.replicaId())) {
+      fetch.replyTo().tell(new Replication.Refused(epoch, "'" + fetch.replicaId() + "' is not in the replica list "
+          + master.replicas() + " of '" + group + "' (sluice.controller.groups)"));
+      return;
+    }
     long end = store.confirmedPosition();
     replicas.fetched(fetch.replicaId(), fetch.confirmedPosition(), end, System.nanoTime());
     store.commits().confirmed(fetch.replicaId(), fetch.confirmedPosition());
@@ -180,7 +204,7 @@ public final class ReplicationSource {
     } else {
       CompletableFuture<Void> more = store.awaitConfirmed(fetch.position()).copy()
           .completeOnTimeout(null, settings.longPoll().toMillis(), TimeUnit.MILLISECONDS);
-      ctx.pipeToSelf(more, (ok, failure) -> new Ready(fetch));
+      ctx.pipeToSelf(Completion.of(more), (ok, failure) -> new Ready(fetch));
     }
   }
 
@@ -246,7 +270,8 @@ public final class ReplicationSource {
   private void publish() {
     ReplicationStatus.get(ctx.getSystem()).publish(new ReplicationStatus.GroupView(group, true, store, "", -1,
         replicas.replicas().stream()
-            .map(r -> new ReplicationStatus.ReplicaView(r.id(), r.confirmed(), r.inSync()))
+            .map(r -> new ReplicationStatus.ReplicaView(r.id(), r.confirmed(), r.inSync(), r.lastFetchNanos(),
+                settings.replicaMaxLag().toNanos()))
             .toList()));
   }
 }

@@ -18,8 +18,23 @@ import org.apache.pekko.actor.typed.ExtensionId;
  * the route. Thread-safe.
  */
 public final class ReplicationStatus implements Extension {
-  /** A replica as its master last saw it. */
-  public record ReplicaView(String replicaId, long confirmedPosition, boolean inSync) {}
+  /**
+   * A replica as its master last saw it: {@code lastFetchNanos} is when it last fetched (or, for a
+   * member of the in-sync set it started with, when the master started), monotonic; it is stale
+   * when that is more than {@code staleAfterNanos} ({@code replica-max-lag}) ago.
+   */
+  public record ReplicaView(String replicaId, long confirmedPosition, boolean inSync, long lastFetchNanos,
+      long staleAfterNanos) {
+    /** Milliseconds since the replica last fetched, now. */
+    public long lastFetchAgeMillis() {
+      return Math.max(0, (System.nanoTime() - lastFetchNanos) / 1_000_000);
+    }
+
+    /** Not fetched within {@code replica-max-lag}: stopped, cut off or gone. */
+    public boolean stale() {
+      return System.nanoTime() - lastFetchNanos > staleAfterNanos;
+    }
+  }
 
   /**
    * One group on this node.

@@ -1,6 +1,9 @@
 package io.sluice.gateway.replication;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -10,17 +13,23 @@ import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.pekko.actor.DeadLetter;
+import org.apache.pekko.actor.WrappedMessage$;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.eventstream.EventStream;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -61,7 +70,7 @@ class ReplicationSourceTest {
     ActorRef<ReplicaController.Command> controller = system.systemActorOf(Behaviors.ignore(), "controller",
         Props.empty());
     ActorRef<ReplicationSource.Command> source = system.systemActorOf(ReplicationSource.create(
-        new ReplicationSource.Master("g1", "g1", 3, controller, owner), store, SETTINGS, Set.of()), "source",
+        new ReplicationSource.Master("g1", "g1", List.of("g1", "g2"), 3, controller, owner), store, SETTINGS, Set.of()), "source",
         Props.empty());
     ActorRef<Replication.SourceCommand> registered = registeredSource();
     ActorRef<Object> nobody = system.systemActorOf(Behaviors.ignore(), "replica", Props.empty());
@@ -81,6 +90,79 @@ class ReplicationSourceTest {
     }), "watcher", Props.empty());
     // a deposed source stops serving
     stopped.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aReplicaNotInTheGroupsListIsRefusedAndNotListedAndOneThatStoppedFetchingIsMarkedStale() throws Exception {
+    ReplicationSettings shortLag = new ReplicationSettings(ReplicationSettings.Mode.ASYNC, 1, Duration.ofSeconds(8),
+        Duration.ofMillis(300), 1 << 20, Duration.ofMillis(100), Duration.ofSeconds(1));
+    startSource(shortLag);
+    ActorRef<Replication.SourceCommand> source = registeredSource();
+
+    assertInstanceOf(Replication.Refused.class, fetch(source, "g9", 0));
+    long beforeLastFetch = System.nanoTime();
+    assertInstanceOf(Replication.Chunk.class, fetch(source, "g2", 0));
+    ReplicationStatus.ReplicaView g2 = replicaViews().get(0);
+    assertEquals(List.of("g2"), replicaViews().stream().map(ReplicationStatus.ReplicaView::replicaId).toList(),
+        "only the listed replica is shown");
+    assertFalse(g2.stale(), "it just fetched");
+
+    // g2 fetches no more: shown stale, with how long ago it fetched
+    awaitTrue(() -> replicaViews().get(0).stale());
+    ReplicationStatus.ReplicaView stale = replicaViews().get(0);
+    assertTrue(stale.lastFetchAgeMillis() >= 300, stale.toString());
+    assertTrue(stale.lastFetchAgeMillis() <= (System.nanoTime() - beforeLastFetch) / 1_000_000, stale.toString());
+  }
+
+  @Test
+  void aLongPollPendingWhenTheSourceStopsNeverPipesANullToIt() throws Exception {
+    CompletableFuture<DeadLetter> toSource = new CompletableFuture<>();
+    ActorRef<DeadLetter> listener = system.systemActorOf(Behaviors.receiveMessage(d -> {
+      if (d.recipient().path().name().equals("source")) {
+        toSource.complete(d);
+      }
+      return Behaviors.same();
+    }), "dead-letters", Props.empty());
+    system.eventStream().tell(new EventStream.Subscribe<>(DeadLetter.class, listener));
+    startSource(SETTINGS);
+    ActorRef<Replication.SourceCommand> source = registeredSource();
+    ActorRef<Object> nobody = system.systemActorOf(Behaviors.ignore(), "replica", Props.empty());
+    // at the log end: held for the long-poll (500 ms)
+    source.tell(new Replication.Fetch("g1", "g2", 3, store.confirmedPosition(), 0, nobody.narrow()));
+    // deposed: the source stops while the fetch waits
+    source.tell(new Replication.Hello("g1", "g2", 4, 0, nobody.narrow()));
+
+    DeadLetter dead = toSource.get(10, TimeUnit.SECONDS);
+    // Pekko's dead-letter listener throws a NullPointerException on a wrapped null
+    assertNotNull(WrappedMessage$.MODULE$.unwrap(dead.message()), dead.toString());
+  }
+
+  private void startSource(ReplicationSettings settings) {
+    ActorRef<ReplicationSource.Deposed> owner = system.systemActorOf(Behaviors.ignore(), "owner", Props.empty());
+    ActorRef<ReplicaController.Command> controller = system.systemActorOf(Behaviors.ignore(), "controller",
+        Props.empty());
+    system.systemActorOf(ReplicationSource.create(
+        new ReplicationSource.Master("g1", "g1", List.of("g1", "g2"), 3, controller, owner), store, settings,
+        Set.of()), "source", Props.empty());
+  }
+
+  private Replication.FetchReply fetch(ActorRef<Replication.SourceCommand> source, String replicaId, long position)
+      throws Exception {
+    return AskPattern.<Replication.SourceCommand, Replication.FetchReply>ask(source,
+        replyTo -> new Replication.Fetch("g1", replicaId, 3, position, 0, replyTo), Duration.ofSeconds(5),
+        system.scheduler()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private List<ReplicationStatus.ReplicaView> replicaViews() {
+    return ReplicationStatus.get(system).groups().get("g1").replicas();
+  }
+
+  private static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "condition not met in time");
+      TimeUnit.MILLISECONDS.sleep(20);
+    }
   }
 
   private ActorRef<Replication.SourceCommand> registeredSource() throws Exception {

@@ -2,6 +2,7 @@ package io.sluice.persistence.journal;
 
 import io.sluice.persistence.store.CommitTracker;
 import io.sluice.persistence.store.EventRecord;
+import io.sluice.persistence.store.MasterDemotedException;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.NotEnoughReplicasException;
 import io.sluice.persistence.store.ReplicationSettings;
@@ -36,7 +37,8 @@ import scala.jdk.javaapi.FutureConverters;
  * instead, as a whole batch, with {@link NotEnoughReplicasException} when fewer than {@code
  * min-in-sync} copies are in sync (checked before anything is stored: nothing is), and with {@link
  * ReplicationTimeoutException} (outcome unknown: stored on the master) when the commit does not
- * come within {@code replication.timeout} or comes only with fewer copies than {@code min-in-sync}.
+ * come within {@code replication.timeout}, comes only with fewer copies than {@code min-in-sync},
+ * or the store is demoted meanwhile ({@link CommitTracker#demoted}: at once, not after the timeout).
  * Both are failures, not rejections: Pekko gives the exception itself to the entity as the {@code
  * JournalPersistFailed} signal's failure and as the cause of the {@code JournalFailureException}
  * its supervisor sees, so an entity that restarts with backoff on journal failures (Sluice's do)
@@ -126,7 +128,7 @@ public final class SluiceJournal extends AsyncWriteJournal {
       return;
     }
     CommitTracker commits = store.commits();
-    commits.awaitCommit(end)
+    commits.awaitWriteCommit(end)
         .orTimeout(replication.timeout().toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete(
             (ignored, failure) -> {
@@ -135,6 +137,8 @@ public final class SluiceJournal extends AsyncWriteJournal {
               if (cause instanceof TimeoutException) {
                 committed.completeExceptionally(
                     ReplicationTimeoutException.timedOut(end, commits.commitPosition(), replication.timeout()));
+              } else if (cause instanceof MasterDemotedException) {
+                committed.completeExceptionally(ReplicationTimeoutException.demoted(end, commits.commitPosition()));
               } else if (cause != null) {
                 committed.completeExceptionally(cause);
               } else if (inSync < replication.minInSync()) {

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * The master's commit position: the log end that the master and every replica of the in-sync set
@@ -27,10 +28,15 @@ import java.util.function.LongSupplier;
 public final class CommitTracker {
   private final ReplicationSettings settings;
   private final LongSupplier masterConfirmed;
+  /** Reads waiting for the commit position (live queries). */
   private final PositionWaiters waiters = new PositionWaiters();
+  /** Writes waiting for it before they are acknowledged (the journal); a demotion fails them. */
+  private final PositionWaiters writes = new PositionWaiters();
   private final AtomicLong committed = new AtomicLong();
   /** Why every wait fails, once the store closed. */
   private volatile Throwable closed;
+  /** Why every wait fails while the store no longer masters its group (null while it does). */
+  private volatile MasterDemotedException demoted;
 
   // Guarded by this; replicaFloor is their summary, read without the lock.
   private Set<String> inSync = Set.of();
@@ -62,6 +68,7 @@ public final class CommitTracker {
    * starts with in-sync set {@code replicaIds}, each confirming position 0 until it fetches.
    */
   public void restart(Set<String> replicaIds) {
+    demoted = null;
     synchronized (this) {
       confirmedByReplica.clear();
       committed.accumulateAndGet(masterConfirmed.getAsLong(), Math::min);
@@ -107,20 +114,50 @@ public final class CommitTracker {
 
   /**
    * A future completed once the commit position is at least {@code position} (every byte below it
-   * committed); failed when the store closes.
+   * committed); failed when the store closes. For reads.
    */
   public CompletableFuture<Void> awaitCommit(long position) {
-    Throwable cause = closed;
+    return await(waiters, position, () -> closed);
+  }
+
+  /**
+   * {@link #awaitCommit} for a write to acknowledge: also failed with {@link
+   * MasterDemotedException} once the store is demoted (until its next mastership).
+   */
+  public CompletableFuture<Void> awaitWriteCommit(long position) {
+    return await(writes, position, this::writeFailure);
+  }
+
+  private CompletableFuture<Void> await(PositionWaiters on, long position, Supplier<Throwable> failure) {
+    Throwable cause = failure.get();
     if (cause != null) {
       return CompletableFuture.failedFuture(cause);
     }
-    CompletableFuture<Void> commit = waiters.await(position, this::commitPosition);
-    cause = closed;
+    CompletableFuture<Void> commit = on.await(position, this::commitPosition);
+    cause = failure.get();
     if (cause != null) {
       // failAll ran between the check and the registration
       commit.completeExceptionally(cause);
     }
     return commit;
+  }
+
+  /**
+   * The store stopped mastering its group: every write's wait ({@link #awaitWriteCommit}) fails now
+   * with {@link MasterDemotedException}, and so does every later one until {@link #restart} (a
+   * write whose append completes after the demotion must not wait either). Its pending writes
+   * cannot commit here any more, yet the new master may hold them: their outcome is unknown. Reads
+   * keep waiting.
+   */
+  public void demoted() {
+    MasterDemotedException cause = new MasterDemotedException();
+    demoted = cause;
+    writes.failAll(cause);
+  }
+
+  private Throwable writeFailure() {
+    Throwable cause = closed;
+    return cause != null ? cause : demoted;
   }
 
   /**
@@ -140,7 +177,7 @@ public final class CommitTracker {
 
   /** The store's writer: the local log grew (the commit may follow when it is the lowest copy). */
   void logEndMoved() {
-    if (waiters.hasWaiters()) {
+    if (waiters.hasWaiters() || writes.hasWaiters()) {
       signal();
     }
   }
@@ -149,10 +186,13 @@ public final class CommitTracker {
   void failAll(Throwable cause) {
     closed = cause;
     waiters.failAll(cause);
+    writes.failAll(cause);
   }
 
   private void signal() {
-    waiters.signal(commitPosition());
+    long commit = commitPosition();
+    waiters.signal(commit);
+    writes.signal(commit);
   }
 
   private void updateFloor() {

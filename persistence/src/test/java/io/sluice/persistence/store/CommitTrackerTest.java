@@ -44,6 +44,30 @@ class CommitTrackerTest {
   }
 
   @Test
+  void aDemotionFailsPendingAndLaterWriteWaitsAtOnceButNotReadsUntilTheNextMastership() throws Exception {
+    master.set(1000);
+    tracker.setInSync(Set.of("r1"));
+    CompletableFuture<Void> write = tracker.awaitWriteCommit(1000);
+    CompletableFuture<Void> read = tracker.awaitCommit(1000);
+    assertFalse(write.isDone());
+
+    tracker.demoted();
+    ExecutionException pending = assertThrows(ExecutionException.class, () -> write.get(1, TimeUnit.SECONDS));
+    assertInstanceOf(MasterDemotedException.class, pending.getCause());
+    // an append that completes after the demotion does not wait either
+    assertInstanceOf(MasterDemotedException.class,
+        assertThrows(ExecutionException.class, () -> tracker.awaitWriteCommit(1100).get(1, TimeUnit.SECONDS))
+            .getCause());
+    assertFalse(read.isDone(), "a read keeps waiting for the commit position");
+
+    tracker.restart(Set.of("r1"));
+    CompletableFuture<Void> next = tracker.awaitWriteCommit(1000);
+    tracker.confirmed("r1", 1000);
+    next.get(1, TimeUnit.SECONDS);
+    read.get(1, TimeUnit.SECONDS);
+  }
+
+  @Test
   void aNewMastershipForgetsEarlierConfirmationsAndCapsTheCommitAtATruncatedEnd() {
     master.set(1000);
     tracker.setInSync(Set.of("r1"));
