@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -338,23 +339,37 @@ class ReplicatedPartitionTest {
       try {
         f = run.run(dir);
       } catch (Throwable e) {
-        System.out.printf("[it] partition %s run %d/%d FAILED after %d s: %s%n", scenario, r, RUNS,
-            millisSince(start) / 1000, e);
+        report(String.format("[it] partition %s run %d/%d FAILED after %d s: %s", scenario, r, RUNS,
+            millisSince(start) / 1000, e));
         keepLogs(scenario + "-" + r);
         throw e;
       } finally {
         closeRun();
       }
       all.add(f);
-      System.out.printf("[it] partition %s run %d/%d: failover_ms=%d lost=%d duplicates=%d unknown=%d; %s; run %d s,"
-          + " load average %s -> %s%n", scenario, r, RUNS, f.failoverMs(), f.lost(), f.duplicates(), f.unknown(),
-          f.notes(), millisSince(start) / 1000, load, loadAverage());
+      report(String.format("[it] partition %s run %d/%d: failover_ms=%d lost=%d duplicates=%d unknown=%d; %s; run %d s,"
+          + " load average %s -> %s", scenario, r, RUNS, f.failoverMs(), f.lost(), f.duplicates(), f.unknown(),
+          f.notes(), millisSince(start) / 1000, load, loadAverage()));
     }
     List<Long> times = all.stream().map(Figures::failoverMs).sorted().toList();
-    System.out.printf("[it] partition %s summary over %d runs: failover_ms %s median %d max %d; lost %s;"
-        + " duplicates %s; unknown %s%n", scenario, RUNS, all.stream().map(Figures::failoverMs).toList(),
+    report(String.format("[it] partition %s summary over %d runs: failover_ms %s median %d max %d; lost %s;"
+        + " duplicates %s; unknown %s", scenario, RUNS, all.stream().map(Figures::failoverMs).toList(),
         times.get(times.size() / 2), times.get(times.size() - 1), all.stream().map(Figures::lost).toList(),
-        all.stream().map(Figures::duplicates).toList(), all.stream().map(Figures::unknown).toList());
+        all.stream().map(Figures::duplicates).toList(), all.stream().map(Figures::unknown).toList()));
+  }
+
+  /**
+   * Prints a result line and appends it to {@code target/partition-runs.log} at once (surefire
+   * writes a class's output file only when the class ends; a 5-run loop takes an hour or more).
+   */
+  static void report(String line) {
+    System.out.println(line);
+    try {
+      Files.writeString(Path.of("target", "partition-runs.log"), line + System.lineSeparator(),
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    } catch (IOException e) {
+      System.out.println("[it] partition: cannot append to target/partition-runs.log: " + e);
+    }
   }
 
   /**
@@ -365,11 +380,11 @@ class ReplicatedPartitionTest {
     awaitAcked(history, load, 1_000);
     load.close();
     Workload.drain(cluster.clientOfAll(), "drain", List.of(TOPIC), history, DRAIN_TIMEOUT);
-    HistoryChecker.Report report = HistoryChecker.check(history, "drain");
-    System.out.printf("[it] partition check: attempt failures %s; %s%n", load.attemptFailures(), report.summary());
-    report.assertValid();
-    int duplicates = report.duplicated().getOrDefault("drain", 0);
-    return new Figures(failoverMs, report.lost().size(), duplicates, report.unknown(), notes);
+    HistoryChecker.Report checked = HistoryChecker.check(history, "drain");
+    report(String.format("[it] partition check: attempt failures %s; %s", load.attemptFailures(), checked.summary()));
+    checked.assertValid();
+    int duplicates = checked.duplicated().getOrDefault("drain", 0);
+    return new Figures(failoverMs, checked.lost().size(), duplicates, checked.unknown(), notes);
   }
 
   /** Copies the nodes' logs of a failed run out of the temporary directory, into {@code target/partition-logs/<run>}. */
