@@ -59,6 +59,9 @@ class ReplicatedPartitionTest {
   /** A request timeout above the gateway's ask timeout (10 s), so that the node's own answer comes first. */
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(15);
 
+  /** Pekko's failure-detector acceptable pause for the 5-node scenarios (Pekko's default 3 s). */
+  static final String FIVE_NODE_HEARTBEAT_PAUSE = "8s";
+
   @TempDir Path tmp;
   NetnsCluster net;
   ClusterHarness cluster;
@@ -90,6 +93,10 @@ class ReplicatedPartitionTest {
   void startRun(Path dir, int size, Map<String, List<Integer>> layout, int queues) {
     List<String> args = new ArrayList<>(List.of("-Dsluice.cluster.replication.mode=sync",
         "-Dsluice.cluster.replication.replica-max-lag=3s"));
+    if (size > 3) {
+      // five JVMs on 2 shared cores: heartbeats came 3 to 6 s late and SBR downed nodes while they started
+      args.add("-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=" + FIVE_NODE_HEARTBEAT_PAUSE);
+    }
     args.addAll(ReplicaGroups.jvmArgs(layout));
     net = NetnsCluster.create(dir, size, args.toArray(new String[0]));
     cluster = net.cluster();
