@@ -55,8 +55,11 @@ public final class BrokerProcess implements AutoCloseable {
     }
   }
 
-  /** How long a node may take to print its READY line (2 cores shared with other builds). */
-  public static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * How long a node may take to print its READY line (2 cores shared with other builds): 60 s, or
+   * {@code -Dsluice.it.ready-timeout-seconds} (the partition profile starts 5 nodes at once).
+   */
+  public static final Duration READY_TIMEOUT = Duration.ofSeconds(Long.getLong("sluice.it.ready-timeout-seconds", 60));
 
   private static final Pattern READY =
       Pattern.compile("^SLUICE READY grpc=(\\d+) management=(\\d+)(?: cluster=(\\S+))?$");

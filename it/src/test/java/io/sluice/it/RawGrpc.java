@@ -39,6 +39,11 @@ public final class RawGrpc implements AutoCloseable {
   public final AdminServiceClient admin;
 
   public RawGrpc(int grpcPort) {
+    this("127.0.0.1", grpcPort);
+  }
+
+  /** Stubs for the node serving gRPC at {@code host:grpcPort} (e.g. a node in a network namespace). */
+  public RawGrpc(String host, int grpcPort) {
     // A local system of Pekko's reference configuration only: the test classpath carries the
     // gateway's application.conf (cluster provider, fixed ports), which must not apply here.
     this.system =
@@ -52,7 +57,7 @@ public final class RawGrpc implements AutoCloseable {
                         + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n")
                 .withFallback(ConfigFactory.defaultReference()));
     GrpcClientSettings settings =
-        GrpcClientSettings.connectToServiceAt("127.0.0.1", grpcPort, system).withTls(false);
+        GrpcClientSettings.connectToServiceAt(host, grpcPort, system).withTls(false);
     this.messaging = MessagingServiceClient.create(settings, system);
     this.admin = AdminServiceClient.create(settings, system);
   }
