@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -30,8 +31,12 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * {@link Replication.Fetch} with {@code readRaw} chunks, holding a fetch that finds nothing new for
  * up to {@code long-poll}. Each fetch's confirmed position goes to the store's commit tracker;
  * {@link InSyncReplicas} proposes in-sync changes, which go to the replica controller ({@link
- * ReplicaController.ChangeInSync} with this epoch, one at a time) and reach the tracker only once
- * accepted (logged at INFO with the replica's lag). A hello or fetch carrying a higher epoch than
+ * ReplicaController.ChangeInSync} with this epoch, one at a time; logged at INFO with the replica's
+ * lag). The tracker holds the largest set the controller may have stored (Kafka's "maximal ISR"): a
+ * replica leaves it only once the controller accepted that, but a joining replica holds the commit
+ * position from the moment it is proposed until an accepted decision leaves it out, because the
+ * controller may store the join, and elect that replica after a failover, before its answer arrives
+ * (or when the answer is lost in a partition). A hello or fetch carrying a higher epoch than
  * this one means a newer master exists: the source tells its owner ({@link Deposed}) and stops.
  * Runs on the blocking-I/O dispatcher: it reads the CommitLog.
  */
@@ -62,6 +67,8 @@ public final class ReplicationSource {
   private final long epoch;
   private final Duration decisionTimeout;
   private boolean proposing;
+  /** Replicas proposed to join whose membership no accepted decision settled yet: they hold commits. */
+  private final Set<String> unsettledJoins = new TreeSet<>();
 
   /**
    * Who masters what: {@code replicaId} (this node's broker group) masters {@code group} in {@code
@@ -233,9 +240,12 @@ public final class ReplicationSource {
   private void evaluate() {
     long end = store.confirmedPosition();
     List<InSyncReplicas.Change> changes = replicas.evaluate(end, store.commits().commitPosition(), System.nanoTime());
-    if (!changes.isEmpty() && !proposing) {
+    // an unsettled join is proposed again until a decision settles it, so it cannot hold commits forever
+    if ((!changes.isEmpty() || !unsettledJoins.isEmpty()) && !proposing) {
       proposing = true;
       Set<String> proposed = replicas.proposed(changes);
+      changes.stream().filter(InSyncReplicas.Change::joined).forEach(c -> unsettledJoins.add(c.replicaId()));
+      holdCommits();
       Set<String> withMaster = new HashSet<>(proposed);
       withMaster.add(master.replicaId());
       for (InSyncReplicas.Change c : changes) {
@@ -256,15 +266,25 @@ public final class ReplicationSource {
       Set<String> inSync = new HashSet<>(accepted.state().inSync());
       inSync.remove(master.replicaId());
       replicas.setInSync(inSync);
-      store.commits().setInSync(inSync);
+      unsettledJoins.clear();
+      holdCommits();
       ctx.getLog().info("In-sync set of group '{}' in epoch {} now: {} and the master", group, epoch, inSync);
     } else {
-      ctx.getLog().warn("In-sync change of group '{}' to {} not made: {}", group, decided.proposed(),
+      // a refusal may be "outcome unknown": the proposed joiners keep holding commits until settled
+      ctx.getLog().warn("In-sync change of group '{}' to {} not made (joining replicas {} still hold the commit "
+              + "position): {}", group, decided.proposed(), unsettledJoins,
           decided.failure() != null ? decided.failure().toString()
               : ((ReplicaController.Refused) decided.decision()).reason());
     }
     publish();
     return Behaviors.same();
+  }
+
+  /** The tracker's set: the accepted in-sync replicas and every join not settled yet. */
+  private void holdCommits() {
+    Set<String> holding = new TreeSet<>(replicas.inSync());
+    holding.addAll(unsettledJoins);
+    store.commits().setInSync(holding);
   }
 
   private void publish() {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.sluice.actors.controller.ReplicaController;
 import io.sluice.actors.replication.Replication;
+import io.sluice.persistence.store.EventRecord;
 import io.sluice.persistence.store.MessageStore;
 import io.sluice.persistence.store.StoreSettings;
 import java.nio.file.Path;
@@ -135,6 +136,38 @@ class ReplicationSourceTest {
     DeadLetter dead = toSource.get(10, TimeUnit.SECONDS);
     // Pekko's dead-letter listener throws a NullPointerException on a wrapped null
     assertNotNull(WrappedMessage$.MODULE$.unwrap(dead.message()), dead.toString());
+  }
+
+  @Test
+  void aJoiningReplicaHoldsTheCommitPositionFromItsProposalOnNotFromTheControllersAnswer() throws Exception {
+    // the controller may store the join (and later elect the joiner) before its answer arrives, or
+    // the answer may be lost in a partition: a write committed without the joiner could be lost
+    CompletableFuture<ReplicaController.ChangeInSync> proposal = new CompletableFuture<>();
+    ActorRef<ReplicaController.Command> silentController = system.systemActorOf(Behaviors.receiveMessage(c -> {
+      if (c instanceof ReplicaController.ChangeInSync change) {
+        proposal.complete(change);
+      }
+      return Behaviors.same();
+    }), "controller", Props.empty());
+    ActorRef<ReplicationSource.Deposed> owner = system.systemActorOf(Behaviors.ignore(), "owner", Props.empty());
+    system.systemActorOf(ReplicationSource.create(
+        new ReplicationSource.Master("g1", "g1", List.of("g1", "g2"), 3, silentController, owner), store, SETTINGS,
+        Set.of()), "source", Props.empty());
+    ActorRef<Replication.SourceCommand> source = registeredSource();
+    ActorRef<Object> replica = system.systemActorOf(Behaviors.ignore(), "replica", Props.empty());
+    long end = store.confirmedPosition();
+
+    // g2 has the whole log: it should join
+    source.tell(new Replication.Fetch("g1", "g2", 3, end, end, replica.narrow()));
+    assertEquals(Set.of("g1", "g2"), proposal.get(10, TimeUnit.SECONDS).inSync());
+
+    // the controller has not answered: a new write is not committed until g2 confirms it
+    store.append(List.of(new EventRecord("queue|t-0", 1, "w", List.of(), 4, "", "", new byte[100])))
+        .get(10, TimeUnit.SECONDS);
+    assertTrue(store.confirmedPosition() > end);
+    assertEquals(end, store.commits().commitPosition(), "committed without the joining replica");
+    source.tell(new Replication.Fetch("g1", "g2", 3, end, store.confirmedPosition(), replica.narrow()));
+    awaitTrue(() -> store.commits().commitPosition() == store.confirmedPosition());
   }
 
   private void startSource(ReplicationSettings settings) {
