@@ -102,6 +102,8 @@ class ReplicationNodeTest {
     assertEquals(1, master.get("epoch").asLong());
     assertEquals(masterStore().confirmedPosition(), master.get("logEnd").asLong());
     assertEquals("g2", master.get("replicas").get(0).get("replicaId").asText());
+    assertFalse(master.get("replicas").get(0).get("stale").asBoolean(), "a replica fetching now is not stale");
+    assertTrue(master.get("replicas").get(0).get("lastFetchAgeMillis").isNumber());
     assertEquals("[\"g2\"]", master.get("inSync").toString());
     JsonNode decided = master.get("controller");
     assertEquals("ACTIVE", decided.get("status").asText());

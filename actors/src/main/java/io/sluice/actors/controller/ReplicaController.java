@@ -56,7 +56,11 @@ import org.slf4j.LoggerFactory;
  * id ({@link Election}). The decision {master = S, epoch + 1, in-sync minus the old master,
  * PROMOTING} is written, then S's {@link PromotionHook} is told; S's {@link Promoted} makes the group
  * {@code ACTIVE}. No candidate: {@code OFFLINE}, keeping the in-sync set, so that any member of it
- * that reports back clean is elected. {@link ForceUncleanMaster} elects any reported live replica,
+ * that reports back clean is elected. Last resort (KIP-966's unclean recovery): once every member
+ * of the in-sync set reported from a live node but all of them started unclean, the one with the
+ * most log is elected (logged at WARN): each held every acknowledged write when it stopped, an
+ * unclean stop can only have cut an unflushed tail, and no copy anywhere can hold more; the same
+ * at a cold start once every replica reported unclean. {@link ForceUncleanMaster} elects any reported live replica,
  * audited at WARN with the operator's reason.
  *
  * <p>Cold start (no state for a group: the first deployment, or every node restarted since the
@@ -303,7 +307,7 @@ public final class ReplicaController {
     }
     // only an eligible reporter starts an election, so periodic reports to an offline group write nothing
     if (state.status() == GroupState.Status.OFFLINE && state.inSync().contains(report.replicaId())
-        && report.cleanStart()) {
+        && (report.cleanStart() || !lastResort(report.group(), state.inSync()).isEmpty())) {
       return elect(report.group(), "", "an in-sync replica " + report.replicaId() + " reported", d -> {});
     }
     if (state.status() == GroupState.Status.PROMOTING && state.master().equals(report.replicaId())) {
@@ -319,10 +323,15 @@ public final class ReplicaController {
       return Behaviors.same();
     }
     List<Election.Candidate> candidates = candidates(report.group(), reported.keySet(), "");
+    if (candidates.isEmpty()) {
+      candidates = lastResort(report.group(), reported.keySet());
+      if (!candidates.isEmpty()) {
+        ctx.getLog().warn("Replica controller: every replica of group {} reported, all started unclean: electing "
+            + "the most log among them (an unflushed tail lost by a machine crash is lost)", report.group());
+      }
+    }
     Optional<Election.Candidate> chosen = Election.choose(candidates);
     if (chosen.isEmpty()) {
-      ctx.getLog().warn("Replica controller: every replica of group {} reported, none eligible (all started unclean)",
-          report.group());
       return Behaviors.same();
     }
     Election.Candidate master = chosen.get();
@@ -444,6 +453,12 @@ public final class ReplicaController {
   private Behavior<Command> elect(String group, String excluded, String target, String why, Consumer<Decision> answer) {
     GroupState state = states.get(group);
     Optional<Election.Candidate> chosen = Election.choose(candidates(group, state.inSync(), excluded, target));
+    if (chosen.isEmpty() && target.isEmpty()) {
+      chosen = Election.choose(lastResort(group, state.inSync()));
+      chosen.ifPresent(c -> ctx.getLog().warn("Replica controller: every in-sync replica of group {} ({}) reported "
+          + "and all started unclean: electing the one with the most log, {} (an unflushed tail lost by a machine "
+          + "crash is lost)", group, state.inSync(), c.replicaId()));
+    }
     if (chosen.isEmpty()) {
       GroupState offline = stamp(new GroupState(group, "", "", state.epoch(), state.inSync(),
           GroupState.Status.OFFLINE, term, 0));
@@ -473,10 +488,22 @@ public final class ReplicaController {
 
   /** {@link #candidates}, only {@code target} unless it is empty. */
   private List<Election.Candidate> candidates(String group, Set<String> among, String excluded, String target) {
+    return reported(group, among, excluded, target, true);
+  }
+
+  /** Every member of {@code among}, clean or not, if each reported from a live node; else none. */
+  private List<Election.Candidate> lastResort(String group, Set<String> among) {
+    List<Election.Candidate> all = reported(group, among, "", "", false);
+    return all.size() == among.size() ? all : List.of();
+  }
+
+  private List<Election.Candidate> reported(String group, Set<String> among, String excluded, String target,
+      boolean cleanOnly) {
     List<Election.Candidate> candidates = new ArrayList<>();
     for (Report report : reports.getOrDefault(group, Map.of()).values()) {
       String address = addressOf(report.hook());
-      if (among.contains(report.replicaId()) && !report.replicaId().equals(excluded) && report.cleanStart()
+      if (among.contains(report.replicaId()) && !report.replicaId().equals(excluded)
+          && (report.cleanStart() || !cleanOnly)
           && isUp(address) && (target.isEmpty() || report.replicaId().equals(target))) {
         int priority = report.replicas().indexOf(report.replicaId());
         candidates.add(new Election.Candidate(report.replicaId(), address, report.epoch(), report.endPosition(),

@@ -177,6 +177,37 @@ class ReplicaControllerClusterTest {
   }
 
   @Test
+  void aColdStartWithEveryReplicaUncleanElectsTheMostLog(@TempDir Path dir) {
+    // every copy stopped unclean (SIGKILL of all nodes): none is better than the longest log, and
+    // waiting for a clean report would keep the group offline for good
+    start(dir, "AllUnclean");
+    report("n1", 2, 100, "n3", false);
+    report("n2", 2, 300, "n3", false);
+    report("n3", 2, 200, "n3", false);
+    PromotionHook.Promote promote = promote("n2", 3);
+    assertEquals(Set.of("n2"), promote.inSync());
+  }
+
+  @Test
+  void anUncleanInSyncReplicaIsNotElectedWhileAnotherInSyncMemberHasNotReported(@TempDir Path dir) {
+    start(dir, "UncleanWaits");
+    activeOn("n3");
+    assertInstanceOf(ReplicaController.Accepted.class,
+        ask(node("n3"), r -> new ReplicaController.ChangeInSync(G, "n3", 1, Set.of("n3", "n1"), r)));
+    report("n1", 1, 100, "n3", false);
+    report("n2", 1, 900, "n3");
+    states(node("n1"));
+
+    leave("n3");
+    GroupState offline = awaitState(node("n1"), s -> s.status() == GroupState.Status.OFFLINE, "offline");
+    assertEquals(Set.of("n3", "n1"), offline.inSync());
+    // n3 may hold acknowledged writes n1 lost with its unflushed tail: n1 is not elected alone
+    report("n1", 1, 100, "n3", false);
+    node("n1").hook().expectNoMessage(Duration.ofMillis(500));
+    node("n2").hook().expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
   void anOutOfSyncReplicaIsNeverElectedEvenWithMoreLog(@TempDir Path dir) {
     start(dir, "OutOfSync");
     activeOn("n3");

@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *       "controller":{"status","master","epoch","inSync"}, ...}]}} ({@code controller} is the latest
  *       decision this node saw, null before any); a master adds {@code "inSync"} (the replicas in
  *       its commit tracker's set) and {@code "replicas":[{"replicaId","confirmedPosition","lagBytes",
- *       "inSync"}]}, a replica {@code "master"} (the address it fetches from, null while it has
+ *       "inSync","lastFetchAgeMillis","stale"}]} (stale: not fetched within {@code replica-max-lag}), a replica {@code "master"} (the address it fetches from, null while it has
  *       none) and {@code "fetchedPosition"}.
  *   <li>{@code POST /cluster/replication/{group}/switch}, on any node: a planned switch of the
  *       group's master to its in-sync replica furthest ahead, once that replica holds the whole log
@@ -233,7 +233,9 @@ public final class ReplicationRoute implements ManagementRouteProvider {
               .put("replicaId", r.replicaId())
               .put("confirmedPosition", r.confirmedPosition())
               .put("lagBytes", Math.max(0, end - r.confirmedPosition()))
-              .put("inSync", r.inSync()));
+              .put("inSync", r.inSync())
+              .put("lastFetchAgeMillis", r.lastFetchAgeMillis())
+              .put("stale", r.stale()));
         }
       } else {
         g.put("master", view.master().isEmpty() ? null : view.master());
