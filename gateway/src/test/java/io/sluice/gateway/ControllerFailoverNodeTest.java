@@ -91,11 +91,8 @@ class ControllerFailoverNodeTest {
 
     // B comes back alone: a cold start needs every replica, so an operator forces B
     BrokerNode b2 = start(dirB, "g2", ROLE_G1, null);
-    var forced = AskPattern.<ReplicaController.Command, ReplicaController.Decision>ask(
-        ReplicaController.init(b2.system()),
-        replyTo -> new ReplicaController.ForceUncleanMaster("g1", "g2", "A is lost", replyTo),
-        Duration.ofSeconds(15), b2.system().scheduler());
-    assertTrue(get(forced) instanceof ReplicaController.Accepted);
+    // refused until B has reported (once it is up): asked again until accepted
+    awaitTrue(() -> forceB(b2) instanceof ReplicaController.Accepted);
     MessageStore masterB = storeOf(b2, "g1");
     // promoted: epoch 2 started, above both the (empty) state's and B's own epoch 1
     awaitTrue(() -> masterB.role() == StoreRole.MASTER
@@ -204,6 +201,17 @@ class ControllerFailoverNodeTest {
         return false;
       }
     });
+  }
+
+  private static ReplicaController.Decision forceB(BrokerNode b) {
+    try {
+      return get(AskPattern.<ReplicaController.Command, ReplicaController.Decision>ask(
+          ReplicaController.init(b.system()),
+          replyTo -> new ReplicaController.ForceUncleanMaster("g1", "g2", "A is lost", replyTo),
+          Duration.ofSeconds(15), b.system().scheduler()));
+    } catch (Exception e) {
+      throw new AssertionError("the controller did not answer", e);
+    }
   }
 
   private static <T> T get(CompletionStage<T> stage) throws Exception {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
+import io.sluice.actors.controller.GroupMasters;
 import io.sluice.actors.topic.TopicConfig;
 import io.sluice.actors.topic.TopicRegistry;
 import io.sluice.gateway.replication.ReplicationStatus;
@@ -137,6 +138,8 @@ class PlannedSwitchNodeTest {
   @Test
   void aSwitchAskedOnTheReplicasNodeIsForwardedToTheMasterAndMovesMastership() throws Exception {
     start("");
+    // n2 forwards to the master its view shows ACTIVE
+    awaitTrue(() -> GroupMasters.get(n2.system()).activeMasterOf("g1").isPresent());
     var switched = post(n2, "/cluster/replication/g1/switch");
     assertEquals(200, switched.statusCode(), switched.body());
     JsonNode decision = JSON.readTree(switched.body());
