@@ -25,8 +25,13 @@ final class NodeTests {
 
   /** The whole CommitLog as readRaw hands it out. */
   static byte[] rawLog(MessageStore store) throws Exception {
+    return rawLog(store, store.minPosition());
+  }
+
+  /** The CommitLog from {@code from} as readRaw hands it out. */
+  static byte[] rawLog(MessageStore store, long from) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    long position = store.minPosition();
+    long position = from;
     while (position < store.confirmedPosition()) {
       RawChunk chunk = store.readRaw(position, 1 << 20);
       ByteBuffer bytes = chunk.bytes();

@@ -1,6 +1,7 @@
 package io.sluice.gateway;
 
 import static io.sluice.gateway.NodeTests.awaitTrue;
+import static io.sluice.gateway.NodeTests.rawLog;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -379,21 +380,6 @@ class ReplicationNodeTest {
     MessageStore replica = replicaStore();
     assertEquals(master.minPosition(), replica.minPosition());
     assertArrayEquals(rawLog(master, master.minPosition()), rawLog(replica, replica.minPosition()));
-  }
-
-  /** The CommitLog from {@code position} as readRaw hands it out. */
-  private static byte[] rawLog(MessageStore store, long from) throws Exception {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    long position = from;
-    while (position < store.confirmedPosition()) {
-      RawChunk chunk = store.readRaw(position, 1 << 20);
-      ByteBuffer bytes = chunk.bytes();
-      byte[] copy = new byte[bytes.remaining()];
-      bytes.get(copy);
-      out.write(copy);
-      position = chunk.nextPosition();
-    }
-    return out.toByteArray();
   }
 
   private SendReceipt send(String id, int size) {
